@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+
+export interface ErrorBody {
+  statusCode: number;
+  message: string | string[];
+  error: string;
+  errorId?: string;
+  [extra: string]: unknown;
+}
+
+/**
+ * Keeps NestJS's standard error body ({ statusCode, message, error }) for every error, and gives each 5xx
+ * an `errorId` that is logged with the cause, so a user's report can be matched to the log line.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Exceptions');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const body = toErrorBody(exception);
+    if (body.statusCode >= 500) {
+      body.errorId = randomUUID();
+      this.logger.error(
+        { errorId: body.errorId, err: exception },
+        `${body.statusCode} ${Array.isArray(body.message) ? body.message.join('; ') : body.message}`,
+      );
+    }
+    if (response.headersSent) {
+      response.end();
+      return;
+    }
+    response.status(body.statusCode).json(body);
+  }
+}
+
+export function toErrorBody(exception: unknown): ErrorBody {
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const payload = exception.getResponse();
+    if (typeof payload === 'object' && payload !== null) {
+      const body = payload as Partial<ErrorBody>;
+      return {
+        ...body,
+        statusCode: status,
+        message: body.message ?? exception.message,
+        error: body.error ?? defaultErrorName(status),
+      };
+    }
+    return { statusCode: status, message: String(payload), error: defaultErrorName(status) };
+  }
+  // Express's body parser reports oversized or malformed bodies with a status of its own.
+  const status = (exception as { status?: unknown; type?: unknown })?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return {
+      statusCode: status,
+      message: (exception as Error).message,
+      error: defaultErrorName(status),
+    };
+  }
+  return {
+    statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
+    message: 'Internal server error',
+    error: 'Internal Server Error',
+  };
+}
+
+function defaultErrorName(status: number): string {
+  const name = HttpStatus[status];
+  if (!name) return status >= 500 ? 'Internal Server Error' : 'Error';
+  return name
+    .toLowerCase()
+    .split('_')
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join(' ');
+}

@@ -1,0 +1,128 @@
+import { resolve } from 'node:path';
+import { ConfigurationError, Environment, validateEnvironment } from './environment.js';
+
+export type AppRole = 'api' | 'worker' | 'all';
+
+export interface DatabaseConfig {
+  /** PostgreSQL when set; otherwise embedded PGlite stored under `pgliteDir`. */
+  url?: string;
+  pgliteDir: string;
+  poolSize: number;
+}
+
+export interface StorageConfig {
+  /** Embedded S3 server (s3rver) under `embeddedDir` when no bucket is configured. */
+  embedded: boolean;
+  embeddedDir: string;
+  embeddedPort: number;
+  bucket: string;
+  endpoint?: string;
+  region: string;
+  forcePathStyle: boolean;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  presignTtlSeconds: number;
+}
+
+export interface AuthConfig {
+  jwtSecret?: string;
+  jwksUrl?: string;
+}
+
+export type AppConfigValues = {
+  [K in keyof AppConfig as AppConfig[K] extends (...args: never[]) => unknown ? never : K]: AppConfig[K];
+};
+
+/**
+ * The service's settings, typed and validated. Built once from the environment by `loadConfig`;
+ * injected everywhere else (AppConfig is its own injection token). Nothing outside src/config reads process.env.
+ */
+export class AppConfig {
+  declare readonly production: boolean;
+  declare readonly nodeEnv: string;
+  declare readonly port: number;
+  declare readonly host: string;
+  declare readonly dataDir: string;
+  declare readonly logLevel: string;
+  declare readonly role: AppRole;
+  declare readonly shutdownTimeoutMs: number;
+  declare readonly bodyLimitBytes: number;
+  declare readonly database: DatabaseConfig;
+  declare readonly storage: StorageConfig;
+  declare readonly auth: AuthConfig;
+
+  constructor(values: AppConfigValues) {
+    Object.assign(this, values);
+  }
+
+  /** Human-readable summary of the embedded-or-real choices, one line each, for the start-up log. */
+  describeModes(): string[] {
+    return [
+      this.database.url
+        ? `database: PostgreSQL at ${redactUrl(this.database.url)}`
+        : `database: embedded PGlite in ${this.database.pgliteDir}`,
+      this.storage.embedded
+        ? `storage: embedded S3 (s3rver) in ${this.storage.embeddedDir}, bucket "${this.storage.bucket}"`
+        : `storage: S3 bucket "${this.storage.bucket}"${this.storage.endpoint ? ` at ${this.storage.endpoint}` : ''}`,
+    ];
+  }
+}
+
+/** Settings that must be given explicitly in production: embedded defaults are for development only. */
+const PRODUCTION_REQUIRED: Array<[string, (env: Environment) => boolean]> = [
+  ['DATABASE_URL', (env) => !!env.DATABASE_URL],
+  ['S3_BUCKET', (env) => !!env.S3_BUCKET],
+  ['JWT_SECRET or JWT_JWKS_URL', (env) => !!env.JWT_SECRET || !!env.JWT_JWKS_URL],
+];
+
+export function loadConfig(env: Environment = process.env): AppConfig {
+  const vars = validateEnvironment(env);
+  const production = vars.NODE_ENV === 'production';
+  if (production) {
+    const missing = PRODUCTION_REQUIRED.filter(([, present]) => !present(env)).map(([name]) => name);
+    if (missing.length > 0) {
+      throw new ConfigurationError(missing.map((name) => `${name} is required when NODE_ENV=production`));
+    }
+  }
+  const dataDir = resolve(vars.DATA_DIR ?? './data');
+  return new AppConfig({
+    production,
+    nodeEnv: vars.NODE_ENV ?? 'development',
+    port: vars.PORT ?? 3000,
+    host: vars.HOST ?? '0.0.0.0',
+    dataDir,
+    logLevel: vars.LOG_LEVEL ?? 'info',
+    role: (vars.APP_ROLE as AppRole | undefined) ?? 'all',
+    shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS ?? 10_000,
+    bodyLimitBytes: vars.BODY_LIMIT_BYTES ?? 1_048_576,
+    database: {
+      url: vars.DATABASE_URL,
+      pgliteDir: resolve(dataDir, 'pglite'),
+      poolSize: vars.DATABASE_POOL_SIZE ?? 10,
+    },
+    storage: {
+      embedded: !vars.S3_BUCKET,
+      embeddedDir: resolve(dataDir, 's3'),
+      embeddedPort: vars.EMBEDDED_S3_PORT ?? 0,
+      bucket: vars.S3_BUCKET ?? 'video-gen',
+      endpoint: vars.S3_ENDPOINT,
+      region: vars.S3_REGION ?? 'us-east-1',
+      forcePathStyle:
+        vars.S3_FORCE_PATH_STYLE === undefined ? !!vars.S3_ENDPOINT : vars.S3_FORCE_PATH_STYLE === 'true',
+      accessKeyId: vars.S3_ACCESS_KEY_ID,
+      secretAccessKey: vars.S3_SECRET_ACCESS_KEY,
+      presignTtlSeconds: vars.PRESIGN_TTL_SECONDS ?? 900,
+    },
+    auth: { jwtSecret: vars.JWT_SECRET, jwksUrl: vars.JWT_JWKS_URL },
+  });
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '<unparseable url>';
+  }
+}

@@ -1,0 +1,71 @@
+import { Transform, plainToInstance } from 'class-transformer';
+import {
+  IsBooleanString,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Max,
+  Min,
+  validateSync,
+} from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : Number(value);
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/**
+ * Every environment variable the service reads, validated once at start-up.
+ * `.env.example` and the README's configuration table list the same names with their defaults.
+ */
+export class EnvironmentVariables {
+  @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT?: number;
+  @IsOptional() @IsString() HOST?: string;
+  @IsOptional() @IsString() DATA_DIR?: string;
+  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL?: string;
+  @IsOptional() @IsIn(['api', 'worker', 'all']) APP_ROLE?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) SHUTDOWN_TIMEOUT_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1024) BODY_LIMIT_BYTES?: number;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsUrl({ protocols: ['postgres', 'postgresql'], require_tld: false })
+  DATABASE_URL?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(500) DATABASE_POOL_SIZE?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString() S3_BUCKET?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsUrl({ require_tld: false }) S3_ENDPOINT?: string;
+  @IsOptional() @IsString() S3_REGION?: string;
+  @IsOptional() @IsBooleanString() S3_FORCE_PATH_STYLE?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() S3_ACCESS_KEY_ID?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() S3_SECRET_ACCESS_KEY?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) EMBEDDED_S3_PORT?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(604800) PRESIGN_TTL_SECONDS?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString() JWT_SECRET?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsUrl({ require_tld: false }) JWT_JWKS_URL?: string;
+}
+
+export type Environment = Record<string, string | undefined>;
+
+export class ConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+/** Validates the raw environment; throws one ConfigurationError listing every problem. */
+export function validateEnvironment(env: Environment): EnvironmentVariables {
+  const parsed = plainToInstance(EnvironmentVariables, { ...env });
+  const errors = validateSync(parsed, { skipMissingProperties: false });
+  const problems = errors.flatMap((error) =>
+    Object.values(error.constraints ?? {}).map(
+      (message) => `${error.property}=${JSON.stringify(env[error.property])}: ${message}`,
+    ),
+  );
+  if (problems.length > 0) throw new ConfigurationError(problems);
+  return parsed;
+}

@@ -1,0 +1,44 @@
+import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { DatabaseConnection } from './database-connection.js';
+import { migrate } from './migrator.js';
+import { PrismaService } from './prisma.service.js';
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: DatabaseConnection,
+      inject: [AppConfig],
+      useFactory: async (config: AppConfig) => {
+        const logger = new Logger('Database');
+        const connection = await DatabaseConnection.open(config.database);
+        const result = await migrate(connection);
+        for (const name of result.modified) {
+          logger.warn(`Migration ${name} changed after it was applied; it was not re-run.`);
+        }
+        logger.log(
+          `${connection.describe()}: ${result.applied.length} migration(s) applied, ${result.alreadyApplied.length} already present`,
+        );
+        return connection;
+      },
+    },
+    {
+      provide: PrismaService,
+      inject: [DatabaseConnection],
+      useFactory: (connection: DatabaseConnection) => new PrismaService(connection),
+    },
+  ],
+  exports: [DatabaseConnection, PrismaService],
+})
+export class DatabaseModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(PrismaService) private readonly prisma: PrismaService,
+    @Inject(DatabaseConnection) private readonly connection: DatabaseConnection,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.prisma.$disconnect();
+    await this.connection.close();
+  }
+}

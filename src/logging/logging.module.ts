@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { AppConfig } from '../config/app-config.js';
+
+/** Paths pino blanks in every log line: credentials must never reach the logs. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'req.headers["idempotency-key"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.secret',
+  '*.token',
+  '*.apiKey',
+  '*.accessToken',
+  '*.jwtSecret',
+  '*.secretAccessKey',
+  '*.url',
+  '*.videoUrl',
+  '*.thumbnailUrl',
+];
+
+@Module({
+  imports: [
+    LoggerModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        pinoHttp: {
+          level: config.logLevel,
+          redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+          // Honour a caller's request id (a proxy's, or the front end's) so one id follows a request end to end.
+          genReqId: (req: IncomingMessage, res: ServerResponse) => {
+            const incoming = req.headers['x-request-id'];
+            const id =
+              typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+            res.setHeader('X-Request-Id', id);
+            return id;
+          },
+          customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
+            err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+          autoLogging: { ignore: (req: IncomingMessage) => req.url?.startsWith('/health') ?? false },
+          serializers: {
+            req: (req: { id: string; method: string; url: string }) => ({
+              id: req.id,
+              method: req.method,
+              // Query strings can carry presigned signatures or tokens; the path is enough to debug.
+              url: req.url?.split('?')[0],
+            }),
+          },
+        },
+      }),
+    }),
+  ],
+})
+export class LoggingModule {}

@@ -1,0 +1,50 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { createApp } from './app.factory.js';
+import { loadConfig } from './config/app-config.js';
+import { ConfigurationError } from './config/environment.js';
+
+async function bootstrap(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigurationError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const app = await createApp(config);
+  const logger = new Logger('Bootstrap');
+  for (const line of config.describeModes()) logger.log(line);
+
+  let shuttingDown = false;
+  const shutdown = (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.log(
+      `${signal} received: no new requests; finishing in-flight work (up to ${config.shutdownTimeoutMs} ms)`,
+    );
+    const force = setTimeout(() => {
+      logger.warn('Shutdown timed out; exiting with work still in flight');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    force.unref();
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(`Shutdown failed: ${(error as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+
+  await app.listen(config.port, config.host);
+  const url = await app.getUrl();
+  logger.log(`listening on ${url.replace('[::1]', 'localhost')} (docs at /docs, role ${config.role})`);
+}
+
+await bootstrap();

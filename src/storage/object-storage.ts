@@ -1,0 +1,50 @@
+import type { Readable } from 'node:stream';
+
+export interface StoredObjectInfo {
+  key: string;
+  contentType?: string;
+  bytes: number;
+}
+
+export interface StoredObjectStream extends StoredObjectInfo {
+  body: Readable;
+}
+
+export interface PresignedUpload {
+  url: string;
+  method: 'PUT';
+  headers: Record<string, string>;
+  expiresAt: Date;
+}
+
+/**
+ * Object storage as the rest of the service sees it. The only implementation talks S3 (AWS, MinIO, R2, or
+ * the embedded s3rver), so there is one code path; services never import @aws-sdk themselves.
+ */
+export abstract class ObjectStorage {
+  abstract readonly bucket: string;
+  abstract put(key: string, body: Buffer | string, contentType: string): Promise<StoredObjectInfo>;
+  /** Streams `body` into storage with a multipart upload; the body is never held in memory whole. */
+  abstract upload(key: string, body: Readable, contentType: string): Promise<StoredObjectInfo>;
+  abstract get(key: string): Promise<StoredObjectStream>;
+  abstract getBuffer(key: string): Promise<Buffer>;
+  /** `undefined` when there is no such object. */
+  abstract head(key: string): Promise<StoredObjectInfo | undefined>;
+  abstract delete(key: string): Promise<void>;
+  abstract presignGet(key: string, ttlSeconds?: number): Promise<string>;
+  abstract presignPut(
+    key: string,
+    contentType: string,
+    bytes: number,
+    ttlSeconds?: number,
+  ): Promise<PresignedUpload>;
+  /** Throws when the bucket cannot be reached (used by the readiness check). */
+  abstract check(): Promise<void>;
+}
+
+export class ObjectNotFoundError extends Error {
+  constructor(readonly key: string) {
+    super(`No object at ${key}`);
+    this.name = 'ObjectNotFoundError';
+  }
+}

@@ -1,0 +1,164 @@
+import type { Readable } from 'node:stream';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  NoSuchKey,
+  NotFound,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { StorageConfig } from '../config/app-config.js';
+import {
+  ObjectNotFoundError,
+  ObjectStorage,
+  PresignedUpload,
+  StoredObjectInfo,
+  StoredObjectStream,
+} from './object-storage.js';
+
+export interface S3Connection {
+  bucket: string;
+  endpoint?: string;
+  region: string;
+  forcePathStyle: boolean;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  presignTtlSeconds: number;
+}
+
+export class S3ObjectStorage extends ObjectStorage {
+  readonly bucket: string;
+  private readonly client: S3Client;
+  private readonly presignTtlSeconds: number;
+
+  constructor(connection: S3Connection) {
+    super();
+    this.bucket = connection.bucket;
+    this.presignTtlSeconds = connection.presignTtlSeconds;
+    this.client = new S3Client({
+      region: connection.region,
+      endpoint: connection.endpoint,
+      forcePathStyle: connection.forcePathStyle,
+      credentials:
+        connection.accessKeyId && connection.secretAccessKey
+          ? { accessKeyId: connection.accessKeyId, secretAccessKey: connection.secretAccessKey }
+          : undefined,
+      // Newer SDKs add CRC checksums and aws-chunked bodies by default; MinIO, R2 and s3rver do not all
+      // accept them, and S3 itself does not require them.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+  }
+
+  static fromConfig(config: StorageConfig, endpointOverride?: string): S3ObjectStorage {
+    return new S3ObjectStorage({ ...config, endpoint: endpointOverride ?? config.endpoint });
+  }
+
+  async put(key: string, body: Buffer | string, contentType: string): Promise<StoredObjectInfo> {
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }),
+    );
+    return { key, contentType, bytes: Buffer.byteLength(body) };
+  }
+
+  async upload(key: string, body: Readable, contentType: string): Promise<StoredObjectInfo> {
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: key, Body: body, ContentType: contentType },
+      queueSize: 2,
+      partSize: 8 * 1024 * 1024,
+      leavePartsOnError: false,
+    });
+    let bytes = 0;
+    upload.on('httpUploadProgress', (progress) => {
+      bytes = Math.max(bytes, progress.loaded ?? 0);
+    });
+    await upload.done();
+    const info = await this.head(key);
+    return info ?? { key, contentType, bytes };
+  }
+
+  async get(key: string): Promise<StoredObjectStream> {
+    try {
+      const result = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return {
+        key,
+        contentType: result.ContentType,
+        bytes: result.ContentLength ?? 0,
+        body: result.Body as Readable,
+      };
+    } catch (error) {
+      throw translateNotFound(error, key);
+    }
+  }
+
+  async getBuffer(key: string): Promise<Buffer> {
+    const { body } = await this.get(key);
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  async head(key: string): Promise<StoredObjectInfo | undefined> {
+    try {
+      const result = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { key, contentType: result.ContentType, bytes: result.ContentLength ?? 0 };
+    } catch (error) {
+      if (translateNotFound(error, key) instanceof ObjectNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  async presignGet(key: string, ttlSeconds = this.presignTtlSeconds): Promise<string> {
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
+      expiresIn: ttlSeconds,
+    });
+  }
+
+  async presignPut(
+    key: string,
+    contentType: string,
+    bytes: number,
+    ttlSeconds = this.presignTtlSeconds,
+  ): Promise<PresignedUpload> {
+    const command = new PutObjectCommand({
+      Bucket: this.bucket,
+      Key: key,
+      ContentType: contentType,
+      ContentLength: bytes,
+    });
+    // Content type and length become signed headers: an upload with other values is refused by S3.
+    const url = await getSignedUrl(this.client, command, {
+      expiresIn: ttlSeconds,
+      signableHeaders: new Set(['content-type', 'content-length']),
+    });
+    return {
+      url,
+      method: 'PUT',
+      headers: { 'Content-Type': contentType, 'Content-Length': String(bytes) },
+      expiresAt: new Date(Date.now() + ttlSeconds * 1000),
+    };
+  }
+
+  async check(): Promise<void> {
+    await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+  }
+
+  destroy(): void {
+    this.client.destroy();
+  }
+}
+
+function translateNotFound(error: unknown, key: string): unknown {
+  if (error instanceof NoSuchKey || error instanceof NotFound) return new ObjectNotFoundError(key);
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return status === 404 ? new ObjectNotFoundError(key) : error;
+}
