@@ -44,6 +44,8 @@ export interface SecurityConfig {
   /** Requests per user (per IP when unauthenticated) within `throttleTtlMs`. */
   throttleLimit: number;
   throttleTtlMs: number;
+  /** Express `trust proxy`: which proxies' X-Forwarded-For to believe for the client IP (unset = none). */
+  trustProxy?: boolean | number | string;
 }
 
 export interface UploadsConfig {
@@ -163,9 +165,18 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       corsOrigins: splitList(vars.CORS_ORIGINS) ?? (production ? [] : undefined),
       throttleLimit: vars.THROTTLE_LIMIT ?? 300,
       throttleTtlMs: vars.THROTTLE_TTL_MS ?? 60_000,
+      trustProxy: parseTrustProxy(vars.TRUST_PROXY),
     },
     uploads: { maxImageBytes: vars.MAX_IMAGE_BYTES ?? 8 * 1024 * 1024 },
   });
+}
+
+/** `true`/`false`, a hop count, or addresses/subnets/names Express understands (`loopback`, `10.0.0.0/8`). */
+function parseTrustProxy(value: string | undefined): boolean | number | string | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
 }
 
 /** Comma-separated list; undefined when unset or empty. */

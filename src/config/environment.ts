@@ -52,6 +52,7 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(300) JWT_CLOCK_TOLERANCE_SECONDS?: number;
 
   @IsOptional() @Transform(emptyToUndefined) @IsString() CORS_ORIGINS?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() TRUST_PROXY?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) THROTTLE_LIMIT?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1000) THROTTLE_TTL_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1024) @Max(1_073_741_824) MAX_IMAGE_BYTES?: number;
