@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsInt, Min } from 'class-validator';
+import { IsIn, IsInt, IsString, MaxLength, Min } from 'class-validator';
 import { IMAGE_CONTENT_TYPES, type ImageContentType } from './image-probe.js';
 
 export class PresignImageUploadDto {
@@ -38,4 +38,11 @@ export class PresignedImageUploadDto {
   })
   headers!: Record<string, string>;
   @ApiProperty() expiresAt!: string;
+}
+
+export class CompleteImageUploadDto {
+  @ApiProperty({ description: 'The key answered by /uploads/images/presign, after the PUT succeeded' })
+  @IsString()
+  @MaxLength(1024)
+  key!: string;
 }
