@@ -93,7 +93,7 @@ export class AppConfig {
         ? `auth: RS256/ES256 tokens checked against ${this.auth.jwksUrl}`
         : this.auth.jwtSecret
           ? 'auth: HS256 tokens signed with JWT_SECRET'
-          : `auth: HS256 with a generated development secret in ${this.auth.devSecretFile} (npm run token -- --sub <userId>)`,
+          : `auth: HS256 with a generated development secret in ${this.auth.devSecretFile} (npm run -s token -- --sub <userId>)`,
     ];
   }
 }

@@ -69,8 +69,9 @@ export const REDACTED_PATHS = [
             req: (req: { id: string; method: string; url: string }) => ({
               id: req.id,
               method: req.method,
-              // Query strings can carry presigned signatures or tokens; the path is enough to debug.
-              url: req.url?.split('?')[0],
+              // Query strings can carry presigned signatures or tokens; the path is enough to debug. Named
+              // `path`, not `url`, because `*.url` is redacted (presigned URLs).
+              path: req.url?.split('?')[0],
             }),
           },
         },
