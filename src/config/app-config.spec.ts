@@ -13,15 +13,17 @@ describe('loadConfig', () => {
     expect(config.storage.embedded).toBe(true);
     expect(config.storage.embeddedDir).toBe(resolve('data', 's3'));
     expect(config.role).toBe('all');
-    expect(config.describeModes()).toEqual([
-      `database: embedded PGlite in ${resolve('data', 'pglite')}`,
-      `storage: embedded S3 (s3rver) in ${resolve('data', 's3')}, bucket "video-gen"`,
-    ]);
+    expect(config.describeModes()).toEqual(
+      expect.arrayContaining([
+        `database: embedded PGlite in ${resolve('data', 'pglite')}`,
+        `storage: embedded S3 (s3rver) in ${resolve('data', 's3')}, bucket "video-gen"`,
+      ]),
+    );
   });
 
   it('uses the real parts when they are configured', () => {
     const config = loadConfig({
-      DATABASE_URL: 'postgresql://app:secret@db.internal:5432/videos',
+      DATABASE_URL: 'postgresql://app:hunter2@db.internal:5432/videos',
       S3_BUCKET: 'media',
       S3_ENDPOINT: 'http://minio:9000',
       PORT: '8080',
@@ -31,7 +33,7 @@ describe('loadConfig', () => {
     expect(config.describeModes()[0]).toBe(
       'database: PostgreSQL at postgresql://app:***@db.internal:5432/videos',
     );
-    expect(config.describeModes().join('\n')).not.toContain('secret');
+    expect(config.describeModes().join('\n')).not.toContain('hunter2');
   });
 
   it('keeps path-style addressing off for AWS unless asked', () => {

@@ -14,8 +14,9 @@ export class PresignImageUploadDto {
     description: 'Exact size in bytes of the file to upload, at most MAX_IMAGE_BYTES',
     example: 123456,
   })
-  @IsInt()
+  // Decorators run bottom-up and validation stops at the first failure: the type check comes first.
   @Min(1)
+  @IsInt()
   bytes!: number;
 }
 
