@@ -24,6 +24,36 @@ export interface StorageConfig {
   presignTtlSeconds: number;
 }
 
+export type ProvidersMode = 'live' | 'simulated';
+
+export interface ProvidersConfig {
+  /** `simulated`: fal and Azure are in-process simulators on loopback; every model works without keys. */
+  mode: ProvidersMode;
+  /** Model catalog overrides, merged over the built-in defaults: the file first, then the JSON. */
+  catalogJson?: string;
+  catalogFile?: string;
+  fal: {
+    key?: string;
+    /** Unset: the real fal hosts. Set: queue and storage requests go to this base URL instead. */
+    baseUrl?: string;
+    /** Images up to this size go inline as a base64 data URI; larger ones through fal storage. */
+    inlineImageMaxBytes: number;
+    requestTimeoutMs: number;
+  };
+  azure: {
+    endpoint?: string;
+    apiKey?: string;
+    auth: 'api-key' | 'bearer';
+    soraDeployment: string;
+    soraApi: 'videos' | 'jobs';
+    requestTimeoutMs: number;
+  };
+  /** Where local-motion renders and keeps its results (24 h). */
+  localMotionDir: string;
+  /** Timing of simulated jobs in `simulated` mode. */
+  simulator: { queueMs: number; runMs: number };
+}
+
 export interface AuthConfig {
   jwtSecret?: string;
   jwksUrl?: string;
@@ -50,6 +80,7 @@ export class AppConfig {
   declare readonly database: DatabaseConfig;
   declare readonly storage: StorageConfig;
   declare readonly auth: AuthConfig;
+  declare readonly providers: ProvidersConfig;
 
   constructor(values: AppConfigValues) {
     Object.assign(this, values);
@@ -64,6 +95,11 @@ export class AppConfig {
       this.storage.embedded
         ? `storage: embedded S3 (s3rver) in ${this.storage.embeddedDir}, bucket "${this.storage.bucket}"`
         : `storage: S3 bucket "${this.storage.bucket}"${this.storage.endpoint ? ` at ${this.storage.endpoint}` : ''}`,
+      this.providers.mode === 'simulated'
+        ? 'providers: simulated (fal and Azure are in-process simulators; no keys, no cost)'
+        : `providers: live (fal ${this.providers.fal.key ? 'configured' : 'not configured'}, Azure ${
+            this.providers.azure.endpoint && this.providers.azure.apiKey ? 'configured' : 'not configured'
+          }, local-motion always)`,
     ];
   }
 }
@@ -114,6 +150,27 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       presignTtlSeconds: vars.PRESIGN_TTL_SECONDS ?? 900,
     },
     auth: { jwtSecret: vars.JWT_SECRET, jwksUrl: vars.JWT_JWKS_URL },
+    providers: {
+      mode: (vars.PROVIDERS_MODE as ProvidersMode | undefined) ?? 'live',
+      catalogJson: vars.MODEL_CATALOG_JSON,
+      catalogFile: vars.MODEL_CATALOG_FILE ? resolve(vars.MODEL_CATALOG_FILE) : undefined,
+      fal: {
+        key: vars.FAL_KEY,
+        baseUrl: vars.FAL_BASE_URL,
+        inlineImageMaxBytes: vars.FAL_INLINE_IMAGE_MAX_BYTES ?? 2 * 1024 * 1024,
+        requestTimeoutMs: vars.FAL_REQUEST_TIMEOUT_MS ?? 30_000,
+      },
+      azure: {
+        endpoint: vars.AZURE_OPENAI_ENDPOINT,
+        apiKey: vars.AZURE_OPENAI_API_KEY,
+        auth: (vars.AZURE_OPENAI_AUTH as 'api-key' | 'bearer' | undefined) ?? 'api-key',
+        soraDeployment: vars.AZURE_SORA_DEPLOYMENT ?? 'sora-2',
+        soraApi: (vars.AZURE_SORA_API as 'videos' | 'jobs' | undefined) ?? 'videos',
+        requestTimeoutMs: vars.AZURE_REQUEST_TIMEOUT_MS ?? 30_000,
+      },
+      localMotionDir: resolve(dataDir, 'local-motion'),
+      simulator: { queueMs: vars.SIMULATOR_QUEUE_MS ?? 1_000, runMs: vars.SIMULATOR_RUN_MS ?? 3_000 },
+    },
   });
 }
 
