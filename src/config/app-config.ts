@@ -29,6 +29,14 @@ export interface AuthConfig {
   jwksUrl?: string;
 }
 
+export interface MediaConfig {
+  /** Explicit binaries; unset = `ffmpeg`/`ffprobe` on PATH, else the optional @ffmpeg-installer packages. */
+  ffmpegPath?: string;
+  ffprobePath?: string;
+  /** Longest any single ffmpeg/ffprobe run may take before it is killed. */
+  timeoutMs: number;
+}
+
 export type AppConfigValues = {
   [K in keyof AppConfig as AppConfig[K] extends (...args: never[]) => unknown ? never : K]: AppConfig[K];
 };
@@ -50,6 +58,7 @@ export class AppConfig {
   declare readonly database: DatabaseConfig;
   declare readonly storage: StorageConfig;
   declare readonly auth: AuthConfig;
+  declare readonly media: MediaConfig;
 
   constructor(values: AppConfigValues) {
     Object.assign(this, values);
@@ -114,6 +123,11 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       presignTtlSeconds: vars.PRESIGN_TTL_SECONDS ?? 900,
     },
     auth: { jwtSecret: vars.JWT_SECRET, jwksUrl: vars.JWT_JWKS_URL },
+    media: {
+      ffmpegPath: vars.FFMPEG_PATH,
+      ffprobePath: vars.FFPROBE_PATH,
+      timeoutMs: vars.FFMPEG_TIMEOUT_MS ?? 600_000,
+    },
   });
 }
 
