@@ -59,6 +59,14 @@ export interface AuthConfig {
   jwksUrl?: string;
 }
 
+export interface MediaConfig {
+  /** Explicit binaries; unset = `ffmpeg`/`ffprobe` on PATH, else the optional @ffmpeg-installer packages. */
+  ffmpegPath?: string;
+  ffprobePath?: string;
+  /** Longest any single ffmpeg/ffprobe run may take before it is killed. */
+  timeoutMs: number;
+}
+
 export type AppConfigValues = {
   [K in keyof AppConfig as AppConfig[K] extends (...args: never[]) => unknown ? never : K]: AppConfig[K];
 };
@@ -81,6 +89,7 @@ export class AppConfig {
   declare readonly storage: StorageConfig;
   declare readonly auth: AuthConfig;
   declare readonly providers: ProvidersConfig;
+  declare readonly media: MediaConfig;
 
   constructor(values: AppConfigValues) {
     Object.assign(this, values);
@@ -170,6 +179,11 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       },
       localMotionDir: resolve(dataDir, 'local-motion'),
       simulator: { queueMs: vars.SIMULATOR_QUEUE_MS ?? 1_000, runMs: vars.SIMULATOR_RUN_MS ?? 3_000 },
+    },
+    media: {
+      ffmpegPath: vars.FFMPEG_PATH,
+      ffprobePath: vars.FFPROBE_PATH,
+      timeoutMs: vars.FFMPEG_TIMEOUT_MS ?? 600_000,
     },
   });
 }

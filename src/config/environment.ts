@@ -63,6 +63,10 @@ export class EnvironmentVariables {
 
   @IsOptional() @Transform(emptyToUndefined) @IsString() JWT_SECRET?: string;
   @IsOptional() @Transform(emptyToUndefined) @IsUrl({ require_tld: false }) JWT_JWKS_URL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString() FFMPEG_PATH?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() FFPROBE_PATH?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1000) FFMPEG_TIMEOUT_MS?: number;
 }
 
 export type Environment = Record<string, string | undefined>;
