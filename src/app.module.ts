@@ -5,6 +5,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MediaModule } from './media/media.module.js';
+import { ProvidersModule } from './providers/providers.module.js';
 import { StorageModule } from './storage/storage.module.js';
 
 @Module({})
@@ -18,6 +19,7 @@ export class AppModule {
         DatabaseModule,
         StorageModule,
         MediaModule,
+        ProvidersModule,
         HealthModule,
       ],
     };

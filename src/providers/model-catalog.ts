@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import Decimal from 'decimal.js';
+import { Decimal } from 'decimal.js';
 import { AppConfig, ProvidersConfig } from '../config/app-config.js';
 import { ConfigurationError } from '../config/environment.js';
 import { DEFAULT_MODELS } from './model-catalog.defaults.js';

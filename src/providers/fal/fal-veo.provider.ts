@@ -1,4 +1,4 @@
-import { createFalClient, type FalClient } from '@fal-ai/client';
+import { ApiError, createFalClient, type FalClient } from '@fal-ai/client';
 import type { ImagePreparer } from '../image-preparer.js';
 import {
   ProviderAmbiguousSubmitError,
@@ -188,17 +188,26 @@ export class FalVeoProvider extends VideoProvider {
    */
   private async completedOutcome(endpoint: string, requestId: string, status: FalStatus): Promise<PollResult> {
     if (status.error) {
+      if (status.error_type === 'client_cancelled') return { state: 'cancelled' };
       return { state: 'failed', error: failureFromDetail(String(status.error), status.error_type) };
     }
     try {
-      const result = await this.call('result', () => this.client.queue.result(endpoint, { requestId }));
-      videoUrlOf(result);
+      videoUrlOf(await this.client.queue.result(endpoint, { requestId }));
       return { state: 'succeeded', progress: 100 };
     } catch (error) {
-      if (error instanceof ProviderRejectedError || error instanceof ProviderFailedError) {
-        return { state: 'failed', error };
+      // The result call returns the model's own error; a plain 500 there is the model failing, not the gateway.
+      const status = error instanceof FalHttpFailure || error instanceof ApiError ? error.status : 0;
+      if (status === 500) {
+        return {
+          state: 'failed',
+          error: new ProviderFailedError('fal', 'generation_failed', `fal generation failed: ${(error as Error).message}`),
+        };
       }
-      throw error;
+      const classified = this.classify(error, 'result');
+      if (classified instanceof ProviderRejectedError || classified instanceof ProviderFailedError) {
+        return { state: 'failed', error: classified };
+      }
+      throw classified;
     }
   }
 
@@ -227,6 +236,11 @@ export class FalVeoProvider extends VideoProvider {
 
   private classify(error: unknown, operation: string): ProviderError {
     if (error instanceof ProviderError) return error;
+    // queue.result() installs the client's own response handler, so its failures arrive as ApiError.
+    if (error instanceof ApiError) {
+      error = new FalHttpFailure(error.status, error.body, undefined, undefined);
+    }
+    if (error instanceof SyntaxError) error = new FalUnreadableReply(200, error.message);
     if (error instanceof FalHttpFailure) {
       const { status } = error;
       if (status === 422 || status === 400) return rejectionFromBody(error.body, error.message);
