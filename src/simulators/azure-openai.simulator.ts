@@ -68,6 +68,8 @@ class BadRequest extends Error {
 export class AzureOpenAISimulator {
   readonly faults = new FaultPlan();
   readonly requests: RecordedRequest[] = [];
+  /** Renders in flight, kept across reset() so settle() can wait for them. */
+  private readonly renders = new Set<Promise<void>>();
   private readonly jobs = new Map<string, SimJob>();
   private readonly logger = new Logger('AzureSimulator');
   private timing: JobTiming;
@@ -108,11 +110,17 @@ export class AzureOpenAISimulator {
   }
 
   async settle(): Promise<void> {
-    await Promise.all([...this.jobs.values()].map((job) => job.render));
+    await Promise.all([...this.renders]);
   }
 
   jobCount(): number {
     return this.jobs.size;
+  }
+
+  private track(render: Promise<void>): Promise<void> {
+    this.renders.add(render);
+    void render.finally(() => this.renders.delete(render));
+    return render;
   }
 
   async stop(): Promise<void> {
@@ -261,7 +269,7 @@ export class AzureOpenAISimulator {
           : 'ok',
     };
     this.jobs.set(job.id, job);
-    if (job.outcome === 'ok') job.render = this.render(job, parsed.image);
+    if (job.outcome === 'ok') job.render = this.track(this.render(job, parsed.image));
     sendJson(res, 200, this.view(job));
   }
 

@@ -68,6 +68,8 @@ const QUEUE_HOST = 'https://queue.fal.run';
 export class FalQueueSimulator {
   readonly faults = new FaultPlan();
   readonly requests: RecordedRequest[] = [];
+  /** Renders in flight, kept across reset() so settle() can wait for them. */
+  private readonly renders = new Set<Promise<void>>();
   private readonly jobs = new Map<string, FalJob>();
   private readonly files = new Map<string, { bytes: Buffer; contentType: string; video: boolean }>();
   private readonly logger = new Logger('FalSimulator');
@@ -112,11 +114,17 @@ export class FalQueueSimulator {
 
   /** Waits for every render started so far (tests that want the video to exist before polling). */
   async settle(): Promise<void> {
-    await Promise.all([...this.jobs.values()].map((job) => job.render));
+    await Promise.all([...this.renders]);
   }
 
   jobCount(): number {
     return this.jobs.size;
+  }
+
+  private track(render: Promise<void>): Promise<void> {
+    this.renders.add(render);
+    void render.finally(() => this.renders.delete(render));
+    return render;
   }
 
   async stop(): Promise<void> {
@@ -254,7 +262,7 @@ export class FalQueueSimulator {
       cancelled: false,
     };
     this.jobs.set(job.id, job);
-    if (errors.length === 0 && job.outcome === 'ok') job.render = this.render(job);
+    if (errors.length === 0 && job.outcome === 'ok') job.render = this.track(this.render(job));
     sendJson(
       res,
       200,

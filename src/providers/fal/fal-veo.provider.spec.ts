@@ -38,7 +38,10 @@ function adapter(overrides: Partial<ConstructorParameters<typeof FalVeoProvider>
 beforeAll(async () => {
   simulator = await FalQueueSimulator.start({ renderer: new SimulatedVideoRenderer(media), key: KEY });
 });
-afterAll(() => simulator.stop());
+afterAll(async () => {
+  await simulator.settle();
+  await simulator.stop();
+});
 beforeEach(() => {
   simulator.reset();
   simulator.setTiming({ queuePolls: 1, runPolls: 1 });
@@ -281,7 +284,7 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
       ['malformed JSON', { kind: 'malformed-json' } as const, ProviderTransientError],
     ])('status %s: %p', async (_name, fault, type) => {
       const fal = adapter({ requestTimeoutMs: 300 });
-      const ref = await fal.submit(input(model('veo3')));
+      const ref = await adapter().submit(input(model('veo3')));
       simulator.inject({ on: 'status', fault, times: 1 });
       expect(await rejectionOf(fal.poll(ref))).toBeInstanceOf(type);
       expect((await fal.poll(ref)).state).toBe('queued');
