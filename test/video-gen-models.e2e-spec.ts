@@ -17,7 +17,8 @@ describe(`GET /video-gen/models in simulated mode (${databaseBackend})`, () => {
   it('lists all six models as available', async () => {
     const res = await request(t.http).get('/video-gen/models').expect(200);
     expect(res.body.models.map((m: { name: string }) => m.name)).toEqual(ALL);
-    for (const entry of res.body.models) expect(entry).toMatchObject({ available: true, missingSettings: [] });
+    for (const entry of res.body.models)
+      expect(entry).toMatchObject({ available: true, missingSettings: [] });
     expect(res.body.models[0]).toMatchObject({
       name: 'veo3',
       provider: 'fal',
@@ -59,7 +60,10 @@ describe(`GET /video-gen/models with zero configuration (${databaseBackend})`, (
     for (const name of ['veo3', 'veo3-fast', 'veo3.1', 'veo3.1-fast']) {
       expect(byName[name]).toMatchObject({ available: false, missingSettings: ['FAL_KEY'] });
     }
-    expect(byName['sora-2']).toMatchObject({ available: false, missingSettings: ['AZURE_OPENAI_ENDPOINT', 'AZURE_OPENAI_API_KEY'] });
+    expect(byName['sora-2']).toMatchObject({
+      available: false,
+      missingSettings: ['AZURE_OPENAI_ENDPOINT', 'AZURE_OPENAI_API_KEY'],
+    });
   });
 
   it('is in the OpenAPI document', async () => {

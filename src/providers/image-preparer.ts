@@ -7,7 +7,11 @@ import { ProviderRejectedError } from './provider-errors.js';
 import type { CropBounds, SourceImage } from './video-provider.js';
 
 /** Pixel size of a crop, rounded to even numbers (what the encoders want), at least 2x2. Pure. */
-export function croppedSize(width: number, height: number, crop: CropBounds): { width: number; height: number } {
+export function croppedSize(
+  width: number,
+  height: number,
+  crop: CropBounds,
+): { width: number; height: number } {
   const even = (value: number) => Math.max(2, Math.round(value / 2) * 2);
   return { width: even(width * (crop.right - crop.left)), height: even(height * (crop.bottom - crop.top)) };
 }
@@ -74,11 +78,20 @@ export class ImagePreparer {
       return await withTempDir(async (dir) => {
         const output = join(dir, jpeg ? 'prepared.jpg' : 'prepared.png');
         await this.media.prepareImage(image.bytes, output, { width, height, crop, fit });
-        return { bytes: await readFile(output), contentType: jpeg ? 'image/jpeg' : 'image/png', width, height };
+        return {
+          bytes: await readFile(output),
+          contentType: jpeg ? 'image/jpeg' : 'image/png',
+          width,
+          height,
+        };
       });
     } catch (error) {
       if (error instanceof MediaError && (error.code === 'INVALID_INPUT' || error.code === 'BAD_REQUEST')) {
-        throw new ProviderRejectedError(provider, 'invalid_input', `The source image cannot be used: ${error.message}`);
+        throw new ProviderRejectedError(
+          provider,
+          'invalid_input',
+          `The source image cannot be used: ${error.message}`,
+        );
       }
       throw error;
     }

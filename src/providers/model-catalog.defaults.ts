@@ -14,7 +14,7 @@ export const DEFAULT_MODELS: readonly ModelEntry[] = [
   {
     name: 'veo3',
     displayName: 'Veo 3',
-    description: "Google Veo 3 image-to-video on fal.ai, with sound. 4, 6 or 8 s per call.",
+    description: 'Google Veo 3 image-to-video on fal.ai, with sound. 4, 6 or 8 s per call.',
     provider: 'fal',
     providerModel: 'fal-ai/veo3/image-to-video',
     kinds: ['image-to-video'],

@@ -2,7 +2,15 @@ import { BadRequestException } from '@nestjs/common';
 import { AppConfig, loadConfig } from '../config/app-config.js';
 import { ConfigurationError } from '../config/environment.js';
 import { DEFAULT_MODELS } from './model-catalog.defaults.js';
-import { buildCatalog, mergeCatalog, missingSettings, ModelCatalog, parseOverrides, priceFor, validateEntry } from './model-catalog.js';
+import {
+  buildCatalog,
+  mergeCatalog,
+  missingSettings,
+  ModelCatalog,
+  parseOverrides,
+  priceFor,
+  validateEntry,
+} from './model-catalog.js';
 import { ProviderRegistry } from './provider-registry.js';
 import { ImagePreparer } from './image-preparer.js';
 import { AzureSoraProvider } from './azure/azure-sora.provider.js';
@@ -10,14 +18,26 @@ import { FalVeoProvider } from './fal/fal-veo.provider.js';
 import { LocalMotionProvider } from './local/local-motion.provider.js';
 import { testMediaService } from '../../test/support/provider-fixtures.js';
 
-const config = (env: Record<string, string> = {}): AppConfig => loadConfig({ DATA_DIR: '/tmp/vg-catalog', ...env });
+const config = (env: Record<string, string> = {}): AppConfig =>
+  loadConfig({ DATA_DIR: '/tmp/vg-catalog', ...env });
 
 describe('model catalog', () => {
   it('has the six default models, all valid', () => {
-    expect(DEFAULT_MODELS.map((m) => m.name)).toEqual(['veo3', 'veo3-fast', 'veo3.1', 'veo3.1-fast', 'sora-2', 'local-motion']);
+    expect(DEFAULT_MODELS.map((m) => m.name)).toEqual([
+      'veo3',
+      'veo3-fast',
+      'veo3.1',
+      'veo3.1-fast',
+      'sora-2',
+      'local-motion',
+    ]);
     expect(DEFAULT_MODELS.flatMap(validateEntry)).toEqual([]);
     const veo3 = DEFAULT_MODELS[0];
-    expect(veo3).toMatchObject({ provider: 'fal', providerModel: 'fal-ai/veo3/image-to-video', segmentDurations: [4, 6, 8] });
+    expect(veo3).toMatchObject({
+      provider: 'fal',
+      providerModel: 'fal-ai/veo3/image-to-video',
+      segmentDurations: [4, 6, 8],
+    });
     expect(veo3.price).toEqual({ credits: '750', per: 'generation' });
   });
 
@@ -25,7 +45,9 @@ describe('model catalog', () => {
     expect(priceFor(DEFAULT_MODELS[0], 10).toString()).toBe('750');
     const perSecond = { ...DEFAULT_MODELS[0], price: { credits: '12.5', per: 'second' as const } };
     expect(priceFor(perSecond, 8).toString()).toBe('100');
-    expect(priceFor({ ...perSecond, price: { credits: '0.1', per: 'second' as const } }, 3).toString()).toBe('0.3');
+    expect(priceFor({ ...perSecond, price: { credits: '0.1', per: 'second' as const } }, 3).toString()).toBe(
+      '0.3',
+    );
   });
 
   it('merges overrides: a field, a nested field, a new model, a removal', () => {
@@ -41,17 +63,28 @@ describe('model catalog', () => {
 
   it('loads overrides from MODEL_CATALOG_JSON and the Azure settings', () => {
     const models = buildCatalog(
-      config({ MODEL_CATALOG_JSON: '{"veo3":{"price":{"credits":"900"}}}', AZURE_SORA_DEPLOYMENT: 'my-sora2', AZURE_SORA_API: 'jobs' }).providers,
+      config({
+        MODEL_CATALOG_JSON: '{"veo3":{"price":{"credits":"900"}}}',
+        AZURE_SORA_DEPLOYMENT: 'my-sora2',
+        AZURE_SORA_API: 'jobs',
+      }).providers,
     );
     expect(models.find((m) => m.name === 'veo3')!.price.credits).toBe('900');
-    expect(models.find((m) => m.name === 'sora-2')).toMatchObject({ providerModel: 'my-sora2', azureApi: 'jobs' });
+    expect(models.find((m) => m.name === 'sora-2')).toMatchObject({
+      providerModel: 'my-sora2',
+      azureApi: 'jobs',
+    });
   });
 
   it('refuses a broken catalog at start-up, listing every problem', () => {
     expect(() => parseOverrides('{', 'MODEL_CATALOG_JSON')).toThrow(ConfigurationError);
     expect(() => parseOverrides('[1]', 'MODEL_CATALOG_JSON')).toThrow(/model name -> fields/);
     try {
-      buildCatalog(config({ MODEL_CATALOG_JSON: '{"veo3":{"price":{"credits":"-1"},"segmentDurations":[8,4],"kinds":["x"]}}' }).providers);
+      buildCatalog(
+        config({
+          MODEL_CATALOG_JSON: '{"veo3":{"price":{"credits":"-1"},"segmentDurations":[8,4],"kinds":["x"]}}',
+        }).providers,
+      );
       throw new Error('expected a ConfigurationError');
     } catch (error) {
       expect((error as ConfigurationError).problems).toEqual([
@@ -60,14 +93,19 @@ describe('model catalog', () => {
         expect.stringContaining('price.credits'),
       ]);
     }
-    expect(() => buildCatalog(config({ MODEL_CATALOG_FILE: '/no/such/file.json' }).providers)).toThrow(/MODEL_CATALOG_FILE/);
+    expect(() => buildCatalog(config({ MODEL_CATALOG_FILE: '/no/such/file.json' }).providers)).toThrow(
+      /MODEL_CATALOG_FILE/,
+    );
   });
 
   it('names the settings a model still needs', () => {
     const zero = config().providers;
     const byName = (name: string) => DEFAULT_MODELS.find((m) => m.name === name)!;
     expect(missingSettings(byName('veo3'), zero)).toEqual(['FAL_KEY']);
-    expect(missingSettings(byName('sora-2'), zero)).toEqual(['AZURE_OPENAI_ENDPOINT', 'AZURE_OPENAI_API_KEY']);
+    expect(missingSettings(byName('sora-2'), zero)).toEqual([
+      'AZURE_OPENAI_ENDPOINT',
+      'AZURE_OPENAI_API_KEY',
+    ]);
     expect(missingSettings(byName('local-motion'), zero)).toEqual([]);
     expect(missingSettings(byName('veo3'), config({ FAL_KEY: 'k' }).providers)).toEqual([]);
     expect(missingSettings(byName('sora-2'), config({ PROVIDERS_MODE: 'simulated' }).providers)).toEqual([]);
@@ -86,8 +124,12 @@ describe('model catalog', () => {
       throw new Error('expected a 400');
     };
     expect(message(() => catalog.requireUsable('veo9'))).toContain('Unknown model "veo9"');
-    expect(message(() => catalog.requireUsable('veo3', 'text-to-video'))).toContain('does not do text-to-video');
-    expect(message(() => catalog.requireUsable('veo3'))).toBe('Model "veo3" is not configured on this server: set FAL_KEY');
+    expect(message(() => catalog.requireUsable('veo3', 'text-to-video'))).toContain(
+      'does not do text-to-video',
+    );
+    expect(message(() => catalog.requireUsable('veo3'))).toBe(
+      'Model "veo3" is not configured on this server: set FAL_KEY',
+    );
     expect(message(() => catalog.requireUsable('sora-2'))).toBe(
       'Model "sora-2" is not configured on this server: set AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY',
     );
@@ -102,18 +144,24 @@ describe('ProviderRegistry', () => {
     const registry = ProviderRegistry.create(config().providers, images, null);
     expect(registry.forModel(byName('local-motion'))).toBeInstanceOf(LocalMotionProvider);
     expect(() => registry.forModel(byName('veo3'))).toThrow('set FAL_KEY');
-    expect(() => registry.forRef({ provider: 'azure', api: 'videos', deployment: 'sora-2', id: 'v' })).toThrow(/not configured/);
+    expect(() =>
+      registry.forRef({ provider: 'azure', api: 'videos', deployment: 'sora-2', id: 'v' }),
+    ).toThrow(/not configured/);
   });
 
   it('picks the adapter class per model when keys are set, and per persisted ref', () => {
     const registry = ProviderRegistry.create(
-      config({ FAL_KEY: 'k', AZURE_OPENAI_ENDPOINT: 'https://x.openai.azure.com', AZURE_OPENAI_API_KEY: 'k' }).providers,
+      config({ FAL_KEY: 'k', AZURE_OPENAI_ENDPOINT: 'https://x.openai.azure.com', AZURE_OPENAI_API_KEY: 'k' })
+        .providers,
       images,
       null,
     );
-    for (const name of ['veo3', 'veo3-fast', 'veo3.1', 'veo3.1-fast']) expect(registry.forModel(byName(name))).toBeInstanceOf(FalVeoProvider);
+    for (const name of ['veo3', 'veo3-fast', 'veo3.1', 'veo3.1-fast'])
+      expect(registry.forModel(byName(name))).toBeInstanceOf(FalVeoProvider);
     expect(registry.forModel(byName('sora-2'))).toBeInstanceOf(AzureSoraProvider);
-    expect(registry.forRef({ provider: 'fal', endpoint: 'fal-ai/veo3/image-to-video', requestId: 'r' })).toBeInstanceOf(FalVeoProvider);
+    expect(
+      registry.forRef({ provider: 'fal', endpoint: 'fal-ai/veo3/image-to-video', requestId: 'r' }),
+    ).toBeInstanceOf(FalVeoProvider);
   });
 
   it('in simulated mode uses the simulators for fal and Azure with no keys', () => {

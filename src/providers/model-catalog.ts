@@ -1,15 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import { Decimal } from 'decimal.js';
 import { AppConfig, ProvidersConfig } from '../config/app-config.js';
 import { ConfigurationError } from '../config/environment.js';
 import { DEFAULT_MODELS } from './model-catalog.defaults.js';
-import {
-  GENERATION_KINDS,
-  GenerationKind,
-  ModelAvailability,
-  ModelEntry,
-} from './model-catalog.types.js';
+import { GENERATION_KINDS, GenerationKind, ModelAvailability, ModelEntry } from './model-catalog.types.js';
 
 /** `{ "<model>": { ...fields to replace } | null }`; null removes a model, an unknown name adds one. */
 export type CatalogOverrides = Record<string, Record<string, unknown> | null>;
@@ -22,7 +17,9 @@ const SIZE_PATTERN = /^[1-9]\d{1,4}x[1-9]\d{1,4}$/;
  * merged field by field so an override can change just the price. Pure.
  */
 export function mergeCatalog(base: readonly ModelEntry[], ...layers: CatalogOverrides[]): ModelEntry[] {
-  const models = new Map<string, Record<string, unknown>>(base.map((m) => [m.name, structuredClone(m) as never]));
+  const models = new Map<string, Record<string, unknown>>(
+    base.map((m) => [m.name, structuredClone(m) as never]),
+  );
   for (const layer of layers) {
     for (const [name, override] of Object.entries(layer)) {
       if (override === null) {
@@ -55,7 +52,11 @@ export function validateEntry(entry: ModelEntry): string[] {
   if (entry.provider === 'azure' && entry.azureApi !== 'videos' && entry.azureApi !== 'jobs') {
     at('azureApi', 'must be "videos" (Sora 2) or "jobs" (Sora 1 jobs API)');
   }
-  if (!Array.isArray(entry.kinds) || entry.kinds.length === 0 || entry.kinds.some((k) => !GENERATION_KINDS.includes(k))) {
+  if (
+    !Array.isArray(entry.kinds) ||
+    entry.kinds.length === 0 ||
+    entry.kinds.some((k) => !GENERATION_KINDS.includes(k))
+  ) {
     at('kinds', `must be a non-empty list of ${GENERATION_KINDS.join(', ')}`);
   }
   if (entry.provider === 'fal' && entry.kinds?.includes('text-to-video') && !entry.textToVideoModel) {
@@ -116,14 +117,18 @@ export function priceFor(entry: ModelEntry, durationSeconds: number): Decimal {
 }
 
 /** Reads the overrides named by the configuration (file, then JSON); throws a ConfigurationError. */
-export function loadOverrides(config: Pick<ProvidersConfig, 'catalogFile' | 'catalogJson'>): CatalogOverrides[] {
+export function loadOverrides(
+  config: Pick<ProvidersConfig, 'catalogFile' | 'catalogJson'>,
+): CatalogOverrides[] {
   const layers: CatalogOverrides[] = [];
   if (config.catalogFile) {
     let text: string;
     try {
       text = readFileSync(config.catalogFile, 'utf8');
     } catch (error) {
-      throw new ConfigurationError([`MODEL_CATALOG_FILE: cannot read ${config.catalogFile}: ${(error as Error).message}`]);
+      throw new ConfigurationError([
+        `MODEL_CATALOG_FILE: cannot read ${config.catalogFile}: ${(error as Error).message}`,
+      ]);
     }
     layers.push(parseOverrides(text, 'MODEL_CATALOG_FILE'));
   }
@@ -139,7 +144,9 @@ export function parseOverrides(text: string, source: string): CatalogOverrides {
     throw new ConfigurationError([`${source}: not valid JSON (${(error as Error).message})`]);
   }
   if (!isObject(parsed) || Object.values(parsed).some((v) => v !== null && !isObject(v))) {
-    throw new ConfigurationError([`${source}: must be an object of model name -> fields (or null to remove)`]);
+    throw new ConfigurationError([
+      `${source}: must be an object of model name -> fields (or null to remove)`,
+    ]);
   }
   return parsed as CatalogOverrides;
 }
@@ -178,8 +185,8 @@ export class ModelCatalog {
   }
 
   /**
-   * The entry for a request, or a 4xx that says exactly why not: unknown model (404-free 400 so a typo
-   * reads like any other bad field), a kind the model does not do, or a setting missing on this server.
+   * The entry for a request, or a 400 that says exactly why not: an unknown model (a typo reads like any
+   * other bad field), a kind the model does not do, or a setting missing on this server.
    * The pipeline calls this before charging anything.
    */
   requireUsable(name: string, kind?: GenerationKind): ModelEntry {
@@ -190,7 +197,9 @@ export class ModelCatalog {
       );
     }
     if (kind && !entry.kinds.includes(kind)) {
-      throw new BadRequestException(`Model "${name}" does not do ${kind} (it does ${entry.kinds.join(', ')})`);
+      throw new BadRequestException(
+        `Model "${name}" does not do ${kind} (it does ${entry.kinds.join(', ')})`,
+      );
     }
     const missing = missingSettings(entry, this.config.providers);
     if (missing.length > 0) {
@@ -198,13 +207,6 @@ export class ModelCatalog {
         `Model "${name}" is not configured on this server: set ${missing.join(' and ')}`,
       );
     }
-    return entry;
-  }
-
-  /** For lookups by name where absence is a 404 (e.g. GET /video-gen/models/:name). */
-  get(name: string): ModelEntry {
-    const entry = this.models.get(name);
-    if (!entry) throw new NotFoundException(`Unknown model "${name}"`);
     return entry;
   }
 }

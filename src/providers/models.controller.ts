@@ -4,7 +4,10 @@ import { ModelCatalog } from './model-catalog.js';
 import type { ModelEntry } from './model-catalog.types.js';
 
 /** What the front end sees of a catalog entry: everything needed to build a form and show a price. */
-export function toModelView(entry: ModelEntry, availability: { available: boolean; missingSettings: string[] }) {
+export function toModelView(
+  entry: ModelEntry,
+  availability: { available: boolean; missingSettings: string[] },
+) {
   return {
     name: entry.name,
     displayName: entry.displayName,
@@ -31,9 +34,13 @@ export class ModelsController {
 
   // Unguarded for now: the auth module adds its guard when it lands.
   @Get('models')
-  @ApiOperation({ summary: 'Video models this server offers, what they accept, their price and whether they are usable' })
+  @ApiOperation({
+    summary: 'Video models this server offers, what they accept, their price and whether they are usable',
+  })
   @ApiOkResponse({ description: '{ models: [...] }, each with available and missingSettings' })
   list() {
-    return { models: this.catalog.list().map((entry) => toModelView(entry, this.catalog.availability(entry))) };
+    return {
+      models: this.catalog.list().map((entry) => toModelView(entry, this.catalog.availability(entry))),
+    };
   }
 }

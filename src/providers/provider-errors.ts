@@ -39,17 +39,16 @@ export class ProviderRejectedError extends ProviderError {
     readonly providerDetail?: string,
     options?: { cause?: unknown },
   ) {
-    super(provider, `${provider} rejected the request (${reason}): ${providerDetail ?? userMessage}`, options);
+    super(
+      provider,
+      `${provider} rejected the request (${reason}): ${providerDetail ?? userMessage}`,
+      options,
+    );
   }
 }
 
 export type FailureReason =
-  | 'generation_failed'
-  | 'result_unavailable'
-  | 'unauthorized'
-  | 'not_found'
-  | 'misconfigured'
-  | 'cancelled';
+  'generation_failed' | 'result_unavailable' | 'unauthorized' | 'not_found' | 'misconfigured' | 'cancelled';
 
 /** The provider failed for a reason that is not the user's input and that retrying the call will not fix. */
 export class ProviderFailedError extends ProviderError {

@@ -28,7 +28,11 @@ export class ProviderRegistry {
     private readonly config: ProvidersConfig,
   ) {}
 
-  static create(config: ProvidersConfig, images: ImagePreparer, simulated: SimulatedEndpoints | null): ProviderRegistry {
+  static create(
+    config: ProvidersConfig,
+    images: ImagePreparer,
+    simulated: SimulatedEndpoints | null,
+  ): ProviderRegistry {
     const providers: Partial<Record<ProviderName, VideoProvider>> = {
       local: new LocalMotionProvider({ workDir: config.localMotionDir }, images),
     };

@@ -52,7 +52,11 @@ export async function openVideoStream(
     stream.destroy();
     const message = `${options.what} answered HTTP ${status}`;
     if (status === 404 || status === 410) {
-      throw new ProviderFailedError(provider, 'result_unavailable', `${message}: the video is gone or expired`);
+      throw new ProviderFailedError(
+        provider,
+        'result_unavailable',
+        `${message}: the video is gone or expired`,
+      );
     }
     if (status === 401 || status === 403) throw new ProviderFailedError(provider, 'unauthorized', message);
     if (status === 429) {
@@ -64,9 +68,16 @@ export async function openVideoStream(
     .split(';')[0]
     .trim()
     .toLowerCase();
-  if (!contentType.startsWith('video/') && contentType !== 'application/octet-stream' && contentType !== 'binary/octet-stream') {
+  if (
+    !contentType.startsWith('video/') &&
+    contentType !== 'application/octet-stream' &&
+    contentType !== 'binary/octet-stream'
+  ) {
     stream.destroy();
-    throw new ProviderTransientError(provider, `${options.what} is not a video (Content-Type ${contentType})`);
+    throw new ProviderTransientError(
+      provider,
+      `${options.what} is not a video (Content-Type ${contentType})`,
+    );
   }
   const length = Number(response.headers['content-length']);
   const bytes = Number.isFinite(length) && length >= 0 ? length : undefined;
@@ -82,11 +93,17 @@ export async function openVideoStream(
   );
   // The socket can also just close early; `aborted` is how Node reports that for a response body.
   stream.on('aborted', () =>
-    checked.destroy(new ProviderTransientError(provider, `${options.what} download broke off (connection closed)`)),
+    checked.destroy(
+      new ProviderTransientError(provider, `${options.what} download broke off (connection closed)`),
+    ),
   );
   stream.pipe(checked);
   checked.on('close', () => stream.destroy());
-  return { stream: checked, contentType: contentType.startsWith('video/') ? contentType : 'video/mp4', bytes };
+  return {
+    stream: checked,
+    contentType: contentType.startsWith('video/') ? contentType : 'video/mp4',
+    bytes,
+  };
 }
 
 /** ISO BMFF (`ftyp` at offset 4: MP4, MOV) or Matroska/WebM (EBML magic). */
@@ -116,7 +133,9 @@ class VideoStreamCheck extends Transform {
     const head = this.head;
     this.head = null;
     if (!looksLikeVideo(head)) {
-      return callback(new ProviderTransientError(this.provider, `${this.what} is not a video (unrecognised bytes)`));
+      return callback(
+        new ProviderTransientError(this.provider, `${this.what} is not a video (unrecognised bytes)`),
+      );
     }
     callback(null, head);
   }

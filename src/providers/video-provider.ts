@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ModelEntry } from './model-catalog.types.js';
-import type { ProviderError, ProviderFailedError, ProviderRejectedError } from './provider-errors.js';
+import type { ProviderFailedError, ProviderRejectedError } from './provider-errors.js';
 
 /** Fractions of the source image (seed 000's crop_bounds): 0 <= left < right <= 1, 0 <= top < bottom <= 1. */
 export interface CropBounds {
@@ -114,5 +114,3 @@ export abstract class VideoProvider {
    */
   abstract findSubmission(input: GenerationInput, since: Date): Promise<SubmissionLookup>;
 }
-
-export type AnyProviderError = ProviderError;

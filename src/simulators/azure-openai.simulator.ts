@@ -1,8 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
-import { FaultPlan, FaultRule, JobTiming, phaseOf, type Fault, type FaultOperation } from './simulator-faults.js';
-import { FormFile, LoopbackServer, RecordedRequest, sendFile, sendJson, sendMalformedJson, sleep } from './simulator-http.js';
+import {
+  FaultPlan,
+  FaultRule,
+  JobTiming,
+  phaseOf,
+  type Fault,
+  type FaultOperation,
+} from './simulator-faults.js';
+import {
+  FormFile,
+  LoopbackServer,
+  RecordedRequest,
+  sendFile,
+  sendJson,
+  sendMalformedJson,
+  sleep,
+} from './simulator-http.js';
 import { SimulatedVideoRenderer } from './simulated-video.renderer.js';
 
 export interface AzureSimulatorOptions {
@@ -20,7 +35,17 @@ export interface AzureSimulatorOptions {
   maxRunningJobs?: number;
 }
 
-const JOB_SIZES = ['480x480', '480x854', '854x480', '720x720', '720x1280', '1280x720', '1080x1080', '1080x1920', '1920x1080'];
+const JOB_SIZES = [
+  '480x480',
+  '480x854',
+  '854x480',
+  '720x720',
+  '720x1280',
+  '1280x720',
+  '1080x1080',
+  '1080x1920',
+  '1920x1080',
+];
 const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
 const UNAUTHORIZED = {
   error: {
@@ -137,7 +162,9 @@ export class AzureOpenAISimulator {
     try {
       if (route[0] === 'videos') {
         if (request.query['api-version'] !== undefined && request.query['api-version'] !== 'preview') {
-          throw new BadRequest(`API version '${request.query['api-version']}' is not supported on the v1 API`);
+          throw new BadRequest(
+            `API version '${request.query['api-version']}' is not supported on the v1 API`,
+          );
         }
         if (route.length === 1 && method === 'POST') return await this.create('videos', request, res);
         if (route.length === 1 && method === 'GET') return await this.list('videos', request, res);
@@ -171,7 +198,12 @@ export class AzureOpenAISimulator {
     } catch (error) {
       if (error instanceof BadRequest) {
         return sendJson(res, 400, {
-          error: { message: error.message, type: 'invalid_request_error', param: error.param, code: error.code },
+          error: {
+            message: error.message,
+            type: 'invalid_request_error',
+            param: error.param,
+            code: error.code,
+          },
         });
       }
       if (error instanceof NotFound) return this.notFound(res);
@@ -180,7 +212,10 @@ export class AzureOpenAISimulator {
   }
 
   private authorised(request: RecordedRequest): boolean {
-    return request.headers['api-key'] === this.options.key || request.headers.authorization === `Bearer ${this.options.key}`;
+    return (
+      request.headers['api-key'] === this.options.key ||
+      request.headers.authorization === `Bearer ${this.options.key}`
+    );
   }
 
   private notFound(res: ServerResponse): void {
@@ -193,7 +228,10 @@ export class AzureOpenAISimulator {
     return job;
   }
 
-  private async applyFaults(operation: FaultOperation, res: ServerResponse): Promise<{ answered: boolean; faults: Fault[] }> {
+  private async applyFaults(
+    operation: FaultOperation,
+    res: ServerResponse,
+  ): Promise<{ answered: boolean; faults: Fault[] }> {
     const faults = this.faults.take(operation);
     for (const fault of faults) {
       switch (fault.kind) {
@@ -212,7 +250,10 @@ export class AzureOpenAISimulator {
         }
         case 'server-error':
           sendJson(res, fault.status ?? 500, {
-            error: { code: 'InternalServerError', message: 'The server had an error while processing your request.' },
+            error: {
+              code: 'InternalServerError',
+              message: 'The server had an error while processing your request.',
+            },
           });
           return { answered: true, faults };
         case 'hang':
@@ -233,8 +274,12 @@ export class AzureOpenAISimulator {
   private async create(api: Api, request: RecordedRequest, res: ServerResponse): Promise<void> {
     const { answered, faults } = await this.applyFaults('submit', res);
     if (answered) return;
-    const parsed = api === 'videos' ? await this.parseVideoCreate(request) : await this.parseJobCreate(request);
-    const deployments = api === 'videos' ? (this.options.videoDeployments ?? ['sora-2']) : (this.options.jobDeployments ?? ['sora']);
+    const parsed =
+      api === 'videos' ? await this.parseVideoCreate(request) : await this.parseJobCreate(request);
+    const deployments =
+      api === 'videos'
+        ? (this.options.videoDeployments ?? ['sora-2'])
+        : (this.options.jobDeployments ?? ['sora']);
     if (!deployments.includes(parsed.model)) {
       return sendJson(res, 404, {
         error: {
@@ -250,13 +295,23 @@ export class AzureOpenAISimulator {
       return sendJson(
         res,
         429,
-        { error: { message: 'Too many running tasks', type: 'video_generation_user_error', param: null, code: null } },
+        {
+          error: {
+            message: 'Too many running tasks',
+            type: 'video_generation_user_error',
+            param: null,
+            code: null,
+          },
+        },
         { 'retry-after': '10' },
       );
     }
     const job: SimJob = {
       api,
-      id: api === 'videos' ? `video_${randomBytes(16).toString('hex')}` : `task_${randomBytes(13).toString('hex')}`,
+      id:
+        api === 'videos'
+          ? `video_${randomBytes(16).toString('hex')}`
+          : `task_${randomBytes(13).toString('hex')}`,
       generationId: `gen_${randomBytes(13).toString('hex')}`,
       ...parsed.job,
       model: parsed.model,
@@ -280,10 +335,18 @@ export class AzureOpenAISimulator {
     const prompt = requireString(fields, 'prompt');
     const seconds = fields.seconds ?? '4';
     if (typeof seconds !== 'string') {
-      throw new BadRequest(`Invalid type for 'seconds': expected a string, but got ${typeof seconds} instead.`, 'seconds', 'invalid_type');
+      throw new BadRequest(
+        `Invalid type for 'seconds': expected a string, but got ${typeof seconds} instead.`,
+        'seconds',
+        'invalid_type',
+      );
     }
     if (!['4', '8', '12'].includes(seconds)) {
-      throw new BadRequest(`Invalid value: '${seconds}'. Supported values are: '4', '8', and '12'.`, 'seconds', 'invalid_value');
+      throw new BadRequest(
+        `Invalid value: '${seconds}'. Supported values are: '4', '8', and '12'.`,
+        'seconds',
+        'invalid_value',
+      );
     }
     const size = fields.size ?? '720x1280';
     const sizes = this.options.videoSizes ?? ['720x1280', '1280x720'];
@@ -298,7 +361,8 @@ export class AzureOpenAISimulator {
     let image: Buffer | undefined;
     if (files.length > 0) {
       const reference = files.find((f) => f.field === 'input_reference');
-      if (!reference || files.length > 1) throw new BadRequest('Only one input_reference file is accepted.', 'input_reference');
+      if (!reference || files.length > 1)
+        throw new BadRequest('Only one input_reference file is accepted.', 'input_reference');
       if (!IMAGE_TYPES.includes(reference.contentType)) {
         throw new BadRequest(
           `Invalid file type for 'input_reference': ${reference.contentType}. Supported: image/jpeg, image/png, image/webp.`,
@@ -307,7 +371,8 @@ export class AzureOpenAISimulator {
         );
       }
       const actual = await this.options.renderer.imageSize(reference.bytes);
-      if (!actual) throw new BadRequest('The input_reference file is not a readable image.', 'input_reference');
+      if (!actual)
+        throw new BadRequest('The input_reference file is not a readable image.', 'input_reference');
       if (actual.width !== width || actual.height !== height) {
         throw new BadRequest('Inpaint image must match the requested width and height');
       }
@@ -324,32 +389,53 @@ export class AzureOpenAISimulator {
 
   /** Sora 1 jobs: width/height/n_seconds/n_variants; multipart `files` + `inpaint_items` (a JSON string). */
   private async parseJobCreate(request: RecordedRequest) {
-    const { fields, files } = this.body(request, ['model', 'prompt', 'width', 'height', 'n_seconds', 'n_variants', 'inpaint_items', 'files']);
+    const { fields, files } = this.body(request, [
+      'model',
+      'prompt',
+      'width',
+      'height',
+      'n_seconds',
+      'n_variants',
+      'inpaint_items',
+      'files',
+    ]);
     const model = requireString(fields, 'model');
     const prompt = requireString(fields, 'prompt');
     const integer = (name: string, fallback?: number): number => {
       const raw = fields[name] ?? fallback;
-      if (raw === undefined) throw new BadRequest(`Missing required parameter: '${name}'.`, name, 'missing_required_parameter');
+      if (raw === undefined)
+        throw new BadRequest(`Missing required parameter: '${name}'.`, name, 'missing_required_parameter');
       const value = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
-      if (!Number.isInteger(value)) throw new BadRequest(`Invalid type for '${name}': expected an integer.`, name, 'invalid_type');
+      if (!Number.isInteger(value))
+        throw new BadRequest(`Invalid type for '${name}': expected an integer.`, name, 'invalid_type');
       return value as number;
     };
     const width = integer('width');
     const height = integer('height');
     if (!JOB_SIZES.includes(`${width}x${height}`)) {
-      throw new BadRequest(`Unsupported resolution ${width}x${height}. Supported: ${JOB_SIZES.join(', ')}.`, 'width', 'invalid_value');
+      throw new BadRequest(
+        `Unsupported resolution ${width}x${height}. Supported: ${JOB_SIZES.join(', ')}.`,
+        'width',
+        'invalid_value',
+      );
     }
     const seconds = integer('n_seconds', 5);
-    if (seconds < 1 || seconds > 20) throw new BadRequest('n_seconds must be between 1 and 20.', 'n_seconds', 'invalid_value');
+    if (seconds < 1 || seconds > 20)
+      throw new BadRequest('n_seconds must be between 1 and 20.', 'n_seconds', 'invalid_value');
     const variants = integer('n_variants', 1);
     const maxVariants = Math.max(width, height) >= 1920 ? 1 : Math.max(width, height) >= 1280 ? 2 : 4;
     if (variants < 1 || variants > maxVariants) {
-      throw new BadRequest(`n_variants must be between 1 and ${maxVariants} at ${width}x${height}.`, 'n_variants', 'invalid_value');
+      throw new BadRequest(
+        `n_variants must be between 1 and ${maxVariants} at ${width}x${height}.`,
+        'n_variants',
+        'invalid_value',
+      );
     }
     let image: Buffer | undefined;
     let inpaintItems: unknown;
     if (fields.inpaint_items !== undefined || files.length > 0) {
-      if (typeof fields.inpaint_items !== 'string') throw new BadRequest('inpaint_items must be JSON string', 'inpaint_items');
+      if (typeof fields.inpaint_items !== 'string')
+        throw new BadRequest('inpaint_items must be JSON string', 'inpaint_items');
       try {
         inpaintItems = JSON.parse(fields.inpaint_items);
       } catch {
@@ -364,39 +450,62 @@ export class AzureOpenAISimulator {
     if (!Array.isArray(items) || items.length === 0 || items.length > 2) {
       throw new BadRequest('inpaint_items must be a list of 1 or 2 items', 'inpaint_items');
     }
-    if (files.some((f) => f.field !== 'files')) throw new BadRequest(`Unknown file field '${files.find((f) => f.field !== 'files')!.field}'`);
+    if (files.some((f) => f.field !== 'files'))
+      throw new BadRequest(`Unknown file field '${files.find((f) => f.field !== 'files')!.field}'`);
     let firstImage: Buffer | undefined;
     items.forEach((item: Record<string, unknown>, index) => {
       const at = `inpaint_items[${index}]`;
-      if (!Number.isInteger(item?.frame_index) || (item.frame_index as number) < 0 || (item.frame_index as number) > seconds * 30) {
+      if (
+        !Number.isInteger(item?.frame_index) ||
+        (item.frame_index as number) < 0 ||
+        (item.frame_index as number) > seconds * 30
+      ) {
         throw new BadRequest(`${at}.frame_index must be a frame within the video`, 'inpaint_items');
       }
-      if (item.type !== 'image' && item.type !== 'video') throw new BadRequest(`${at}.type must be "image" or "video"`, 'inpaint_items');
+      if (item.type !== 'image' && item.type !== 'video')
+        throw new BadRequest(`${at}.type must be "image" or "video"`, 'inpaint_items');
       const file = files.find((f) => f.filename === item.file_name);
       if (typeof item.file_name !== 'string' || !file) {
-        throw new BadRequest(`${at}.file_name '${String(item.file_name)}' does not match any uploaded file`, 'inpaint_items');
+        throw new BadRequest(
+          `${at}.file_name '${String(item.file_name)}' does not match any uploaded file`,
+          'inpaint_items',
+        );
       }
       const allowed = item.type === 'image' ? IMAGE_TYPES : ['video/mp4'];
-      if (!allowed.includes(file.contentType)) throw new BadRequest(`${at}: file '${file.filename}' is ${file.contentType}, not ${item.type}`, 'files');
+      if (!allowed.includes(file.contentType))
+        throw new BadRequest(
+          `${at}: file '${file.filename}' is ${file.contentType}, not ${item.type}`,
+          'files',
+        );
       const crop = item.crop_bounds as Record<string, unknown> | undefined;
       if (crop !== undefined) {
         const names = ['left_fraction', 'top_fraction', 'right_fraction', 'bottom_fraction'];
         const values = names.map((name) => crop?.[name]);
         if (values.some((v) => typeof v !== 'number' || v < 0 || v > 1)) {
-          throw new BadRequest(`${at}.crop_bounds needs ${names.join(', ')} between 0 and 1`, 'inpaint_items');
+          throw new BadRequest(
+            `${at}.crop_bounds needs ${names.join(', ')} between 0 and 1`,
+            'inpaint_items',
+          );
         }
         const [left, top, right, bottom] = values as number[];
-        if (left >= right || top >= bottom) throw new BadRequest(`${at}.crop_bounds must have left < right and top < bottom`, 'inpaint_items');
+        if (left >= right || top >= bottom)
+          throw new BadRequest(`${at}.crop_bounds must have left < right and top < bottom`, 'inpaint_items');
       }
       if (item.type === 'image' && firstImage === undefined) firstImage = file.bytes;
     });
-    const unreferenced = files.find((f) => !items.some((item: { file_name?: unknown }) => item?.file_name === f.filename));
-    if (unreferenced) throw new BadRequest(`File '${unreferenced.filename}' is not referenced by inpaint_items`, 'files');
+    const unreferenced = files.find(
+      (f) => !items.some((item: { file_name?: unknown }) => item?.file_name === f.filename),
+    );
+    if (unreferenced)
+      throw new BadRequest(`File '${unreferenced.filename}' is not referenced by inpaint_items`, 'files');
     return firstImage;
   }
 
   /** The create body as fields and files, rejecting unknown parameters like the real API does. */
-  private body(request: RecordedRequest, known: string[]): { fields: Record<string, unknown>; files: FormFile[] } {
+  private body(
+    request: RecordedRequest,
+    known: string[],
+  ): { fields: Record<string, unknown>; files: FormFile[] } {
     const contentType = request.headers['content-type'] ?? '';
     let fields: Record<string, unknown>;
     let files: FormFile[] = [];
@@ -405,14 +514,19 @@ export class AzureOpenAISimulator {
       files = request.form.files;
     } else if (contentType.includes('application/json')) {
       if (typeof request.json !== 'object' || request.json === null || Array.isArray(request.json)) {
-        throw new BadRequest("We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)");
+        throw new BadRequest(
+          "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)",
+        );
       }
       fields = request.json as Record<string, unknown>;
     } else {
-      throw new BadRequest(`Unsupported content type '${contentType}'. Send application/json or multipart/form-data.`);
+      throw new BadRequest(
+        `Unsupported content type '${contentType}'. Send application/json or multipart/form-data.`,
+      );
     }
     for (const name of [...Object.keys(fields), ...files.map((f) => f.field)]) {
-      if (!known.includes(name)) throw new BadRequest(`Unknown parameter: '${name}'.`, name, 'unknown_parameter');
+      if (!known.includes(name))
+        throw new BadRequest(`Unknown parameter: '${name}'.`, name, 'unknown_parameter');
     }
     return { fields, files };
   }
@@ -441,13 +555,24 @@ export class AzureOpenAISimulator {
     const created = Math.floor(job.createdAt / 1000);
     const finished = done ? created + 60 : null;
     if (job.api === 'videos') {
-      const status = !done ? (phase === 'queued' ? 'queued' : 'in_progress') : failed ? 'failed' : 'completed';
+      const status = !done
+        ? phase === 'queued'
+          ? 'queued'
+          : 'in_progress'
+        : failed
+          ? 'failed'
+          : 'completed';
       return {
         id: job.id,
         object: 'video',
         model: job.model,
         status,
-        progress: status === 'completed' ? 100 : status === 'in_progress' ? Math.min(99, Math.max(1, Math.round(fraction * 100))) : 0,
+        progress:
+          status === 'completed'
+            ? 100
+            : status === 'in_progress'
+              ? Math.min(99, Math.max(1, Math.round(fraction * 100)))
+              : 0,
         created_at: created,
         completed_at: status === 'completed' ? finished : null,
         expires_at: status === 'queued' ? null : created + 86_400,
@@ -477,7 +602,8 @@ export class AzureOpenAISimulator {
       created_at: created,
       finished_at: done ? finished : null,
       expires_at: done ? (finished ?? created) + 86_400 : null,
-      generations: status === 'succeeded' || (failed && job.outcome === 'moderation') ? [this.generation(job)] : [],
+      generations:
+        status === 'succeeded' || (failed && job.outcome === 'moderation') ? [this.generation(job)] : [],
       prompt: job.prompt,
       model: job.model,
       n_variants: 1,
@@ -546,20 +672,38 @@ export class AzureOpenAISimulator {
       else if (fault.kind === 'truncated' || fault.kind === 'non-video') damage = fault.kind;
       else if (fault.kind === 'not-found') return this.notFound(res);
       else if (fault.kind === 'hang') return;
-      else if (fault.kind === 'server-error') return sendJson(res, fault.status ?? 500, { error: { code: 'InternalServerError', message: 'The server had an error.' } });
+      else if (fault.kind === 'server-error')
+        return sendJson(res, fault.status ?? 500, {
+          error: { code: 'InternalServerError', message: 'The server had an error.' },
+        });
       else if (fault.kind === 'rate-limit') {
-        return sendJson(res, 429, { error: { code: '429', message: 'Rate limit is exceeded.' } }, { 'retry-after': String(fault.retryAfterSeconds ?? 2) });
+        return sendJson(
+          res,
+          429,
+          { error: { code: '429', message: 'Rate limit is exceeded.' } },
+          { 'retry-after': String(fault.retryAfterSeconds ?? 2) },
+        );
       }
     }
     const status = this.view(job).status;
     if ((status !== 'completed' && status !== 'succeeded') || !job.video) {
       return sendJson(res, 404, {
-        error: { message: 'The video is not ready yet. Poll the job until it has completed.', type: 'invalid_request_error', param: null, code: null },
+        error: {
+          message: 'The video is not ready yet. Poll the job until it has completed.',
+          type: 'invalid_request_error',
+          param: null,
+          code: null,
+        },
       });
     }
     if (variant === 'video') return sendFile(res, job.video, 'video/mp4', damage, head);
-    if (variant === 'thumbnail') return sendFile(res, await this.options.renderer.thumbnail(job.video), 'image/jpeg', undefined, head);
-    throw new BadRequest(`Invalid value: '${variant}'. Supported values are: 'video' and 'thumbnail'.`, 'variant', 'invalid_value');
+    if (variant === 'thumbnail')
+      return sendFile(res, await this.options.renderer.thumbnail(job.video), 'image/jpeg', undefined, head);
+    throw new BadRequest(
+      `Invalid value: '${variant}'. Supported values are: 'video' and 'thumbnail'.`,
+      'variant',
+      'invalid_value',
+    );
   }
 }
 
@@ -571,7 +715,9 @@ function isTerminal(status: string): boolean {
 
 function requireString(fields: Record<string, unknown>, name: string): string {
   const value = fields[name];
-  if (value === undefined || value === '') throw new BadRequest(`Missing required parameter: '${name}'.`, name, 'missing_required_parameter');
-  if (typeof value !== 'string') throw new BadRequest(`Invalid type for '${name}': expected a string.`, name, 'invalid_type');
+  if (value === undefined || value === '')
+    throw new BadRequest(`Missing required parameter: '${name}'.`, name, 'missing_required_parameter');
+  if (typeof value !== 'string')
+    throw new BadRequest(`Invalid type for '${name}': expected a string.`, name, 'invalid_type');
   return value;
 }

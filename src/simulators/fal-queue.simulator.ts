@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
-import { FaultPlan, FaultRule, JobTiming, phaseOf, type Fault, type FaultOperation } from './simulator-faults.js';
+import {
+  FaultPlan,
+  FaultRule,
+  JobTiming,
+  phaseOf,
+  type Fault,
+  type FaultOperation,
+} from './simulator-faults.js';
 import {
   LoopbackServer,
   RecordedRequest,
@@ -180,7 +187,11 @@ export class FalQueueSimulator {
   }
 
   /** Applies the faults for one request. True when the fault answered (or will never answer) the request. */
-  private async applyFaults(operation: FaultOperation, res: ServerResponse, requestId?: string): Promise<boolean> {
+  private async applyFaults(
+    operation: FaultOperation,
+    res: ServerResponse,
+    requestId?: string,
+  ): Promise<boolean> {
     for (const fault of this.faults.take(operation)) {
       if (fault.kind === 'latency') {
         await sleep(fault.ms);
@@ -205,7 +216,11 @@ export class FalQueueSimulator {
       case 'server-error': {
         const status = fault.status ?? 503;
         const errorType =
-          status === 504 ? 'request_timeout' : status === 503 ? 'runner_scheduling_failure' : 'internal_error';
+          status === 504
+            ? 'request_timeout'
+            : status === 503
+              ? 'runner_scheduling_failure'
+              : 'internal_error';
         sendJson(
           res,
           status,
@@ -237,7 +252,9 @@ export class FalQueueSimulator {
     if (!spec) return sendJson(res, 404, { detail: `Application '${endpoint}' not found` });
     if (!isObject(request.json)) {
       return sendJson(res, 422, {
-        detail: [{ loc: ['body'], msg: 'Input should be a valid JSON object', type: 'model_attributes_type' }],
+        detail: [
+          { loc: ['body'], msg: 'Input should be a valid JSON object', type: 'model_attributes_type' },
+        ],
       });
     }
     const input = request.json;
@@ -266,19 +283,32 @@ export class FalQueueSimulator {
     sendJson(
       res,
       200,
-      { status: 'IN_QUEUE', request_id: job.id, ...this.urls(job), logs: null, metrics: {}, queue_position: this.position(job) },
+      {
+        status: 'IN_QUEUE',
+        request_id: job.id,
+        ...this.urls(job),
+        logs: null,
+        metrics: {},
+        queue_position: this.position(job),
+      },
       { 'x-fal-request-id': job.id },
     );
   }
 
-  private validate(input: Record<string, unknown>, spec: { resolutions: string[]; image: boolean }): ValidationDetail[] {
+  private validate(
+    input: Record<string, unknown>,
+    spec: { resolutions: string[]; image: boolean },
+  ): ValidationDetail[] {
     const errors: ValidationDetail[] = [];
     const fail = (field: string, msg: string, type: string, ctx?: unknown) =>
       errors.push({ loc: ['body', field], msg, type, ...(ctx ? { ctx } : {}) } as ValidationDetail);
-    if (typeof input.prompt !== 'string' || input.prompt.trim() === '') fail('prompt', 'Field required', 'missing');
-    else if (input.prompt.length > 2500) fail('prompt', 'String should have at most 2500 characters', 'string_too_long');
+    if (typeof input.prompt !== 'string' || input.prompt.trim() === '')
+      fail('prompt', 'Field required', 'missing');
+    else if (input.prompt.length > 2500)
+      fail('prompt', 'String should have at most 2500 characters', 'string_too_long');
     if (spec.image) {
-      if (typeof input.image_url !== 'string' || input.image_url === '') fail('image_url', 'Field required', 'missing');
+      if (typeof input.image_url !== 'string' || input.image_url === '')
+        fail('image_url', 'Field required', 'missing');
       else if (!this.imageBytes(input.image_url)) {
         fail('image_url', 'Could not load the image from the given URL or data URI', 'image_load_error');
       } else if (this.imageBytes(input.image_url)!.length > 8 * 1024 * 1024) {
@@ -287,7 +317,9 @@ export class FalQueueSimulator {
     }
     const enumField = (field: string, allowed: string[]) => {
       if (input[field] !== undefined && !allowed.includes(input[field] as string)) {
-        fail(field, `Input should be ${allowed.map((a) => `'${a}'`).join(', ')}`, 'literal_error', { expected: allowed });
+        fail(field, `Input should be ${allowed.map((a) => `'${a}'`).join(', ')}`, 'literal_error', {
+          expected: allowed,
+        });
       }
     };
     enumField('duration', ['4s', '6s', '8s']);
@@ -296,7 +328,8 @@ export class FalQueueSimulator {
     if (input.generate_audio !== undefined && typeof input.generate_audio !== 'boolean') {
       fail('generate_audio', 'Input should be a valid boolean', 'bool_type');
     }
-    if (input.seed !== undefined && !Number.isInteger(input.seed)) fail('seed', 'Input should be a valid integer', 'int_type');
+    if (input.seed !== undefined && !Number.isInteger(input.seed))
+      fail('seed', 'Input should be a valid integer', 'int_type');
     if (input.negative_prompt !== undefined && typeof input.negative_prompt !== 'string') {
       fail('negative_prompt', 'Input should be a valid string', 'string_type');
     }
@@ -307,7 +340,9 @@ export class FalQueueSimulator {
   private imageBytes(url: string): Buffer | undefined {
     const data = /^data:(image\/[\w.+-]+);base64,([A-Za-z0-9+/=]+)$/.exec(url);
     if (data) return Buffer.from(data[2], 'base64');
-    const local = url.startsWith(`${this.baseUrl}/files/`) ? this.files.get(url.slice(this.baseUrl.length + 7)) : undefined;
+    const local = url.startsWith(`${this.baseUrl}/files/`)
+      ? this.files.get(url.slice(this.baseUrl.length + 7))
+      : undefined;
     return local && local.contentType.startsWith('image/') ? local.bytes : undefined;
   }
 
@@ -335,7 +370,13 @@ export class FalQueueSimulator {
     if (job.cancelled) return 'done';
     const { phase } = phaseOf(this.timing, Date.now() - job.createdAt, job.polls);
     // A render still going keeps the job in progress whatever the timeline says.
-    if (phase === 'done' && job.outcome === 'ok' && job.errors.length === 0 && !job.video && !job.renderError) {
+    if (
+      phase === 'done' &&
+      job.outcome === 'ok' &&
+      job.errors.length === 0 &&
+      !job.video &&
+      !job.renderError
+    ) {
       return 'running';
     }
     return phase;
@@ -348,7 +389,12 @@ export class FalQueueSimulator {
     return Math.max(0, Math.round(start * (1 - waited)));
   }
 
-  private async status(app: string, id: string, request: RecordedRequest, res: ServerResponse): Promise<void> {
+  private async status(
+    app: string,
+    id: string,
+    request: RecordedRequest,
+    res: ServerResponse,
+  ): Promise<void> {
     if (await this.applyFaults('status', res, id)) return;
     const job = this.jobs.get(id);
     if (!job || job.app !== app) return sendJson(res, 404, { detail: `Request ${id} not found` });
@@ -363,7 +409,14 @@ export class FalQueueSimulator {
     if (phase === 'running') {
       const { fraction } = phaseOf(this.timing, Date.now() - job.createdAt, job.polls);
       const logs = withLogs
-        ? [{ message: `Generating video (${Math.round(fraction * 100)}%)`, level: 'INFO', source: 'USER', timestamp: new Date().toISOString() }]
+        ? [
+            {
+              message: `Generating video (${Math.round(fraction * 100)}%)`,
+              level: 'INFO',
+              source: 'USER',
+              timestamp: new Date().toISOString(),
+            },
+          ]
         : null;
       return sendJson(res, 202, { status: 'IN_PROGRESS', logs, ...base }, header);
     }
@@ -373,7 +426,13 @@ export class FalQueueSimulator {
     return sendJson(
       res,
       200,
-      { status: 'COMPLETED', logs: withLogs ? [] : null, metrics: { inference_time: 42.1 }, ...failure, ...base },
+      {
+        status: 'COMPLETED',
+        logs: withLogs ? [] : null,
+        metrics: { inference_time: 42.1 },
+        ...failure,
+        ...base,
+      },
       header,
     );
   }
@@ -383,9 +442,11 @@ export class FalQueueSimulator {
     const job = this.jobs.get(id);
     if (!job || job.app !== app) return sendJson(res, 404, { detail: `Request ${id} not found` });
     const header = { 'x-fal-request-id': job.id };
-    if (this.phase(job) !== 'done') return sendJson(res, 400, { detail: 'Request is still in progress' }, header);
+    if (this.phase(job) !== 'done')
+      return sendJson(res, 400, { detail: 'Request is still in progress' }, header);
     if (job.cancelled) return sendJson(res, 400, { detail: 'Request was cancelled' }, header);
-    if (job.errors.length > 0) return sendJson(res, 422, { detail: job.errors }, { ...header, 'x-fal-retryable': 'false' });
+    if (job.errors.length > 0)
+      return sendJson(res, 422, { detail: job.errors }, { ...header, 'x-fal-retryable': 'false' });
     if (job.outcome === 'moderation') {
       return sendJson(
         res,

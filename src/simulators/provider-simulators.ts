@@ -32,7 +32,9 @@ export class ProviderSimulators {
       timing,
       videoDeployments: azureModels.filter((m) => m.azureApi === 'videos').map((m) => m.providerModel),
       jobDeployments: azureModels.filter((m) => m.azureApi === 'jobs').map((m) => m.providerModel),
-      videoSizes: [...new Set(azureModels.filter((m) => m.azureApi === 'videos').flatMap((m) => m.sizes ?? []))],
+      videoSizes: [
+        ...new Set(azureModels.filter((m) => m.azureApi === 'videos').flatMap((m) => m.sizes ?? [])),
+      ],
     }).catch(async (error: unknown) => {
       await fal.stop();
       throw error;
@@ -41,7 +43,12 @@ export class ProviderSimulators {
   }
 
   endpoints(): SimulatedEndpoints {
-    return { falBaseUrl: this.fal.baseUrl, falKey: this.falKey, azureEndpoint: this.azure.endpoint, azureKey: this.azureKey };
+    return {
+      falBaseUrl: this.fal.baseUrl,
+      falKey: this.falKey,
+      azureEndpoint: this.azure.endpoint,
+      azureKey: this.azureKey,
+    };
   }
 
   async stop(): Promise<void> {

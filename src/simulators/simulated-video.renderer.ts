@@ -17,7 +17,11 @@ export interface RenderRequest {
 export const SMALL_VIDEO_SIDE = 320;
 
 /** The size the simulator renders: the requested aspect ratio, longest side 320 px, even numbers. Pure. */
-export function simulatedSize(width: number, height: number, fullSize: boolean): { width: number; height: number } {
+export function simulatedSize(
+  width: number,
+  height: number,
+  fullSize: boolean,
+): { width: number; height: number } {
   if (fullSize) return { width, height };
   const scale = Math.min(1, SMALL_VIDEO_SIDE / Math.max(width, height));
   const even = (value: number) => Math.max(2, Math.round((value * scale) / 2) * 2);

@@ -25,7 +25,9 @@ import { ProviderSimulators } from './provider-simulators.js';
   exports: [ProviderSimulators],
 })
 export class SimulatorsModule implements OnApplicationShutdown {
-  constructor(@Optional() @Inject(ProviderSimulators) private readonly simulators: ProviderSimulators | null) {}
+  constructor(
+    @Optional() @Inject(ProviderSimulators) private readonly simulators: ProviderSimulators | null,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.simulators?.stop();

@@ -8,7 +8,13 @@ import { AppConfig } from '../../src/config/app-config.js';
 import { MediaService } from '../../src/media/index.js';
 import { DEFAULT_MODELS } from '../../src/providers/model-catalog.defaults.js';
 import type { ModelEntry } from '../../src/providers/model-catalog.types.js';
-import type { GenerationInput, PollResult, ProviderRef, SourceImage, VideoProvider } from '../../src/providers/video-provider.js';
+import type {
+  GenerationInput,
+  PollResult,
+  ProviderRef,
+  SourceImage,
+  VideoProvider,
+} from '../../src/providers/video-provider.js';
 import { placeholderPng } from '../../src/simulators/placeholder-image.js';
 
 /** A MediaService outside Nest, as the CLI uses it. */
@@ -37,7 +43,11 @@ export function input(entry: ModelEntry, overrides: Partial<GenerationInput> = {
 }
 
 /** Polls until a terminal state, returning every result seen (bounded, so a bug cannot hang the suite). */
-export async function pollUntilDone(provider: VideoProvider, ref: ProviderRef, maxPolls = 50): Promise<PollResult[]> {
+export async function pollUntilDone(
+  provider: VideoProvider,
+  ref: ProviderRef,
+  maxPolls = 50,
+): Promise<PollResult[]> {
   const seen: PollResult[] = [];
   for (let i = 0; i < maxPolls; i += 1) {
     const result = await provider.poll(ref);
@@ -55,7 +65,11 @@ export async function readAll(stream: Readable): Promise<Buffer> {
 }
 
 /** Writes bytes to a temp file, runs `work` on its path, then removes it. */
-export async function withTempFile<T>(bytes: Buffer, name: string, work: (path: string) => Promise<T>): Promise<T> {
+export async function withTempFile<T>(
+  bytes: Buffer,
+  name: string,
+  work: (path: string) => Promise<T>,
+): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'vg-prov-'));
   try {
     const path = join(dir, name);

@@ -20,7 +20,12 @@ import {
   ProviderTransientError,
 } from '../provider-errors.js';
 import type { AzureRef } from '../video-provider.js';
-import { AzureSoraProvider, AzureSoraOptions, jobPollResult, videoPollResult } from './azure-sora.provider.js';
+import {
+  AzureSoraProvider,
+  AzureSoraOptions,
+  jobPollResult,
+  videoPollResult,
+} from './azure-sora.provider.js';
 
 const media = testMediaService();
 const images = new ImagePreparer(media);
@@ -28,7 +33,14 @@ const KEY = 'test-azure-key';
 let simulator: AzureOpenAISimulator;
 
 const sora2 = () => model('sora-2');
-const sora1 = () => model('sora-2', { name: 'sora', providerModel: 'sora', azureApi: 'jobs', sizes: ['1280x720', '480x480'], segmentDurations: [5, 10] });
+const sora1 = () =>
+  model('sora-2', {
+    name: 'sora',
+    providerModel: 'sora',
+    azureApi: 'jobs',
+    sizes: ['1280x720', '480x480'],
+    segmentDurations: [5, 10],
+  });
 
 function adapter(overrides: Partial<AzureSoraOptions> = {}): AzureSoraProvider {
   return new AzureSoraProvider(
@@ -38,7 +50,11 @@ function adapter(overrides: Partial<AzureSoraOptions> = {}): AzureSoraProvider {
 }
 
 beforeAll(async () => {
-  simulator = await AzureOpenAISimulator.start({ renderer: new SimulatedVideoRenderer(media), key: KEY, maxRunningJobs: 10 });
+  simulator = await AzureOpenAISimulator.start({
+    renderer: new SimulatedVideoRenderer(media),
+    key: KEY,
+    maxRunningJobs: 10,
+  });
 });
 afterAll(async () => {
   await simulator.settle();
@@ -52,38 +68,55 @@ beforeEach(() => {
 describe('status mapping', () => {
   it('maps Sora 2 video statuses, progress and errors', () => {
     expect(videoPollResult({ status: 'queued', progress: 0 })).toEqual({ state: 'queued', progress: 0 });
-    expect(videoPollResult({ status: 'in_progress', progress: 45 })).toEqual({ state: 'running', progress: 45 });
-    expect(videoPollResult({ status: 'completed', progress: 100 })).toEqual({ state: 'succeeded', progress: 100 });
-    const blocked = videoPollResult({ status: 'failed', error: { code: 'moderation_blocked', message: 'no' } });
+    expect(videoPollResult({ status: 'in_progress', progress: 45 })).toEqual({
+      state: 'running',
+      progress: 45,
+    });
+    expect(videoPollResult({ status: 'completed', progress: 100 })).toEqual({
+      state: 'succeeded',
+      progress: 100,
+    });
+    const blocked = videoPollResult({
+      status: 'failed',
+      error: { code: 'moderation_blocked', message: 'no' },
+    });
     expect(blocked.error).toBeInstanceOf(ProviderRejectedError);
-    expect(videoPollResult({ status: 'failed', error: { code: 'internal_error', message: 'x' } }).error).toBeInstanceOf(
-      ProviderFailedError,
-    );
+    expect(
+      videoPollResult({ status: 'failed', error: { code: 'internal_error', message: 'x' } }).error,
+    ).toBeInstanceOf(ProviderFailedError);
     expect(() => videoPollResult({ progress: 40 })).toThrow(ProviderTransientError);
   });
 
   it('maps Sora 1 job statuses through succeeded', () => {
-    expect(['queued', 'preprocessing', 'running', 'processing', 'succeeded', 'cancelled'].map((status) => jobPollResult({ status }).state)).toEqual([
-      'queued',
-      'running',
-      'running',
-      'running',
-      'succeeded',
-      'cancelled',
-    ]);
-    expect(jobPollResult({ status: 'failed', failure_reason: 'output_moderation' }).error).toMatchObject({ reason: 'moderation' });
+    expect(
+      ['queued', 'preprocessing', 'running', 'processing', 'succeeded', 'cancelled'].map(
+        (status) => jobPollResult({ status }).state,
+      ),
+    ).toEqual(['queued', 'running', 'running', 'running', 'succeeded', 'cancelled']);
+    expect(jobPollResult({ status: 'failed', failure_reason: 'output_moderation' }).error).toMatchObject({
+      reason: 'moderation',
+    });
   });
 });
 
 describe('AzureSoraProvider, v1 Videos API (Sora 2), against the Azure simulator (real axios)', () => {
   it('text-to-video: JSON create, queued -> in_progress with progress -> completed, streams a real MP4', async () => {
     const azure = adapter();
-    const ref = (await azure.submit(input(sora2(), { image: undefined, durationSeconds: 4, size: '1280x720' }))) as AzureRef;
-    expect(ref).toEqual({ provider: 'azure', api: 'videos', deployment: 'sora-2', id: expect.stringMatching(/^video_/) });
+    const ref = (await azure.submit(
+      input(sora2(), { image: undefined, durationSeconds: 4, size: '1280x720' }),
+    )) as AzureRef;
+    expect(ref).toEqual({
+      provider: 'azure',
+      api: 'videos',
+      deployment: 'sora-2',
+      id: expect.stringMatching(/^video_/),
+    });
 
     const states = await pollUntilDone(azure, ref);
     expect(states[0]).toEqual({ state: 'queued', progress: 0 });
-    expect(states.filter((s) => s.state === 'running').every((s) => s.progress! > 0 && s.progress! < 100)).toBe(true);
+    expect(
+      states.filter((s) => s.state === 'running').every((s) => s.progress! > 0 && s.progress! < 100),
+    ).toBe(true);
     expect(states.at(-1)).toEqual({ state: 'succeeded', progress: 100 });
 
     const result = await azure.fetchResult(ref);
@@ -98,8 +131,15 @@ describe('AzureSoraProvider, v1 Videos API (Sora 2), against the Azure simulator
     expect(create.headers['api-key']).toBe(KEY);
     expect(create.headers.authorization).toBeUndefined();
     expect(create.headers['content-type']).toContain('application/json');
-    expect(create.json).toEqual({ model: 'sora-2', prompt: 'A lighthouse at dusk, waves rolling in', seconds: '4', size: '1280x720' });
-    const paths = simulator.requests.map((r) => `${r.method} ${r.path}${r.query.variant ? `?variant=${r.query.variant}` : ''}`);
+    expect(create.json).toEqual({
+      model: 'sora-2',
+      prompt: 'A lighthouse at dusk, waves rolling in',
+      seconds: '4',
+      size: '1280x720',
+    });
+    const paths = simulator.requests.map(
+      (r) => `${r.method} ${r.path}${r.query.variant ? `?variant=${r.query.variant}` : ''}`,
+    );
     expect(paths).toContain(`GET /openai/v1/videos/${ref.id}`);
     expect(paths.at(-1)).toBe(`GET /openai/v1/videos/${ref.id}/content?variant=video`);
     expect(simulator.requests.every((r) => r.headers['api-key'] === KEY)).toBe(true);
@@ -108,14 +148,28 @@ describe('AzureSoraProvider, v1 Videos API (Sora 2), against the Azure simulator
   it('image-to-video: multipart with input_reference, the image cropped and fitted to exactly the size', async () => {
     const azure = adapter();
     const ref = await azure.submit(
-      input(sora2(), { image: pngImage(300, 200), durationSeconds: 8, size: '720x1280', crop: { left: 0.1, top: 0.1, right: 0.9, bottom: 0.9 } }),
+      input(sora2(), {
+        image: pngImage(300, 200),
+        durationSeconds: 8,
+        size: '720x1280',
+        crop: { left: 0.1, top: 0.1, right: 0.9, bottom: 0.9 },
+      }),
     );
     const create = simulator.requests[0];
     expect(create.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
-    expect(create.form!.fields).toEqual({ model: 'sora-2', prompt: 'A lighthouse at dusk, waves rolling in', seconds: '8', size: '720x1280' });
+    expect(create.form!.fields).toEqual({
+      model: 'sora-2',
+      prompt: 'A lighthouse at dusk, waves rolling in',
+      seconds: '8',
+      size: '720x1280',
+    });
     expect(create.form!.files).toHaveLength(1);
     const [file] = create.form!.files;
-    expect(file).toMatchObject({ field: 'input_reference', filename: 'source.png', contentType: 'image/png' });
+    expect(file).toMatchObject({
+      field: 'input_reference',
+      filename: 'source.png',
+      contentType: 'image/png',
+    });
     const info = await media.imageInfo(file.bytes);
     expect({ width: info.width, height: info.height }).toEqual({ width: 720, height: 1280 });
     expect((await pollUntilDone(azure, ref)).at(-1)?.state).toBe('succeeded');
@@ -131,7 +185,10 @@ describe('AzureSoraProvider, v1 Videos API (Sora 2), against the Azure simulator
     const azure = adapter();
     const ref = (await azure.submit(input(sora2(), { image: undefined, durationSeconds: 4 }))) as AzureRef;
     await azure.cancel(ref);
-    expect(simulator.requests.at(-1)).toMatchObject({ method: 'DELETE', path: `/openai/v1/videos/${ref.id}` });
+    expect(simulator.requests.at(-1)).toMatchObject({
+      method: 'DELETE',
+      path: `/openai/v1/videos/${ref.id}`,
+    });
     await expect(azure.cancel(ref)).resolves.toBeUndefined();
     expect(await rejectionOf(azure.poll(ref))).toMatchObject({ reason: 'not_found' });
   });
@@ -146,14 +203,18 @@ describe('AzureSoraProvider, v1 Videos API (Sora 2), against the Azure simulator
   });
 
   it('refuses a frameIndex other than 0 (Sora 2 starts from the image)', async () => {
-    expect(await rejectionOf(adapter().submit(input(sora2(), { frameIndex: 5, durationSeconds: 4 })))).toBeInstanceOf(ProviderRejectedError);
+    expect(
+      await rejectionOf(adapter().submit(input(sora2(), { frameIndex: 5, durationSeconds: 4 }))),
+    ).toBeInstanceOf(ProviderRejectedError);
   });
 });
 
 describe('AzureSoraProvider, video generation jobs API (seed 000), against the Azure simulator', () => {
   it('image-to-video: multipart files + inpaint_items as seed 000, statuses through succeeded, download per generation', async () => {
     const azure = adapter();
-    const ref = (await azure.submit(input(sora1(), { durationSeconds: 5, size: '1280x720', frameIndex: 2 }))) as AzureRef;
+    const ref = (await azure.submit(
+      input(sora1(), { durationSeconds: 5, size: '1280x720', frameIndex: 2 }),
+    )) as AzureRef;
     expect(ref).toMatchObject({ api: 'jobs', deployment: 'sora', id: expect.stringMatching(/^task_/) });
 
     const create = simulator.requests[0];
@@ -176,9 +237,9 @@ describe('AzureSoraProvider, video generation jobs API (seed 000), against the A
         crop_bounds: { left_fraction: 0, top_fraction: 0, right_fraction: 1, bottom_fraction: 1 },
       },
     ]);
-    expect(create.form!.files.map((f) => ({ field: f.field, filename: f.filename, contentType: f.contentType }))).toEqual([
-      { field: 'files', filename: 'source.png', contentType: 'image/png' },
-    ]);
+    expect(
+      create.form!.files.map((f) => ({ field: f.field, filename: f.filename, contentType: f.contentType })),
+    ).toEqual([{ field: 'files', filename: 'source.png', contentType: 'image/png' }]);
 
     simulator.setTiming({ queuePolls: 1, runPolls: 3 });
     const states = await pollUntilDone(azure, ref);
@@ -211,9 +272,14 @@ describe('AzureSoraProvider, video generation jobs API (seed 000), against the A
 
   it('cancel deletes the job (204)', async () => {
     const azure = adapter();
-    const ref = (await azure.submit(input(sora1(), { image: undefined, durationSeconds: 5, size: '1280x720' }))) as AzureRef;
+    const ref = (await azure.submit(
+      input(sora1(), { image: undefined, durationSeconds: 5, size: '1280x720' }),
+    )) as AzureRef;
     await azure.cancel(ref);
-    expect(simulator.requests.at(-1)).toMatchObject({ method: 'DELETE', path: `/openai/v1/video/generations/jobs/${ref.id}` });
+    expect(simulator.requests.at(-1)).toMatchObject({
+      method: 'DELETE',
+      path: `/openai/v1/video/generations/jobs/${ref.id}`,
+    });
   });
 });
 
@@ -222,13 +288,23 @@ describe('Azure faults, as the pipeline sees them', () => {
 
   it('a wrong key: 401, a permanent unauthorized failure naming the settings', async () => {
     const error = await rejectionOf(adapter({ apiKey: 'wrong' }).submit(t2v()));
-    expect(error).toMatchObject({ reason: 'unauthorized', message: expect.stringContaining('AZURE_OPENAI_API_KEY') });
+    expect(error).toMatchObject({
+      reason: 'unauthorized',
+      message: expect.stringContaining('AZURE_OPENAI_API_KEY'),
+    });
     expect(error.message).toContain('Access denied');
   });
 
   it('a deployment that does not exist: 404, misconfigured', async () => {
-    const error = await rejectionOf(adapter().submit(input(model('sora-2', { providerModel: 'nope' }), { image: undefined, durationSeconds: 4 })));
-    expect(error).toMatchObject({ reason: 'misconfigured', message: expect.stringContaining("deployment 'nope'") });
+    const error = await rejectionOf(
+      adapter().submit(
+        input(model('sora-2', { providerModel: 'nope' }), { image: undefined, durationSeconds: 4 }),
+      ),
+    );
+    expect(error).toMatchObject({
+      reason: 'misconfigured',
+      message: expect.stringContaining("deployment 'nope'"),
+    });
   });
 
   it('429 with retry-after-ms: rate limited', async () => {
@@ -239,13 +315,20 @@ describe('Azure faults, as the pipeline sees them', () => {
   });
 
   it('too many running jobs: 429 "Too many running tasks" with Retry-After', async () => {
-    const busy = await AzureOpenAISimulator.start({ renderer: new SimulatedVideoRenderer(media), key: KEY, maxRunningJobs: 1 });
+    const busy = await AzureOpenAISimulator.start({
+      renderer: new SimulatedVideoRenderer(media),
+      key: KEY,
+      maxRunningJobs: 1,
+    });
     try {
       const azure = adapter({ endpoint: busy.endpoint });
       await azure.submit(t2v());
       const error = await rejectionOf(azure.submit(t2v()));
       expect(error).toBeInstanceOf(ProviderRateLimitedError);
-      expect(error).toMatchObject({ retryAfterMs: 10_000, message: expect.stringContaining('Too many running tasks') });
+      expect(error).toMatchObject({
+        retryAfterMs: 10_000,
+        message: expect.stringContaining('Too many running tasks'),
+      });
       await busy.settle();
     } finally {
       await busy.stop();
@@ -264,7 +347,9 @@ describe('Azure faults, as the pipeline sees them', () => {
 
   it('a create that never answers: ambiguous after the timeout', async () => {
     simulator.inject({ on: 'submit', fault: { kind: 'hang' } });
-    expect(await rejectionOf(adapter({ requestTimeoutMs: 300 }).submit(t2v()))).toBeInstanceOf(ProviderAmbiguousSubmitError);
+    expect(await rejectionOf(adapter({ requestTimeoutMs: 300 }).submit(t2v()))).toBeInstanceOf(
+      ProviderAmbiguousSubmitError,
+    );
   });
 
   it('malformed JSON from create: ambiguous', async () => {
@@ -273,7 +358,9 @@ describe('Azure faults, as the pipeline sees them', () => {
   });
 
   it('an unreachable endpoint: transient (nothing was sent)', async () => {
-    expect(await rejectionOf(adapter({ endpoint: await closedPortUrl() }).submit(t2v()))).toBeInstanceOf(ProviderTransientError);
+    expect(await rejectionOf(adapter({ endpoint: await closedPortUrl() }).submit(t2v()))).toBeInstanceOf(
+      ProviderTransientError,
+    );
   });
 
   it('latency: still succeeds', async () => {
@@ -290,7 +377,10 @@ describe('Azure faults, as the pipeline sees them', () => {
     const last = (await pollUntilDone(azure, await azure.submit(t2v()))).at(-1)!;
     expect(last.state).toBe('failed');
     expect(last.error).toBeInstanceOf(ProviderRejectedError);
-    expect(last.error).toMatchObject({ reason: 'moderation', providerDetail: expect.stringContaining('moderation_blocked') });
+    expect(last.error).toMatchObject({
+      reason: 'moderation',
+      providerDetail: expect.stringContaining('moderation_blocked'),
+    });
   });
 
   it('a generation failure: failed, a permanent provider failure', async () => {
@@ -335,7 +425,9 @@ describe('Azure faults, as the pipeline sees them', () => {
 
     it('truncated: the stream fails with a transient error', async () => {
       simulator.inject({ on: 'content', fault: { kind: 'truncated' } });
-      expect(await rejectionOf(readAll((await azure().fetchResult(ref)).stream))).toBeInstanceOf(ProviderTransientError);
+      expect(await rejectionOf(readAll((await azure().fetchResult(ref)).stream))).toBeInstanceOf(
+        ProviderTransientError,
+      );
     });
 
     it('non-video content: transient', async () => {

@@ -52,13 +52,20 @@ export function buildVideosRequest(
   image: SourceImage | undefined,
 ): AzureCreateRequest {
   if (!VIDEOS_SECONDS.has(input.durationSeconds)) {
-    throw new ProviderRejectedError('azure', 'invalid_input', `Sora 2 makes 4, 8 or 12 second videos, not ${input.durationSeconds}`);
+    throw new ProviderRejectedError(
+      'azure',
+      'invalid_input',
+      `Sora 2 makes 4, 8 or 12 second videos, not ${input.durationSeconds}`,
+    );
   }
   const fields = { model: deployment, prompt: input.prompt, seconds: String(input.durationSeconds), size };
   if (!image) return { path: '/openai/v1/videos', json: fields };
   const form = new FormData();
   for (const [name, value] of Object.entries(fields)) form.append(name, value);
-  form.append('input_reference', image.bytes, { filename: imageFileName(image), contentType: image.contentType });
+  form.append('input_reference', image.bytes, {
+    filename: imageFileName(image),
+    contentType: image.contentType,
+  });
   return { path: '/openai/v1/videos', form, fields };
 }
 
@@ -70,7 +77,11 @@ export function buildJobsRequest(
   image: SourceImage | undefined,
 ): AzureCreateRequest {
   if (!Number.isInteger(input.durationSeconds) || input.durationSeconds < 1 || input.durationSeconds > 20) {
-    throw new ProviderRejectedError('azure', 'invalid_input', `Sora makes 1 to 20 second videos, not ${input.durationSeconds}`);
+    throw new ProviderRejectedError(
+      'azure',
+      'invalid_input',
+      `Sora makes 1 to 20 second videos, not ${input.durationSeconds}`,
+    );
   }
   const { width, height } = parseSize(size);
   const path = `/openai/v1/video/generations/jobs?${JOBS_API_VERSION}`;
@@ -103,7 +114,8 @@ export function buildJobsRequest(
 }
 
 function imageFileName(image: SourceImage): string {
-  const extension = image.contentType === 'image/jpeg' ? 'jpg' : image.contentType === 'image/webp' ? 'webp' : 'png';
+  const extension =
+    image.contentType === 'image/jpeg' ? 'jpg' : image.contentType === 'image/webp' ? 'webp' : 'png';
   return `source.${extension}`;
 }
 
@@ -137,7 +149,11 @@ export class AzureSoraProvider extends VideoProvider {
     const size = input.size ?? input.model.defaults.size;
     if (!size) throw new ProviderRejectedError('azure', 'invalid_input', `${input.model.name} needs a size`);
     if (api === 'videos' && (input.frameIndex ?? 0) !== 0) {
-      throw new ProviderRejectedError('azure', 'invalid_input', `${input.model.name} can only start from the image (frameIndex 0)`);
+      throw new ProviderRejectedError(
+        'azure',
+        'invalid_input',
+        `${input.model.name} can only start from the image (frameIndex 0)`,
+      );
     }
     const image = input.image ? await this.prepareImage(input, size) : undefined;
     const request =
@@ -166,7 +182,11 @@ export class AzureSoraProvider extends VideoProvider {
     if (reply.status < 200 || reply.status >= 300) throw this.httpError(reply, 'create');
     const id = (reply.body as { id?: unknown } | undefined)?.id;
     if (typeof id !== 'string' || id === '') {
-      throw new ProviderAmbiguousSubmitError('azure', 'Azure accepted the create but sent no id', submittedAt);
+      throw new ProviderAmbiguousSubmitError(
+        'azure',
+        'Azure accepted the create but sent no id',
+        submittedAt,
+      );
     }
     return { provider: 'azure', api, deployment, id };
   }
@@ -183,10 +203,16 @@ export class AzureSoraProvider extends VideoProvider {
     if (azure.api === 'videos') {
       contentPath = `/openai/v1/videos/${encodeURIComponent(azure.id)}/content?variant=video`;
     } else {
-      const job = (await this.getJson(this.jobPath(azure), 'status')) as { generations?: Array<{ id?: unknown }> };
+      const job = (await this.getJson(this.jobPath(azure), 'status')) as {
+        generations?: Array<{ id?: unknown }>;
+      };
       const generation = job?.generations?.[0]?.id;
       if (typeof generation !== 'string') {
-        throw new ProviderFailedError('azure', 'result_unavailable', 'Azure job has no generation to download');
+        throw new ProviderFailedError(
+          'azure',
+          'result_unavailable',
+          'Azure job has no generation to download',
+        );
       }
       contentPath = `/openai/v1/video/generations/${encodeURIComponent(generation)}/content/video?${JOBS_API_VERSION}`;
     }
@@ -214,7 +240,9 @@ export class AzureSoraProvider extends VideoProvider {
     const deployment = input.model.providerModel;
     const size = input.size ?? input.model.defaults.size ?? '';
     const listPath =
-      api === 'videos' ? '/openai/v1/videos?limit=50&order=desc' : `/openai/v1/video/generations/jobs?${JOBS_API_VERSION}&limit=50`;
+      api === 'videos'
+        ? '/openai/v1/videos?limit=50&order=desc'
+        : `/openai/v1/video/generations/jobs?${JOBS_API_VERSION}&limit=50`;
     const list = (await this.getJson(listPath, 'list')) as { data?: Array<Record<string, unknown>> };
     // Allow for clock skew between this host and Azure.
     const earliest = Math.floor(since.getTime() / 1000) - 120;
@@ -283,7 +311,9 @@ export class AzureSoraProvider extends VideoProvider {
         body = JSON.parse(text);
       } catch (error) {
         if (response.status >= 200 && response.status < 300) {
-          throw new AzureUnreadableReply(`Azure answered HTTP ${response.status} with malformed JSON: ${(error as Error).message}`);
+          throw new AzureUnreadableReply(
+            `Azure answered HTTP ${response.status} with malformed JSON: ${(error as Error).message}`,
+          );
         }
       }
     } else if (response.status >= 200 && response.status < 300 && response.status !== 204) {
@@ -300,14 +330,23 @@ export class AzureSoraProvider extends VideoProvider {
       ? (error as Error).message
       : `Azure ${operation} got no answer: ${code === 'ECONNABORTED' || code === 'ETIMEDOUT' ? 'timed out' : (code ?? (error as Error).message)}`;
     if (submittedAt && !neverSent) {
-      return new ProviderAmbiguousSubmitError('azure', `${message}; the job may have been created`, submittedAt);
+      return new ProviderAmbiguousSubmitError(
+        'azure',
+        `${message}; the job may have been created`,
+        submittedAt,
+      );
     }
     return new ProviderTransientError('azure', message);
   }
 
   private httpError(reply: HttpReply, operation: string): ProviderError {
     const error = (reply.body as AzureErrorBody)?.error;
-    const detail = typeof error?.message === 'string' ? error.message : typeof reply.body === 'string' ? reply.body.slice(0, 300) : '';
+    const detail =
+      typeof error?.message === 'string'
+        ? error.message
+        : typeof reply.body === 'string'
+          ? reply.body.slice(0, 300)
+          : '';
     const message = `Azure ${operation} answered HTTP ${reply.status}${detail ? `: ${detail}` : ''}`;
     switch (true) {
       case reply.status === 400 || reply.status === 422:
@@ -318,9 +357,18 @@ export class AzureSoraProvider extends VideoProvider {
               'The video provider refused this prompt or image under its content policy. Change them and try again.',
               detail,
             )
-          : new ProviderRejectedError('azure', 'invalid_input', `The video provider rejected the request: ${detail}`, detail);
+          : new ProviderRejectedError(
+              'azure',
+              'invalid_input',
+              `The video provider rejected the request: ${detail}`,
+              detail,
+            );
       case reply.status === 401 || reply.status === 403:
-        return new ProviderFailedError('azure', 'unauthorized', `${message} (check AZURE_OPENAI_API_KEY and AZURE_OPENAI_ENDPOINT)`);
+        return new ProviderFailedError(
+          'azure',
+          'unauthorized',
+          `${message} (check AZURE_OPENAI_API_KEY and AZURE_OPENAI_ENDPOINT)`,
+        );
       case reply.status === 404:
         return operation === 'create'
           ? new ProviderFailedError('azure', 'misconfigured', `${message} (check the deployment name)`)
@@ -339,7 +387,10 @@ export class AzureSoraProvider extends VideoProvider {
 }
 
 function isModeration(code: unknown): boolean {
-  return typeof code === 'string' && /moderation|content_policy|content_filter|ResponsibleAIPolicyViolation/i.test(code);
+  return (
+    typeof code === 'string' &&
+    /moderation|content_policy|content_filter|ResponsibleAIPolicyViolation/i.test(code)
+  );
 }
 
 const MODERATION_MESSAGE =
@@ -347,8 +398,13 @@ const MODERATION_MESSAGE =
 
 /** Sora 2 `Video` object -> our poll result. Pure. */
 export function videoPollResult(body: unknown): PollResult {
-  const video = body as { status?: unknown; progress?: unknown; error?: { code?: unknown; message?: unknown } | null };
-  const progress = typeof video?.progress === 'number' ? Math.max(0, Math.min(100, video.progress)) : undefined;
+  const video = body as {
+    status?: unknown;
+    progress?: unknown;
+    error?: { code?: unknown; message?: unknown } | null;
+  };
+  const progress =
+    typeof video?.progress === 'number' ? Math.max(0, Math.min(100, video.progress)) : undefined;
   const withProgress = progress === undefined ? {} : { progress };
   switch (video?.status) {
     case 'queued':
@@ -373,7 +429,10 @@ export function videoPollResult(body: unknown): PollResult {
       // Reported by third parties: `status` is sometimes missing mid-job. Treat it as a transient hiccup.
       throw new ProviderTransientError('azure', 'Azure video status came back without a status');
     default:
-      throw new ProviderTransientError('azure', `Azure reported an unknown video status ${JSON.stringify(video.status)}`);
+      throw new ProviderTransientError(
+        'azure',
+        `Azure reported an unknown video status ${JSON.stringify(video.status)}`,
+      );
   }
 }
 
@@ -401,6 +460,9 @@ export function jobPollResult(body: unknown): PollResult {
       };
     }
     default:
-      throw new ProviderTransientError('azure', `Azure reported an unknown job status ${JSON.stringify(job?.status)}`);
+      throw new ProviderTransientError(
+        'azure',
+        `Azure reported an unknown job status ${JSON.stringify(job?.status)}`,
+      );
   }
 }

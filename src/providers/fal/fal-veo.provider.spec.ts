@@ -30,7 +30,13 @@ let simulator: FalQueueSimulator;
 
 function adapter(overrides: Partial<ConstructorParameters<typeof FalVeoProvider>[0]> = {}): FalVeoProvider {
   return new FalVeoProvider(
-    { key: KEY, baseUrl: simulator.baseUrl, inlineImageMaxBytes: 1024 * 1024, requestTimeoutMs: 2_000, ...overrides },
+    {
+      key: KEY,
+      baseUrl: simulator.baseUrl,
+      inlineImageMaxBytes: 1024 * 1024,
+      requestTimeoutMs: 2_000,
+      ...overrides,
+    },
     images,
   );
 }
@@ -51,7 +57,13 @@ describe('buildFalRequest', () => {
   it('maps our input to fal field names with the duration as "Ns"', () => {
     expect(
       buildFalRequest(
-        input(model('veo3'), { durationSeconds: 6, negativePrompt: 'blur', seed: 7, generateAudio: false, aspectRatio: '9:16' }),
+        input(model('veo3'), {
+          durationSeconds: 6,
+          negativePrompt: 'blur',
+          seed: 7,
+          generateAudio: false,
+          aspectRatio: '9:16',
+        }),
         'data:x',
       ),
     ).toEqual({
@@ -67,13 +79,21 @@ describe('buildFalRequest', () => {
   });
 
   it('refuses a duration Veo cannot make', () => {
-    expect(() => buildFalRequest(input(model('veo3'), { durationSeconds: 5 }), 'x')).toThrow(ProviderRejectedError);
+    expect(() => buildFalRequest(input(model('veo3'), { durationSeconds: 5 }), 'x')).toThrow(
+      ProviderRejectedError,
+    );
   });
 
   it('reads fal validation and moderation bodies', () => {
-    const invalid = rejectionFromBody({ detail: [{ loc: ['body', 'duration'], msg: 'bad', type: 'literal_error' }] }, 'x');
+    const invalid = rejectionFromBody(
+      { detail: [{ loc: ['body', 'duration'], msg: 'bad', type: 'literal_error' }] },
+      'x',
+    );
     expect(invalid).toMatchObject({ reason: 'invalid_input', providerDetail: 'duration: bad' });
-    const moderation = rejectionFromBody({ detail: [{ loc: ['body', 'prompt'], msg: 'no', type: 'content_policy_violation' }] }, 'x');
+    const moderation = rejectionFromBody(
+      { detail: [{ loc: ['body', 'prompt'], msg: 'no', type: 'content_policy_violation' }] },
+      'x',
+    );
     expect(moderation.reason).toBe('moderation');
     expect(rejectionFromBody({ detail: 'plain string' }, 'x').providerDetail).toBe('plain string');
   });
@@ -83,7 +103,11 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
   it('submits, reports queue position then progress, and streams a real MP4 of the requested length', async () => {
     const fal = adapter();
     const ref = (await fal.submit(input(model('veo3'), { durationSeconds: 4 }))) as FalRef;
-    expect(ref).toEqual({ provider: 'fal', endpoint: 'fal-ai/veo3/image-to-video', requestId: expect.any(String) });
+    expect(ref).toEqual({
+      provider: 'fal',
+      endpoint: 'fal-ai/veo3/image-to-video',
+      requestId: expect.any(String),
+    });
     expect(JSON.parse(JSON.stringify(ref))).toEqual(ref);
 
     const states = await pollUntilDone(fal, ref);
@@ -105,13 +129,21 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
     const fal = adapter();
     const image = pngImage(64, 36);
     const ref = (await fal.submit(
-      input(model('veo3.1-fast'), { image, durationSeconds: 8, negativePrompt: 'text', seed: 42, resolution: '1080p' }),
+      input(model('veo3.1-fast'), {
+        image,
+        durationSeconds: 8,
+        negativePrompt: 'text',
+        seed: 42,
+        resolution: '1080p',
+      }),
     )) as FalRef;
     await pollUntilDone(fal, ref);
     await readAll((await fal.fetchResult(ref)).stream);
     await fal.cancel(ref);
 
-    const calls = simulator.requests.map((r) => `${r.method} ${r.path}${r.query.logs ? `?logs=${r.query.logs}` : ''}`);
+    const calls = simulator.requests.map(
+      (r) => `${r.method} ${r.path}${r.query.logs ? `?logs=${r.query.logs}` : ''}`,
+    );
     const id = ref.requestId;
     expect(calls[0]).toBe('POST /fal-ai/veo3.1/fast/image-to-video');
     expect(calls).toContain(`GET /fal-ai/veo3.1/requests/${id}/status?logs=1`);
@@ -152,13 +184,20 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
     expect(initiate.json).toEqual({ content_type: 'image/png', file_name: expect.stringMatching(/\.png$/) });
     expect(put.method).toBe('PUT');
     expect(put.headers.authorization).toBeUndefined();
-    expect((submit.json as { image_url: string }).image_url).toMatch(new RegExp(`^${simulator.baseUrl}/files/`));
+    expect((submit.json as { image_url: string }).image_url).toMatch(
+      new RegExp(`^${simulator.baseUrl}/files/`),
+    );
     expect((await pollUntilDone(fal, ref)).at(-1)?.state).toBe('succeeded');
   });
 
   it('crops the image to the requested bounds before sending it', async () => {
     const fal = adapter();
-    await fal.submit(input(model('veo3'), { image: pngImage(200, 100), crop: { left: 0.25, top: 0, right: 0.75, bottom: 1 } }));
+    await fal.submit(
+      input(model('veo3'), {
+        image: pngImage(200, 100),
+        crop: { left: 0.25, top: 0, right: 0.75, bottom: 1 },
+      }),
+    );
     const uri = (simulator.requests[0].json as { image_url: string }).image_url;
     const info = await media.imageInfo(Buffer.from(uri.split(',')[1], 'base64'));
     expect({ width: info.width, height: info.height }).toEqual({ width: 100, height: 100 });
@@ -188,27 +227,34 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
 
     it('503 on submit: transient (the queue refused it)', async () => {
       simulator.inject({ on: 'submit', fault: { kind: 'server-error', status: 503 } });
-      expect(await rejectionOf(adapter().submit(input(model('veo3'))))).toBeInstanceOf(ProviderTransientError);
+      expect(await rejectionOf(adapter().submit(input(model('veo3'))))).toBeInstanceOf(
+        ProviderTransientError,
+      );
     });
 
-    it.each([502, 504])('%i on submit: ambiguous (a gateway cannot say whether it was enqueued)', async (status) => {
-      simulator.inject({ on: 'submit', fault: { kind: 'server-error', status } });
-      const error = await rejectionOf(adapter().submit(input(model('veo3'))));
-      expect(error).toBeInstanceOf(ProviderAmbiguousSubmitError);
-      expect((error as ProviderAmbiguousSubmitError).submittedAt).toBeInstanceOf(Date);
-      expect(simulator.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
-    });
+    it.each([502, 504])(
+      '%i on submit: ambiguous (a gateway cannot say whether it was enqueued)',
+      async (status) => {
+        simulator.inject({ on: 'submit', fault: { kind: 'server-error', status } });
+        const error = await rejectionOf(adapter().submit(input(model('veo3'))));
+        expect(error).toBeInstanceOf(ProviderAmbiguousSubmitError);
+        expect((error as ProviderAmbiguousSubmitError).submittedAt).toBeInstanceOf(Date);
+        expect(simulator.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+      },
+    );
 
     it('a submit that never answers: ambiguous after the request timeout', async () => {
       simulator.inject({ on: 'submit', fault: { kind: 'hang' } });
-      expect(await rejectionOf(adapter({ requestTimeoutMs: 300 }).submit(input(model('veo3'))))).toBeInstanceOf(
-        ProviderAmbiguousSubmitError,
-      );
+      expect(
+        await rejectionOf(adapter({ requestTimeoutMs: 300 }).submit(input(model('veo3')))),
+      ).toBeInstanceOf(ProviderAmbiguousSubmitError);
     });
 
     it('malformed JSON from submit: ambiguous', async () => {
       simulator.inject({ on: 'submit', fault: { kind: 'malformed-json' } });
-      expect(await rejectionOf(adapter().submit(input(model('veo3'))))).toBeInstanceOf(ProviderAmbiguousSubmitError);
+      expect(await rejectionOf(adapter().submit(input(model('veo3'))))).toBeInstanceOf(
+        ProviderAmbiguousSubmitError,
+      );
     });
 
     it('an unreachable host: transient, not ambiguous (nothing was sent)', async () => {
@@ -228,7 +274,9 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
       simulator.setTiming({ queuePolls: 3, runPolls: 1 });
       const fal = adapter();
       const ref = await fal.submit(input(model('veo3')));
-      const positions = (await pollUntilDone(fal, ref)).filter((s) => s.state === 'queued').map((s) => s.queuePosition);
+      const positions = (await pollUntilDone(fal, ref))
+        .filter((s) => s.state === 'queued')
+        .map((s) => s.queuePosition);
       expect(positions).toEqual([2, 1, 0]);
     });
 
@@ -239,7 +287,10 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
       const last = (await pollUntilDone(fal, ref)).at(-1)!;
       expect(last.state).toBe('failed');
       expect(last.error).toBeInstanceOf(ProviderRejectedError);
-      expect(last.error).toMatchObject({ reason: 'moderation', userMessage: expect.stringContaining('content policy') });
+      expect(last.error).toMatchObject({
+        reason: 'moderation',
+        userMessage: expect.stringContaining('content policy'),
+      });
     });
 
     it('input fal rejects at result time (422 {detail}): a rejected failure naming the field', async () => {
@@ -247,7 +298,10 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
       const ref = await fal.submit(input(model('veo3'), { resolution: '4k' }));
       const last = (await pollUntilDone(fal, ref)).at(-1)!;
       expect(last.error).toBeInstanceOf(ProviderRejectedError);
-      expect(last.error).toMatchObject({ reason: 'invalid_input', providerDetail: expect.stringContaining('resolution') });
+      expect(last.error).toMatchObject({
+        reason: 'invalid_input',
+        providerDetail: expect.stringContaining('resolution'),
+      });
     });
 
     it('input fal rejects at submit time: ProviderRejectedError from submit', async () => {

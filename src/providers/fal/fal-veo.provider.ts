@@ -18,7 +18,14 @@ import {
   VideoProvider,
   VideoResult,
 } from '../video-provider.js';
-import { FalHttpFailure, FalTransportFailure, FalUnreadableReply, createFalFetch, falResponseHandler, redirectTo } from './fal-transport.js';
+import {
+  FalHttpFailure,
+  FalTransportFailure,
+  FalUnreadableReply,
+  createFalFetch,
+  falResponseHandler,
+  redirectTo,
+} from './fal-transport.js';
 
 export interface FalVeoOptions {
   key: string;
@@ -114,7 +121,11 @@ export class FalVeoProvider extends VideoProvider {
       throw this.submitError(error, submittedAt);
     }
     if (typeof reply?.request_id !== 'string' || reply.request_id === '') {
-      throw new ProviderAmbiguousSubmitError('fal', 'fal accepted the submit but sent no request_id', submittedAt);
+      throw new ProviderAmbiguousSubmitError(
+        'fal',
+        'fal accepted the submit but sent no request_id',
+        submittedAt,
+      );
     }
     return { provider: 'fal', endpoint, requestId: reply.request_id };
   }
@@ -135,14 +146,22 @@ export class FalVeoProvider extends VideoProvider {
       case 'COMPLETED':
         return this.completedOutcome(endpoint, requestId, status);
       default:
-        throw new ProviderTransientError('fal', `fal reported an unknown status ${JSON.stringify(status?.status)}`);
+        throw new ProviderTransientError(
+          'fal',
+          `fal reported an unknown status ${JSON.stringify(status?.status)}`,
+        );
     }
   }
 
   async fetchResult(ref: ProviderRef): Promise<VideoResult> {
     const { endpoint, requestId } = this.falRef(ref);
-    const url = videoUrlOf(await this.call('result', () => this.client.queue.result(endpoint, { requestId })));
-    return openVideoStream('fal', url, { timeoutMs: this.options.requestTimeoutMs, what: 'fal result video' });
+    const url = videoUrlOf(
+      await this.call('result', () => this.client.queue.result(endpoint, { requestId })),
+    );
+    return openVideoStream('fal', url, {
+      timeoutMs: this.options.requestTimeoutMs,
+      what: 'fal result video',
+    });
   }
 
   async cancel(ref: ProviderRef): Promise<void> {
@@ -170,9 +189,12 @@ export class FalVeoProvider extends VideoProvider {
   private async imageUrl(input: GenerationInput): Promise<string> {
     let image = input.image!;
     if (input.crop) image = await this.images.crop(image, input.crop);
-    if (image.bytes.length <= this.options.inlineImageMaxBytes) return toDataUri(image.bytes, image.contentType);
+    if (image.bytes.length <= this.options.inlineImageMaxBytes)
+      return toDataUri(image.bytes, image.contentType);
     try {
-      return await this.client.storage.upload(new Blob([new Uint8Array(image.bytes)], { type: image.contentType }));
+      return await this.client.storage.upload(
+        new Blob([new Uint8Array(image.bytes)], { type: image.contentType }),
+      );
     } catch (error) {
       // Nothing was submitted yet, so an upload failure is never ambiguous.
       const classified = this.classify(error, 'upload');
@@ -186,7 +208,11 @@ export class FalVeoProvider extends VideoProvider {
    * fal never reports FAILED: a failed request completes, and the error comes from the result call (or as
    * `error` on the status). So a COMPLETED status is confirmed against the result before it counts.
    */
-  private async completedOutcome(endpoint: string, requestId: string, status: FalStatus): Promise<PollResult> {
+  private async completedOutcome(
+    endpoint: string,
+    requestId: string,
+    status: FalStatus,
+  ): Promise<PollResult> {
     if (status.error) {
       if (status.error_type === 'client_cancelled') return { state: 'cancelled' };
       return { state: 'failed', error: failureFromDetail(String(status.error), status.error_type) };
@@ -200,7 +226,11 @@ export class FalVeoProvider extends VideoProvider {
       if (status === 500) {
         return {
           state: 'failed',
-          error: new ProviderFailedError('fal', 'generation_failed', `fal generation failed: ${(error as Error).message}`),
+          error: new ProviderFailedError(
+            'fal',
+            'generation_failed',
+            `fal generation failed: ${(error as Error).message}`,
+          ),
         };
       }
       const classified = this.classify(error, 'result');
@@ -222,7 +252,11 @@ export class FalVeoProvider extends VideoProvider {
   private submitError(error: unknown, submittedAt: Date): ProviderError {
     const sent = 'the request may have been accepted';
     if (error instanceof FalTransportFailure && error.reachedServer) {
-      return new ProviderAmbiguousSubmitError('fal', `fal submit got no answer (${error.message}); ${sent}`, submittedAt);
+      return new ProviderAmbiguousSubmitError(
+        'fal',
+        `fal submit got no answer (${error.message}); ${sent}`,
+        submittedAt,
+      );
     }
     if (error instanceof FalUnreadableReply) {
       return new ProviderAmbiguousSubmitError('fal', `${error.message}; ${sent}`, submittedAt);
@@ -245,18 +279,28 @@ export class FalVeoProvider extends VideoProvider {
       const { status } = error;
       if (status === 422 || status === 400) return rejectionFromBody(error.body, error.message);
       if (status === 401 || status === 403) {
-        return new ProviderFailedError('fal', 'unauthorized', `fal refused the key (check FAL_KEY): ${error.message}`);
+        return new ProviderFailedError(
+          'fal',
+          'unauthorized',
+          `fal refused the key (check FAL_KEY): ${error.message}`,
+        );
       }
-      if (status === 404) return new ProviderFailedError('fal', 'not_found', `fal ${operation}: ${error.message}`);
-      if (status === 429) return new ProviderRateLimitedError('fal', `fal ${operation}: ${error.message}`, error.retryAfterMs);
+      if (status === 404)
+        return new ProviderFailedError('fal', 'not_found', `fal ${operation}: ${error.message}`);
+      if (status === 429)
+        return new ProviderRateLimitedError('fal', `fal ${operation}: ${error.message}`, error.retryAfterMs);
       return new ProviderTransientError('fal', `fal ${operation}: ${error.message}`);
     }
     if (error instanceof FalTransportFailure || error instanceof FalUnreadableReply) {
       return new ProviderTransientError('fal', `fal ${operation}: ${error.message}`);
     }
-    return new ProviderTransientError('fal', `fal ${operation} failed: ${(error as Error)?.message ?? String(error)}`, {
-      cause: error,
-    });
+    return new ProviderTransientError(
+      'fal',
+      `fal ${operation} failed: ${(error as Error)?.message ?? String(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
 
   private falRef(ref: ProviderRef): FalRef {
@@ -300,7 +344,12 @@ export function rejectionFromBody(body: unknown, fallback: string): ProviderReje
         'The video provider refused this prompt or image under its content policy. Change them and try again.',
         providerDetail,
       )
-    : new ProviderRejectedError('fal', 'invalid_input', `The video provider rejected the request: ${providerDetail}`, providerDetail);
+    : new ProviderRejectedError(
+        'fal',
+        'invalid_input',
+        `The video provider rejected the request: ${providerDetail}`,
+        providerDetail,
+      );
 }
 
 function failureFromDetail(message: string, errorType: unknown): ProviderRejectedError | ProviderFailedError {

@@ -1,7 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { input, model, pollUntilDone, readAll, rejectionOf, testMediaService, withTempFile } from '../../../test/support/provider-fixtures.js';
+import {
+  input,
+  model,
+  pollUntilDone,
+  readAll,
+  rejectionOf,
+  testMediaService,
+  withTempFile,
+} from '../../../test/support/provider-fixtures.js';
 import { ImagePreparer } from '../image-preparer.js';
 import { ProviderRejectedError } from '../provider-errors.js';
 import type { LocalRef } from '../video-provider.js';
@@ -29,7 +37,9 @@ describe('chooseMotion', () => {
 describe('LocalMotionProvider', () => {
   it('renders an H.264 MP4 of the requested duration and size from the image, with no network', async () => {
     const local = new LocalMotionProvider({ workDir }, new ImagePreparer(media));
-    const ref = (await local.submit(input(model('local-motion'), { durationSeconds: 5, size: '720x1280', prompt: 'pan right' }))) as LocalRef;
+    const ref = (await local.submit(
+      input(model('local-motion'), { durationSeconds: 5, size: '720x1280', prompt: 'pan right' }),
+    )) as LocalRef;
     expect(ref).toEqual({ provider: 'local', jobId: expect.any(String) });
     expect((await pollUntilDone(local, ref, 3000)).at(-1)).toEqual({ state: 'succeeded', progress: 100 });
     const result = await local.fetchResult(ref);
@@ -59,9 +69,13 @@ describe('LocalMotionProvider', () => {
 
   it('refuses text-to-video and reports an unreadable image as rejected input', async () => {
     const local = new LocalMotionProvider({ workDir }, new ImagePreparer(media));
-    expect(await rejectionOf(local.submit(input(model('local-motion'), { image: undefined })))).toBeInstanceOf(ProviderRejectedError);
+    expect(
+      await rejectionOf(local.submit(input(model('local-motion'), { image: undefined }))),
+    ).toBeInstanceOf(ProviderRejectedError);
     const ref = await local.submit(
-      input(model('local-motion'), { image: { bytes: Buffer.from('not an image'), contentType: 'image/png', width: 10, height: 10 } }),
+      input(model('local-motion'), {
+        image: { bytes: Buffer.from('not an image'), contentType: 'image/png', width: 10, height: 10 },
+      }),
     );
     const last = (await pollUntilDone(local, ref, 3000)).at(-1)!;
     expect(last.state).toBe('failed');

@@ -70,7 +70,11 @@ export class LocalMotionProvider extends VideoProvider {
 
   async submit(input: GenerationInput): Promise<LocalRef> {
     if (!input.image) {
-      throw new ProviderRejectedError('local', 'invalid_input', 'local-motion animates an image: send a source image');
+      throw new ProviderRejectedError(
+        'local',
+        'invalid_input',
+        'local-motion animates an image: send a source image',
+      );
     }
     const size = input.size ?? input.model.defaults.size ?? '1280x720';
     const { width, height } = parseSize(size);
@@ -104,7 +108,11 @@ export class LocalMotionProvider extends VideoProvider {
       return {
         state: 'failed',
         error: badImage
-          ? new ProviderRejectedError('local', 'invalid_input', `The source image could not be animated: ${message}`)
+          ? new ProviderRejectedError(
+              'local',
+              'invalid_input',
+              `The source image could not be animated: ${message}`,
+            )
           : new ProviderFailedError('local', 'generation_failed', `local-motion render failed: ${message}`),
       };
     }
@@ -121,7 +129,8 @@ export class LocalMotionProvider extends VideoProvider {
     const { jobId } = this.localRef(ref);
     const file = join(this.jobDir(jobId), 'video.mp4');
     const info = await stat(file).catch(() => undefined);
-    if (!info) throw new ProviderFailedError('local', 'result_unavailable', `local-motion job ${jobId} has no video`);
+    if (!info)
+      throw new ProviderFailedError('local', 'result_unavailable', `local-motion job ${jobId} has no video`);
     return { stream: createReadStream(file), contentType: 'video/mp4', bytes: info.size };
   }
 
@@ -147,10 +156,12 @@ export class LocalMotionProvider extends VideoProvider {
         await this.images.animate(image, join(dir, 'video.mp4'), { ...job, signal: abort.signal });
       } catch (error) {
         if (!abort.signal.aborted) {
-          const badImage = error instanceof MediaError && (error.code === 'INVALID_INPUT' || error.code === 'BAD_REQUEST');
-          await writeFile(join(dir, 'error.json'), JSON.stringify({ badImage, message: (error as Error).message })).catch(
-            () => {},
-          );
+          const badImage =
+            error instanceof MediaError && (error.code === 'INVALID_INPUT' || error.code === 'BAD_REQUEST');
+          await writeFile(
+            join(dir, 'error.json'),
+            JSON.stringify({ badImage, message: (error as Error).message }),
+          ).catch(() => {});
         }
       } finally {
         this.renders.delete(jobId);
@@ -178,7 +189,8 @@ export class LocalMotionProvider extends VideoProvider {
   }
 
   private jobDir(jobId: string): string {
-    if (!/^[0-9a-f-]{36}$/.test(jobId)) throw new ProviderFailedError('local', 'not_found', `not a local-motion job id: ${jobId}`);
+    if (!/^[0-9a-f-]{36}$/.test(jobId))
+      throw new ProviderFailedError('local', 'not_found', `not a local-motion job id: ${jobId}`);
     return join(this.options.workDir, jobId);
   }
 
