@@ -38,7 +38,7 @@ describe(`GET /video-gen/models in simulated mode (${databaseBackend})`, () => {
       const model = catalog.requireUsable(name, 'image-to-video');
       const provider = registry.forModel(model);
       const ref = await provider.submit(input(model, { durationSeconds: 4, size: model.defaults.size }));
-      expect((await pollUntilDone(provider, ref, 1500)).at(-1)?.state).toBe('succeeded');
+      expect((await pollUntilDone(provider, ref)).at(-1)?.state).toBe('succeeded');
       const video = await readAll((await provider.fetchResult(ref)).stream);
       expect(video.subarray(4, 8).toString('latin1')).toBe('ftyp');
     }

@@ -407,15 +407,15 @@ describe('Azure faults, as the pipeline sees them', () => {
     const ref = await adapter().submit(t2v());
     simulator.inject({ on: 'status', fault, times: 1 });
     expect(await rejectionOf(azure.poll(ref))).toBeInstanceOf(type);
-    expect((await azure.poll(ref)).state).toBe('queued');
+    expect((await adapter().poll(ref)).state).toBe('queued');
   });
 
   describe('downloading the content', () => {
     let ref: AzureRef;
-    const azure = () => adapter({ requestTimeoutMs: 500 });
+    const azure = () => adapter();
     beforeEach(async () => {
-      ref = (await azure().submit(t2v())) as AzureRef;
-      await pollUntilDone(azure(), ref);
+      ref = (await adapter().submit(t2v())) as AzureRef;
+      await pollUntilDone(adapter(), ref);
     });
 
     it('404: the result is unavailable', async () => {
@@ -442,7 +442,9 @@ describe('Azure faults, as the pipeline sees them', () => {
 
     it('hang: transient', async () => {
       simulator.inject({ on: 'content', fault: { kind: 'hang' } });
-      expect(await rejectionOf(azure().fetchResult(ref))).toBeInstanceOf(ProviderTransientError);
+      expect(await rejectionOf(adapter({ requestTimeoutMs: 500 }).fetchResult(ref))).toBeInstanceOf(
+        ProviderTransientError,
+      );
     });
   });
 });

@@ -341,7 +341,7 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
       const ref = await adapter().submit(input(model('veo3')));
       simulator.inject({ on: 'status', fault, times: 1 });
       expect(await rejectionOf(fal.poll(ref))).toBeInstanceOf(type);
-      expect((await fal.poll(ref)).state).toBe('queued');
+      expect((await adapter().poll(ref)).state).toBe('queued');
     });
 
     it('a wrong key: a permanent unauthorized failure naming FAL_KEY', async () => {
@@ -357,10 +357,10 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
 
     describe('fetching the result', () => {
       let ref: FalRef;
-      const fal = () => adapter({ requestTimeoutMs: 500 });
+      const fal = () => adapter();
       beforeEach(async () => {
-        ref = (await fal().submit(input(model('veo3')))) as FalRef;
-        await pollUntilDone(fal(), ref);
+        ref = (await adapter().submit(input(model('veo3')))) as FalRef;
+        await pollUntilDone(adapter(), ref);
       });
 
       it('result URL 404: the result is unavailable (permanent)', async () => {
@@ -383,12 +383,16 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
 
       it('result call hangs: transient', async () => {
         simulator.inject({ on: 'result', fault: { kind: 'hang' } });
-        expect(await rejectionOf(fal().fetchResult(ref))).toBeInstanceOf(ProviderTransientError);
+        expect(await rejectionOf(adapter({ requestTimeoutMs: 500 }).fetchResult(ref))).toBeInstanceOf(
+          ProviderTransientError,
+        );
       });
 
       it('download hangs: transient', async () => {
         simulator.inject({ on: 'content', fault: { kind: 'hang' } });
-        expect(await rejectionOf(fal().fetchResult(ref))).toBeInstanceOf(ProviderTransientError);
+        expect(await rejectionOf(adapter({ requestTimeoutMs: 500 }).fetchResult(ref))).toBeInstanceOf(
+          ProviderTransientError,
+        );
       });
     });
 

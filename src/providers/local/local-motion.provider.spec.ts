@@ -41,7 +41,7 @@ describe('LocalMotionProvider', () => {
       input(model('local-motion'), { durationSeconds: 5, size: '720x1280', prompt: 'pan right' }),
     )) as LocalRef;
     expect(ref).toEqual({ provider: 'local', jobId: expect.any(String) });
-    expect((await pollUntilDone(local, ref, 3000)).at(-1)).toEqual({ state: 'succeeded', progress: 100 });
+    expect((await pollUntilDone(local, ref)).at(-1)).toEqual({ state: 'succeeded', progress: 100 });
     const result = await local.fetchResult(ref);
     const bytes = await readAll(result.stream);
     expect(bytes.length).toBe(result.bytes);
@@ -55,7 +55,7 @@ describe('LocalMotionProvider', () => {
     const ref = await first.submit(input(model('local-motion'), { durationSeconds: 4, size: '720x720' }));
     await first.cancel({ provider: 'local', jobId: 'not-a-job' }).catch(() => undefined);
     const second = new LocalMotionProvider({ workDir }, new ImagePreparer(media));
-    expect((await pollUntilDone(second, ref, 3000)).at(-1)?.state).toBe('succeeded');
+    expect((await pollUntilDone(second, ref)).at(-1)?.state).toBe('succeeded');
     await first.idle();
   });
 
@@ -77,7 +77,7 @@ describe('LocalMotionProvider', () => {
         image: { bytes: Buffer.from('not an image'), contentType: 'image/png', width: 10, height: 10 },
       }),
     );
-    const last = (await pollUntilDone(local, ref, 3000)).at(-1)!;
+    const last = (await pollUntilDone(local, ref)).at(-1)!;
     expect(last.state).toBe('failed');
     expect(last.error).toBeInstanceOf(ProviderRejectedError);
   });
