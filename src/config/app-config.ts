@@ -104,11 +104,6 @@ export class AppConfig {
       this.storage.embedded
         ? `storage: embedded S3 (s3rver) in ${this.storage.embeddedDir}, bucket "${this.storage.bucket}"`
         : `storage: S3 bucket "${this.storage.bucket}"${this.storage.endpoint ? ` at ${this.storage.endpoint}` : ''}`,
-      this.providers.mode === 'simulated'
-        ? 'providers: simulated (fal and Azure are in-process simulators; no keys, no cost)'
-        : `providers: live (fal ${this.providers.fal.key ? 'configured' : 'not configured'}, Azure ${
-            this.providers.azure.endpoint && this.providers.azure.apiKey ? 'configured' : 'not configured'
-          }, local-motion always)`,
     ];
   }
 }

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { ProviderSimulators } from '../simulators/provider-simulators.js';
 import { SimulatorsModule } from '../simulators/simulators.module.js';
@@ -16,8 +16,15 @@ import { ProviderRegistry } from './provider-registry.js';
     {
       provide: ProviderRegistry,
       inject: [AppConfig, ImagePreparer, ProviderSimulators],
-      useFactory: (config: AppConfig, images: ImagePreparer, simulators: ProviderSimulators | null) =>
-        ProviderRegistry.create(config.providers, images, simulators?.endpoints() ?? null),
+      useFactory: (config: AppConfig, images: ImagePreparer, simulators: ProviderSimulators | null) => {
+        const registry = ProviderRegistry.create(config.providers, images, simulators?.endpoints() ?? null);
+        const state = (name: 'fal' | 'azure') => (registry.has(name) ? 'configured' : 'not configured');
+        new Logger('Providers').log(
+          `${config.providers.mode === 'simulated' ? 'simulated' : 'live'}: fal ${state('fal')}, ` +
+            `Azure ${state('azure')}, local-motion always`,
+        );
+        return registry;
+      },
     },
   ],
   exports: [ModelCatalog, ProviderRegistry, ImagePreparer],
