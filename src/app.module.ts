@@ -5,6 +5,8 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
+import { MediaModule } from './media/media.module.js';
+import { ProvidersModule } from './providers/providers.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { UploadsModule } from './uploads/uploads.module.js';
 
@@ -21,6 +23,8 @@ export class AppModule {
         AuthModule,
         HealthModule,
         UploadsModule,
+        MediaModule,
+        ProvidersModule,
       ],
     };
   }

@@ -24,6 +24,36 @@ export interface StorageConfig {
   presignTtlSeconds: number;
 }
 
+export type ProvidersMode = 'live' | 'simulated';
+
+export interface ProvidersConfig {
+  /** `simulated`: fal and Azure are in-process simulators on loopback; every model works without keys. */
+  mode: ProvidersMode;
+  /** Model catalog overrides, merged over the built-in defaults: the file first, then the JSON. */
+  catalogJson?: string;
+  catalogFile?: string;
+  fal: {
+    key?: string;
+    /** Unset: the real fal hosts. Set: queue and storage requests go to this base URL instead. */
+    baseUrl?: string;
+    /** Images up to this size go inline as a base64 data URI; larger ones through fal storage. */
+    inlineImageMaxBytes: number;
+    requestTimeoutMs: number;
+  };
+  azure: {
+    endpoint?: string;
+    apiKey?: string;
+    auth: 'api-key' | 'bearer';
+    soraDeployment: string;
+    soraApi: 'videos' | 'jobs';
+    requestTimeoutMs: number;
+  };
+  /** Where local-motion renders and keeps its results (24 h). */
+  localMotionDir: string;
+  /** Timing of simulated jobs in `simulated` mode. */
+  simulator: { queueMs: number; runMs: number };
+}
+
 export interface AuthConfig {
   /** HS256 shared secret. */
   jwtSecret?: string;
@@ -52,6 +82,14 @@ export interface UploadsConfig {
   maxImageBytes: number;
 }
 
+export interface MediaConfig {
+  /** Explicit binaries; unset = `ffmpeg`/`ffprobe` on PATH, else the optional @ffmpeg-installer packages. */
+  ffmpegPath?: string;
+  ffprobePath?: string;
+  /** Longest any single ffmpeg/ffprobe run may take before it is killed. */
+  timeoutMs: number;
+}
+
 export type AppConfigValues = {
   [K in keyof AppConfig as AppConfig[K] extends (...args: never[]) => unknown ? never : K]: AppConfig[K];
 };
@@ -75,6 +113,8 @@ export class AppConfig {
   declare readonly auth: AuthConfig;
   declare readonly security: SecurityConfig;
   declare readonly uploads: UploadsConfig;
+  declare readonly providers: ProvidersConfig;
+  declare readonly media: MediaConfig;
 
   constructor(values: AppConfigValues) {
     Object.assign(this, values);
@@ -168,6 +208,32 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       trustProxy: parseTrustProxy(vars.TRUST_PROXY),
     },
     uploads: { maxImageBytes: vars.MAX_IMAGE_BYTES ?? 8 * 1024 * 1024 },
+    providers: {
+      mode: (vars.PROVIDERS_MODE as ProvidersMode | undefined) ?? 'live',
+      catalogJson: vars.MODEL_CATALOG_JSON,
+      catalogFile: vars.MODEL_CATALOG_FILE ? resolve(vars.MODEL_CATALOG_FILE) : undefined,
+      fal: {
+        key: vars.FAL_KEY,
+        baseUrl: vars.FAL_BASE_URL,
+        inlineImageMaxBytes: vars.FAL_INLINE_IMAGE_MAX_BYTES ?? 2 * 1024 * 1024,
+        requestTimeoutMs: vars.FAL_REQUEST_TIMEOUT_MS ?? 30_000,
+      },
+      azure: {
+        endpoint: vars.AZURE_OPENAI_ENDPOINT,
+        apiKey: vars.AZURE_OPENAI_API_KEY,
+        auth: (vars.AZURE_OPENAI_AUTH as 'api-key' | 'bearer' | undefined) ?? 'api-key',
+        soraDeployment: vars.AZURE_SORA_DEPLOYMENT ?? 'sora-2',
+        soraApi: (vars.AZURE_SORA_API as 'videos' | 'jobs' | undefined) ?? 'videos',
+        requestTimeoutMs: vars.AZURE_REQUEST_TIMEOUT_MS ?? 30_000,
+      },
+      localMotionDir: resolve(dataDir, 'local-motion'),
+      simulator: { queueMs: vars.SIMULATOR_QUEUE_MS ?? 1_000, runMs: vars.SIMULATOR_RUN_MS ?? 3_000 },
+    },
+    media: {
+      ffmpegPath: vars.FFMPEG_PATH,
+      ffprobePath: vars.FFPROBE_PATH,
+      timeoutMs: vars.FFMPEG_TIMEOUT_MS ?? 600_000,
+    },
   });
 }
 

@@ -44,6 +44,23 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) EMBEDDED_S3_PORT?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(604800) PRESIGN_TTL_SECONDS?: number;
 
+  // --- video providers (src/providers) ---
+  @IsOptional() @IsIn(['live', 'simulated']) PROVIDERS_MODE?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() MODEL_CATALOG_JSON?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() MODEL_CATALOG_FILE?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() FAL_KEY?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsUrl({ require_tld: false }) FAL_BASE_URL?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) FAL_INLINE_IMAGE_MAX_BYTES?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) FAL_REQUEST_TIMEOUT_MS?: number;
+  @IsOptional() @Transform(emptyToUndefined) @IsUrl({ require_tld: false }) AZURE_OPENAI_ENDPOINT?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() AZURE_OPENAI_API_KEY?: string;
+  @IsOptional() @IsIn(['api-key', 'bearer']) AZURE_OPENAI_AUTH?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() AZURE_SORA_DEPLOYMENT?: string;
+  @IsOptional() @IsIn(['videos', 'jobs']) AZURE_SORA_API?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) AZURE_REQUEST_TIMEOUT_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) SIMULATOR_QUEUE_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) SIMULATOR_RUN_MS?: number;
+
   @IsOptional() @Transform(emptyToUndefined) @IsString() JWT_SECRET?: string;
   @IsOptional() @Transform(emptyToUndefined) @IsUrl({ require_tld: false }) JWT_JWKS_URL?: string;
   @IsOptional() @Transform(emptyToUndefined) @IsString() JWT_ISSUER?: string;
@@ -56,6 +73,10 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) THROTTLE_LIMIT?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1000) THROTTLE_TTL_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1024) @Max(1_073_741_824) MAX_IMAGE_BYTES?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString() FFMPEG_PATH?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() FFPROBE_PATH?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1000) FFMPEG_TIMEOUT_MS?: number;
 }
 
 export type Environment = Record<string, string | undefined>;
