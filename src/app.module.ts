@@ -3,6 +3,7 @@ import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { JobsModule } from './jobs/jobs.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { StorageModule } from './storage/storage.module.js';
 
@@ -11,7 +12,16 @@ export class AppModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), LoggingModule, DatabaseModule, StorageModule, HealthModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule,
+        DatabaseModule,
+        StorageModule,
+        // Worker processes refuse to start without a handler for each job listed here; the generation
+        // pipeline adds JobName.GenerationRun and JobName.GenerationSweep together with their @OnJob handlers.
+        JobsModule.forRoot({ expectHandlersFor: [] }),
+        HealthModule,
+      ],
     };
   }
 }

@@ -10,7 +10,8 @@ export type DatabaseKind = 'postgres' | 'pglite';
 export type PrismaAdapter = PrismaPg | PrismaPGlite;
 
 /** The engine underneath, for libraries that bring their own driver adapters (the pg-boss job queue). */
-export type DatabaseDriver = { kind: 'postgres'; url: string; pool: pg.Pool } | { kind: 'pglite'; pglite: PGlite };
+export type DatabaseDriver =
+  { kind: 'postgres'; url: string; pool: pg.Pool } | { kind: 'pglite'; pglite: PGlite };
 
 /**
  * The one place that knows which database engine is behind the service: PostgreSQL through a `pg` pool,

@@ -26,7 +26,9 @@ const WORKER_ENV = {
   JOBS_RETRY_BASE_DELAY_MS: '100',
   PROVIDER_CONCURRENCY_FAL: '3',
 };
-const PROCESS_TEST_TIMEOUT_MS = 120_000; // boots real processes; PGlite's first start creates a database
+// Boots real processes; PGlite's first start creates a database, which takes long on a busy machine.
+const BOOT_TIMEOUT_MS = 100_000;
+const PROCESS_TEST_TIMEOUT_MS = 180_000;
 
 describe(`job worker processes (${databaseBackend})`, () => {
   let context: TestContext;
@@ -69,7 +71,10 @@ describe(`job worker processes (${databaseBackend})`, () => {
         'runs each of 40 jobs exactly once across two worker processes, and both do work',
         async () => {
           [first, second] = [startWorker(), startWorker()];
-          await Promise.all([first.next('ready'), second.next('ready')]);
+          await Promise.all([
+            first.next('ready', { timeoutMs: BOOT_TIMEOUT_MS }),
+            second.next('ready', { timeoutMs: BOOT_TIMEOUT_MS }),
+          ]);
           const generationIds = Array.from({ length: 40 }, () => randomUUID());
           for (const generationId of generationIds) {
             await api.send(JobName.GenerationRun, { generationId, provider: 'fal' });
@@ -144,7 +149,7 @@ describe(`job worker processes (${databaseBackend})`, () => {
         'refuses a second worker process cleanly, pointing at DATABASE_URL, and the first keeps working',
         async () => {
           owner = startWorker();
-          await owner.next('ready');
+          await owner.next('ready', { timeoutMs: BOOT_TIMEOUT_MS });
           const intruder = startWorker();
           expect(await intruder.exited).toEqual({ code: 1, signal: null });
           expect(intruder.log).toMatch(new RegExp(`in use by process ${owner.pid}.*set DATABASE_URL`, 's'));
@@ -176,7 +181,7 @@ describe(`job worker processes (${databaseBackend})`, () => {
           expect(await owner.exited).toEqual({ code: null, signal: 'SIGKILL' });
 
           const restarted = startWorker();
-          await restarted.next('ready');
+          await restarted.next('ready', { timeoutMs: BOOT_TIMEOUT_MS });
           const report = await waitFor(
             async () => {
               const answer = await restarted.ask({ cmd: 'report' }, 'report');

@@ -1,16 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { Logger } from '@nestjs/common';
+import { type DynamicModule, Injectable, Logger, type Provider } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import { createTestContext, TestContext } from '../../test/support/test-app.js';
 import { createTestDatabase, databaseBackend } from '../../test/support/test-database.js';
 import { waitFor } from '../../test/support/wait-for.js';
 import { loadConfig } from '../config/app-config.js';
+import { ConfigModule } from '../config/config.module.js';
 import { DatabaseConnection } from '../database/database-connection.js';
 import { migrate, readMigrations } from '../database/migrator.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { JobName, type ProviderLane } from './job-definitions.js';
 import { MissingJobHandlersError, PermanentJobError, TransientJobError } from './job-errors.js';
-import type { JobContext } from './job-queue.js';
+import { JobQueue, type JobContext } from './job-queue.js';
+import { JobsModule } from './jobs.module.js';
+import { OnJob } from './on-job.decorator.js';
 import { PG_BOSS_SCHEMA, PgBossJobQueue } from './pg-boss-job-queue.js';
 
 type RunJob = JobContext<typeof JobName.GenerationRun>;
@@ -47,7 +51,7 @@ describe(`PgBossJobQueue (${databaseBackend})`, () => {
       await behaviours.get(job.data.generationId)?.(job);
     });
     await queue.startWorkers([JobName.GenerationRun]);
-  });
+  }, 120_000); // a new embedded database takes long to create on a busy machine
   afterAll(async () => {
     await queue?.stop();
     await prisma?.$disconnect();
@@ -178,6 +182,39 @@ describe(`PgBossJobQueue (${databaseBackend})`, () => {
     for (const job of jobs) await queue.send(JobName.GenerationRun, job);
     for (const job of jobs) await settled(job.generationId, 'completed');
     expect(peak).toBe(2);
+  });
+
+  it('counts a provider’s running jobs across instances: a second worker takes none while the limit is used elsewhere', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const jobs = Array.from({ length: 3 }, () => run('local'));
+    const started: string[] = [];
+    for (const job of jobs) {
+      behaviours.set(job.generationId, async () => {
+        started.push(job.generationId);
+        await gate;
+      });
+    }
+    for (const job of jobs) await queue.send(JobName.GenerationRun, job);
+    await waitFor(() => started.length === 2, { what: 'the first instance to run two jobs' });
+
+    const other = await PgBossJobQueue.start(context.config, connection);
+    const ranElsewhere: string[] = [];
+    other.work(JobName.GenerationRun, async (job) => void ranElsewhere.push(job.data.generationId));
+    try {
+      await other.startWorkers([JobName.GenerationRun]);
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // three poll intervals
+      expect(ranElsewhere).toEqual([]);
+      expect((await queue.stats()).find((s) => s.queue === 'generation.local')).toMatchObject({
+        ready: 1,
+        active: 2,
+      });
+      release();
+      for (const job of jobs) await settled(job.generationId, 'completed');
+    } finally {
+      release();
+      await other.stop();
+    }
   });
 
   describe('lifecycle', () => {
@@ -343,5 +380,74 @@ describe(`PgBossJobQueue (${databaseBackend})`, () => {
         );
       });
     }
+  });
+
+  describe('JobsModule', () => {
+    const swept: string[] = [];
+
+    @Injectable()
+    class SweepHandler {
+      @OnJob(JobName.GenerationSweep)
+      async sweep(job: JobContext<typeof JobName.GenerationSweep>): Promise<void> {
+        swept.push(job.id);
+      }
+    }
+
+    // The module's database comes from this spec's open connection: an embedded database opens once per process.
+    const sharedDatabase: DynamicModule = {
+      module: class SharedDatabaseModule {},
+      global: true,
+      providers: [{ provide: DatabaseConnection, useFactory: () => connection }],
+      exports: [DatabaseConnection],
+    };
+
+    async function boot(role: string, expectHandlersFor: JobName[], providers: Provider[] = []) {
+      return Test.createTestingModule({
+        imports: [
+          ConfigModule.forRoot(loadConfig({ ...context.env, APP_ROLE: role })),
+          sharedDatabase,
+          JobsModule.forRoot({ expectHandlersFor }),
+        ],
+        providers,
+      }).compile();
+    }
+
+    beforeAll(async () => {
+      // Earlier tests leave a sweep waiting for its retry; `exclusive` would refuse these tests' sweeps.
+      await connection.query(`DELETE FROM ${PG_BOSS_SCHEMA}.job WHERE name = 'generation.sweep'`);
+    });
+
+    it('runs @OnJob handlers in a worker process, and stops them when the application closes', async () => {
+      const app = await boot('worker', [JobName.GenerationSweep], [SweepHandler]);
+      await app.init();
+      try {
+        const queue = app.get(JobQueue);
+        expect(queue.runsWorkers).toBe(true);
+        const id = await queue.send(JobName.GenerationSweep, {});
+        await waitFor(() => swept.includes(id!), { what: 'the sweep handler' });
+      } finally {
+        await app.close();
+      }
+    });
+
+    it('refuses to start a worker process without a handler for an expected job', async () => {
+      const app = await boot('all', [JobName.GenerationRun, JobName.GenerationSweep], [SweepHandler]);
+      await expect(app.init()).rejects.toThrow('No handler registered for job(s) generation.run');
+      await app.close();
+    });
+
+    it('starts an api process without handlers: it sends, and its @OnJob methods never run', async () => {
+      const app = await boot('api', [JobName.GenerationRun, JobName.GenerationSweep], [SweepHandler]);
+      await app.init();
+      try {
+        const before = swept.length;
+        const id = await app.get(JobQueue).send(JobName.GenerationSweep, {});
+        expect(id).toEqual(expect.any(String));
+        await new Promise((resolve) => setTimeout(resolve, 1200)); // more than a poll interval
+        expect(swept.length).toBe(before);
+      } finally {
+        await app.close();
+      }
+    });
   });
 });
