@@ -26,6 +26,7 @@ export function pgBossBackend(connection: DatabaseConnection, poolSize: number):
     options: { connectionString: driver.url, max: poolSize, application_name: 'video-gen-api jobs' },
     transaction: async (work) => {
       const client = await driver.pool.connect();
+      let broken = false;
       try {
         await client.query('BEGIN');
         const result = await work({
@@ -34,10 +35,14 @@ export function pgBossBackend(connection: DatabaseConnection, poolSize: number):
         await client.query('COMMIT');
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        // A connection that cannot even roll back is dropped rather than returned to the pool.
+        broken = await client.query('ROLLBACK').then(
+          () => false,
+          () => true,
+        );
         throw error;
       } finally {
-        client.release();
+        client.release(broken);
       }
     },
   };

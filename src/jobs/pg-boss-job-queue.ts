@@ -154,7 +154,11 @@ export class PgBossJobQueue extends JobQueue {
     if (this.registrations.has(name)) throw new Error(`Job ${name} already has a handler`);
     const registration = { name, handler: handler as JobHandler<JobName>, options };
     this.registrations.set(name, registration);
-    if (this.workersStarted) void this.startRegistration(registration);
+    if (this.workersStarted) {
+      this.startRegistration(registration).catch((error: unknown) =>
+        this.logger.error(`Could not start workers for ${name}: ${(error as Error).message}`),
+      );
+    }
   }
 
   repeat<N extends JobName>(name: N, everyMs: number, data: JobPayload<N>): void {
