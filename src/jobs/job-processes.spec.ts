@@ -15,14 +15,15 @@ import { migrate } from '../database/migrator.js';
 import { JobName } from './job-definitions.js';
 import { PgBossJobQueue } from './pg-boss-job-queue.js';
 
-// Real worker processes (test/support/job-worker.process.ts) on one database. A job whose worker dies is
-// noticed when it expires: 2 s here (JOBS_HEARTBEAT_SECONDS does the same in production, sooner).
+// Real worker processes (test/support/job-worker.process.ts) on one database. A worker that dies stops
+// heart-beating; its job is failed and retried once JOBS_HEARTBEAT_SECONDS (pg-boss's minimum, 10 s) pass
+// without a beat, which is the production path (the 60 s expiry is never reached here).
 const WORKER_ENV = {
   APP_ROLE: 'worker',
   JOBS_POLL_INTERVAL_MS: '500',
   JOBS_SUPERVISE_INTERVAL_SECONDS: '1',
-  JOBS_EXPIRE_SECONDS: '2',
-  JOBS_HEARTBEAT_SECONDS: '0',
+  JOBS_EXPIRE_SECONDS: '60',
+  JOBS_HEARTBEAT_SECONDS: '10',
   JOBS_RETRY_BASE_DELAY_MS: '100',
   PROVIDER_CONCURRENCY_FAL: '3',
 };
@@ -101,7 +102,7 @@ describe(`job worker processes (${databaseBackend})`, () => {
       );
 
       it(
-        'gives the job of a SIGKILLed worker to the other worker once it expires, and runs it to completion once',
+        'gives the job of a SIGKILLed worker to the other worker once its heartbeat stops, and runs it to completion once',
         async () => {
           const generationId = `hang-${randomUUID()}`;
           const after = [first.messages.length, second.messages.length];
