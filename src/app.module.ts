@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AuthModule } from './auth/auth.module.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -6,6 +7,7 @@ import { HealthModule } from './health/health.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { StorageModule } from './storage/storage.module.js';
+import { UploadsModule } from './uploads/uploads.module.js';
 
 @Module({})
 export class AppModule {
@@ -20,7 +22,9 @@ export class AppModule {
         // Worker processes refuse to start without a handler for each job listed here; the generation
         // pipeline adds JobName.GenerationRun and JobName.GenerationSweep together with their @OnJob handlers.
         JobsModule.forRoot({ expectHandlersFor: [] }),
+        AuthModule,
         HealthModule,
+        UploadsModule,
       ],
     };
   }
