@@ -4,6 +4,7 @@ import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { JobsModule } from './jobs/jobs.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MediaModule } from './media/media.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
@@ -20,6 +21,9 @@ export class AppModule {
         LoggingModule,
         DatabaseModule,
         StorageModule,
+        // Worker processes refuse to start without a handler for each job listed here; the generation
+        // pipeline adds JobName.GenerationRun and JobName.GenerationSweep together with their @OnJob handlers.
+        JobsModule.forRoot({ expectHandlersFor: [] }),
         AuthModule,
         HealthModule,
         UploadsModule,

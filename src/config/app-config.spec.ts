@@ -83,4 +83,34 @@ describe('loadConfig', () => {
   it('ignores unrelated variables in the environment', () => {
     expect(() => loadConfig({ PATH: '/usr/bin', HOME: '/root', SOMETHING_ELSE: '1' })).not.toThrow();
   });
+
+  it('configures the job queue with defaults, and from the environment', () => {
+    expect(loadConfig({}).jobs).toEqual({
+      poolSize: 4,
+      pollIntervalMs: 2000,
+      superviseIntervalSeconds: 30,
+      expireSeconds: 3600,
+      heartbeatSeconds: 30,
+      retry: { maxAttempts: 5, baseDelayMs: 5000, maxDelayMs: 300_000 },
+      sweepIntervalMs: 30_000,
+      providerConcurrency: { fal: 4, azure: 2, local: 1 },
+      stopTimeoutMs: 8000,
+    });
+    const jobs = loadConfig({
+      PROVIDER_CONCURRENCY_AZURE: '3',
+      JOBS_MAX_ATTEMPTS: '2',
+      JOBS_HEARTBEAT_SECONDS: '0',
+      SHUTDOWN_TIMEOUT_MS: '20000',
+    }).jobs;
+    expect(jobs.providerConcurrency.azure).toBe(3);
+    expect(jobs.retry.maxAttempts).toBe(2);
+    expect(jobs.heartbeatSeconds).toBe(0);
+    expect(jobs.stopTimeoutMs).toBe(16_000);
+  });
+
+  it('rejects job settings pg-boss cannot honour', () => {
+    expect(() => loadConfig({ JOBS_HEARTBEAT_SECONDS: '5' })).toThrow(/JOBS_HEARTBEAT_SECONDS="5"/);
+    expect(() => loadConfig({ PROVIDER_CONCURRENCY_FAL: '0' })).toThrow(/PROVIDER_CONCURRENCY_FAL="0"/);
+    expect(() => loadConfig({ JOBS_POLL_INTERVAL_MS: '100' })).toThrow(/JOBS_POLL_INTERVAL_MS="100"/);
+  });
 });

@@ -90,6 +90,24 @@ export interface MediaConfig {
   timeoutMs: number;
 }
 
+export interface JobsConfig {
+  /** Connections of pg-boss's own pool (PostgreSQL only), plus one held for LISTEN/NOTIFY. */
+  poolSize: number;
+  pollIntervalMs: number;
+  /** How often expired jobs and missed heartbeats are looked for (and queue counts refreshed). */
+  superviseIntervalSeconds: number;
+  /** Longest one attempt may run before it is failed and retried. */
+  expireSeconds: number;
+  /** 0 = off. A worker that stops heart-beating (killed, frozen) loses its job after this long. */
+  heartbeatSeconds: number;
+  retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+  sweepIntervalMs: number;
+  /** Simultaneous generations per provider queue: per worker process, and cluster-wide (see README). */
+  providerConcurrency: { fal: number; azure: number; local: number };
+  /** How long stopping waits for running handlers; the rest of SHUTDOWN_TIMEOUT_MS closes the pools. */
+  stopTimeoutMs: number;
+}
+
 export type AppConfigValues = {
   [K in keyof AppConfig as AppConfig[K] extends (...args: never[]) => unknown ? never : K]: AppConfig[K];
 };
@@ -115,6 +133,7 @@ export class AppConfig {
   declare readonly uploads: UploadsConfig;
   declare readonly providers: ProvidersConfig;
   declare readonly media: MediaConfig;
+  declare readonly jobs: JobsConfig;
 
   constructor(values: AppConfigValues) {
     Object.assign(this, values);
@@ -163,6 +182,7 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     throw new ConfigurationError(['JWT_SECRET must be at least 32 characters when NODE_ENV=production']);
   }
   const dataDir = resolve(vars.DATA_DIR ?? './data');
+  const shutdownTimeoutMs = vars.SHUTDOWN_TIMEOUT_MS ?? 10_000;
   return new AppConfig({
     production,
     nodeEnv: vars.NODE_ENV ?? 'development',
@@ -171,7 +191,7 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     dataDir,
     logLevel: vars.LOG_LEVEL ?? 'info',
     role: (vars.APP_ROLE as AppRole | undefined) ?? 'all',
-    shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS ?? 10_000,
+    shutdownTimeoutMs,
     bodyLimitBytes: vars.BODY_LIMIT_BYTES ?? 1_048_576,
     database: {
       url: vars.DATABASE_URL,
@@ -233,6 +253,25 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       ffmpegPath: vars.FFMPEG_PATH,
       ffprobePath: vars.FFPROBE_PATH,
       timeoutMs: vars.FFMPEG_TIMEOUT_MS ?? 600_000,
+    },
+    jobs: {
+      poolSize: vars.JOBS_POOL_SIZE ?? 4,
+      pollIntervalMs: vars.JOBS_POLL_INTERVAL_MS ?? 2000,
+      superviseIntervalSeconds: vars.JOBS_SUPERVISE_INTERVAL_SECONDS ?? 30,
+      expireSeconds: vars.JOBS_EXPIRE_SECONDS ?? 3600,
+      heartbeatSeconds: vars.JOBS_HEARTBEAT_SECONDS ?? 30,
+      retry: {
+        maxAttempts: vars.JOBS_MAX_ATTEMPTS ?? 5,
+        baseDelayMs: vars.JOBS_RETRY_BASE_DELAY_MS ?? 5000,
+        maxDelayMs: vars.JOBS_RETRY_MAX_DELAY_MS ?? 300_000,
+      },
+      sweepIntervalMs: vars.JOBS_SWEEP_INTERVAL_MS ?? 30_000,
+      providerConcurrency: {
+        fal: vars.PROVIDER_CONCURRENCY_FAL ?? 4,
+        azure: vars.PROVIDER_CONCURRENCY_AZURE ?? 2,
+        local: vars.PROVIDER_CONCURRENCY_LOCAL ?? 1,
+      },
+      stopTimeoutMs: Math.floor(shutdownTimeoutMs * 0.8),
     },
   });
 }

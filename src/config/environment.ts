@@ -8,6 +8,7 @@ import {
   IsUrl,
   Max,
   Min,
+  ValidateIf,
   validateSync,
 } from 'class-validator';
 
@@ -60,6 +61,25 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) AZURE_REQUEST_TIMEOUT_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) SIMULATOR_QUEUE_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) SIMULATOR_RUN_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100) JOBS_POOL_SIZE?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(500) @Max(600_000) JOBS_POLL_INTERVAL_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3600) JOBS_SUPERVISE_INTERVAL_SECONDS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86_400) JOBS_EXPIRE_SECONDS?: number;
+  // pg-boss accepts heartbeats of 10 s or more; 0 turns them off (a dead worker is then noticed at expiry).
+  @IsOptional()
+  @Transform(toInt)
+  @ValidateIf((vars: EnvironmentVariables) => vars.JOBS_HEARTBEAT_SECONDS !== 0)
+  @IsInt()
+  @Min(10)
+  @Max(3600)
+  JOBS_HEARTBEAT_SECONDS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100) JOBS_MAX_ATTEMPTS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(3_600_000) JOBS_RETRY_BASE_DELAY_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(86_400_000) JOBS_RETRY_MAX_DELAY_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(86_400_000) JOBS_SWEEP_INTERVAL_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) PROVIDER_CONCURRENCY_FAL?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) PROVIDER_CONCURRENCY_AZURE?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) PROVIDER_CONCURRENCY_LOCAL?: number;
 
   @IsOptional() @Transform(emptyToUndefined) @IsString() JWT_SECRET?: string;
   @IsOptional() @Transform(emptyToUndefined) @IsUrl({ require_tld: false }) JWT_JWKS_URL?: string;
