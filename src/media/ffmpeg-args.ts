@@ -106,10 +106,11 @@ export function extractLastFrameArgs(
   video: string,
   output: string,
   capabilities: FfmpegCapabilities,
-  windowSeconds: number | undefined = LAST_FRAME_WINDOW_SECONDS,
+  /** `null` decodes the whole video: the fallback when the window before the end holds no picture. */
+  windowSeconds: number | null = LAST_FRAME_WINDOW_SECONDS,
 ): string[] {
   assertImageOutput(output);
-  const seek = windowSeconds === undefined ? [] : ['-sseof', `-${seconds(windowSeconds)}`];
+  const seek = windowSeconds === null ? [] : ['-sseof', `-${seconds(windowSeconds)}`];
   return [
     ...FFMPEG_COMMON,
     ...seek,
@@ -277,12 +278,15 @@ export function concatEncodeArgs(
     );
   });
 
-  if (options.transition === 'crossfade' && segments.length > 1) {
-    const fade = seconds(options.crossfadeSeconds);
-    const offsets = crossfadeOffsets(
-      segments.map((segment) => segment.durationSeconds),
-      options.crossfadeSeconds,
-    );
+  const crossfading = options.transition === 'crossfade' && segments.length > 1;
+  // Whole frames, so that each fade starts and ends on a frame of both segments.
+  const fadeSeconds = Math.max(1, Math.round(options.crossfadeSeconds * fps)) / fps;
+  const durations = segments.map((segment) => segment.durationSeconds);
+  const crossfadedLength =
+    durations.reduce((sum, value) => sum + value, 0) - (segments.length - 1) * fadeSeconds;
+  if (crossfading) {
+    const fade = seconds(fadeSeconds);
+    const offsets = crossfadeOffsets(durations, fadeSeconds);
     let video = 'v0';
     let audio = 'a0';
     offsets.forEach((offset, position) => {
@@ -314,6 +318,8 @@ export function concatEncodeArgs(
     '-map',
     '[vout]',
     ...(withAudio ? ['-map', '[aout]'] : []),
+    // xfade repeats the last frame once at the very end; the exact length is known, so cut there.
+    ...(crossfading ? ['-t', seconds(crossfadedLength)] : []),
     ...H264_OUTPUT,
     ...(withAudio ? AAC_OUTPUT : []),
     output,
@@ -387,7 +393,7 @@ export function motionExpressions(motion: Motion, frames: number): { z: string; 
   const progress = frames > 1 ? `(on/${frames - 1})` : '0';
   const centreX = '(iw-iw/zoom)/2';
   const centreY = '(ih-ih/zoom)/2';
-  const extra = MOTION_ZOOM - 1;
+  const extra = Number((MOTION_ZOOM - 1).toFixed(4));
   switch (motion) {
     case 'zoom-in':
       return { z: `1+${extra}*${progress}`, x: centreX, y: centreY };

@@ -144,9 +144,13 @@ describe('extractLastFrame', () => {
     expect(Math.abs(luma - decodedGrey(MediaFixtures.greyLevel(frames - 2)))).toBeGreaterThan(10);
   });
 
-  it('finds the last picture when the sound runs on after it', async () => {
-    const frames = 40;
-    const video = await fixtures.indexedVideo(at('long-audio.mp4'), { frames, audio: true });
+  it('finds the last picture when the sound runs on for seconds after it', async () => {
+    const frames = 40; // 1.6 s of picture, 6 s of sound: the window before the end holds no picture
+    const video = await fixtures.indexedVideo(at('long-audio.mp4'), { frames, audioSeconds: 6 });
+    expect(await media.probe(video)).toMatchObject({
+      hasAudio: true,
+      durationSeconds: expect.closeTo(1.6, 1),
+    });
     await media.extractLastFrame(video, at('long-audio.png'));
     expect(await fixtures.meanLuma(at('long-audio.png'))).toBeCloseTo(
       decodedGrey(MediaFixtures.greyLevel(frames - 1)),

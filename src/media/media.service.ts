@@ -152,7 +152,7 @@ export class MediaService implements OnModuleInit {
     await writeAtomically(output, async (part) => {
       await this.ffmpeg(extractLastFrameArgs(video, part, capabilities), options);
       if ((await fileSize(part)) > 0) return;
-      await this.ffmpeg(extractLastFrameArgs(video, part, capabilities, undefined), options);
+      await this.ffmpeg(extractLastFrameArgs(video, part, capabilities, null), options);
       if ((await fileSize(part)) === 0) {
         throw new MediaError('INVALID_INPUT', `${video} has no decodable video frame`);
       }
