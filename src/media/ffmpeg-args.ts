@@ -176,6 +176,28 @@ export function trimArgs(video: string, durationSeconds: number, output: string)
   ];
 }
 
+/**
+ * Reads every packet without decoding (fast: I/O only). The demuxer reports a cut-off file ("partial file") or
+ * a damaged packet on stderr, which a header-only ffprobe cannot see on a file with its index at the front.
+ */
+export function readAllPacketsArgs(video: string): string[] {
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-v',
+    'error',
+    '-i',
+    video,
+    '-map',
+    '0',
+    '-c',
+    'copy',
+    '-f',
+    'null',
+    '-',
+  ];
+}
+
 /** The concat demuxer's list file; single quotes in paths are escaped the way the demuxer expects. */
 export function concatListFile(paths: readonly string[]): string {
   return paths.map((path) => `file '${path.replace(/'/g, `'\\''`)}'\n`).join('');

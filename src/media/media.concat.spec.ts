@@ -69,6 +69,12 @@ describe('concat', () => {
     expect(result.info.durationSeconds).toBeLessThan(4.6);
   });
 
+  it('re-encodes on request even when stream copy would do', async () => {
+    const result = await media.concat([at('a.mp4'), at('b.mp4')], at('forced.mp4'), { reencode: true });
+    expect(result).toMatchObject({ method: 'reencode', transition: 'cut' });
+    expect(result.info.durationSeconds).toBeCloseTo(5, 1);
+  });
+
   it('re-encodes to a requested size and frame rate', async () => {
     const result = await media.concat([at('a.mp4'), at('b.mp4')], at('resized.mp4'), {
       width: 640,

@@ -28,11 +28,14 @@ beforeAll(async () => {
       audio: true,
     }),
     fixtures.video(at('index-at-end.mp4'), { durationSeconds: 2, faststart: false }),
+    fixtures.video(at('index-at-front.mp4'), { durationSeconds: 4 }),
     fixtures.image(at('photo.png'), 400, 300),
     fixtures.image(at('photo.jpg'), 640, 480),
   ]);
   await copyFile(at('index-at-end.mp4'), at('truncated.mp4'));
   await truncate(at('truncated.mp4'), Math.floor((await stat(at('truncated.mp4'))).size / 2));
+  await copyFile(at('index-at-front.mp4'), at('cut-off.mp4'));
+  await truncate(at('cut-off.mp4'), Math.floor((await stat(at('cut-off.mp4'))).size / 2));
 });
 
 afterAll(async () => {
@@ -112,6 +115,21 @@ describe('probe', () => {
     );
     await expectMediaError(media.probe(at('missing.mp4')), 'INVALID_INPUT', /No such file/);
     await expectMediaError(media.probe(at('photo.png')), 'INVALID_INPUT', /no readable duration|no video/);
+  });
+});
+
+describe('verify', () => {
+  it('accepts a complete video and returns its info', async () => {
+    expect(await media.verify(at('h264-audio.mp4'))).toEqual(await media.probe(at('h264-audio.mp4')));
+  });
+
+  it('catches a file cut off after its index, which probe alone accepts', async () => {
+    expect((await media.probe(at('cut-off.mp4'))).durationSeconds).toBeCloseTo(4, 0);
+    await expectMediaError(
+      media.verify(at('cut-off.mp4')),
+      'INVALID_INPUT',
+      /cut-off\.mp4 is incomplete or damaged/,
+    );
   });
 });
 

@@ -12,11 +12,12 @@ import {
   imageInfoArgs,
   prepareImageArgs,
   probeArgs,
+  readAllPacketsArgs,
   trimArgs,
 } from './ffmpeg-args.js';
 import { runProcess } from './ffmpeg.runner.js';
 import { resolveBinary, ResolvedBinary } from './media.binaries.js';
-import { MediaError } from './media.error.js';
+import { MediaError, summariseStderr } from './media.error.js';
 import { fileSize, materialise, withTempDir, writeAtomically } from './media.files.js';
 import { parseCapabilities, parseImageInfo, parseVideoProbe, ProbedVideo } from './media.parsers.js';
 import type {
@@ -92,9 +93,13 @@ export class MediaService implements OnModuleInit {
     return options.timeoutMs ?? this.config.media.timeoutMs;
   }
 
-  private async ffmpeg(args: string[], options: MediaCallOptions): Promise<void> {
+  private async ffmpeg(args: string[], options: MediaCallOptions): Promise<string> {
     const { ffmpeg } = await this.tools();
-    await runProcess(ffmpeg.path, args, { timeoutMs: this.timeout(options), signal: options.signal });
+    const { stderr } = await runProcess(ffmpeg.path, args, {
+      timeoutMs: this.timeout(options),
+      signal: options.signal,
+    });
+    return stderr;
   }
 
   private async ffprobe(args: string[], options: MediaCallOptions, stdin?: Buffer): Promise<string> {
@@ -116,6 +121,25 @@ export class MediaService implements OnModuleInit {
   /** Duration, size, frame rate, codecs and audio of a video file. */
   async probe(file: string, options: MediaCallOptions = {}): Promise<VideoInfo> {
     return (await this.probeDetailed(file, options)).info;
+  }
+
+  /**
+   * `probe`, plus a read of every packet: fails with INVALID_INPUT when the file is cut off or damaged, which
+   * `probe` alone cannot see when the index sits at the front. For checking a provider's result before accepting it.
+   */
+  async verify(file: string, options: MediaCallOptions = {}): Promise<VideoInfo> {
+    const info = await this.probe(file, options);
+    const problems = await this.ffmpeg(readAllPacketsArgs(file), options);
+    if (problems.trim().length > 0) {
+      throw new MediaError(
+        'INVALID_INPUT',
+        `${file} is incomplete or damaged: ${summariseStderr(problems, 2)}`,
+        {
+          stderr: problems,
+        },
+      );
+    }
+    return info;
   }
 
   /** Size and format of an image, from a file path or from bytes in memory. */
@@ -240,7 +264,7 @@ export class MediaService implements OnModuleInit {
       (options.width !== undefined && options.width !== probed[0].info.width) ||
       (options.height !== undefined && options.height !== probed[0].info.height) ||
       (options.fps !== undefined && options.fps !== probed[0].info.fps);
-    if (transition === 'cut' && sameParameters && !sizeOverridden) {
+    if (transition === 'cut' && sameParameters && !sizeOverridden && !options.reencode) {
       try {
         await writeAtomically(output, (part) =>
           withTempDir(async (dir) => {
