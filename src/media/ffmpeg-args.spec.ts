@@ -66,7 +66,7 @@ describe('probe and image info', () => {
 describe('extractLastFrameArgs', () => {
   it('seeks from the end, decodes to the end and keeps overwriting one image', () => {
     const args = extractLastFrameArgs('/v/in.mp4', '/o/last.jpg', modern);
-    expect(after(args, '-sseof')).toBe('-3');
+    expect(after(args, '-sseof')).toBe('-1');
     expect(args.indexOf('-sseof')).toBeLessThan(args.indexOf('-i'));
     expect(after(args, '-update')).toBe('1');
     expect(after(args, '-fps_mode')).toBe('passthrough');
@@ -77,10 +77,20 @@ describe('extractLastFrameArgs', () => {
   });
 
   it('uses -vsync on an ffmpeg without -fps_mode, and can decode the whole video', () => {
-    const args = extractLastFrameArgs('/v/in.mp4', '/o/last.png', old, null);
+    const args = extractLastFrameArgs('/v/in.mp4', '/o/last.png', old, 'whole');
     expect(after(args, '-vsync')).toBe('passthrough');
     expect(args).not.toContain('-sseof');
+    expect(args).not.toContain('-ss');
     expect(args).not.toContain('-q:v');
+  });
+
+  it('can seek from a time instead (the end of the picture when the sound runs longer)', () => {
+    const args = extractLastFrameArgs('/v/in.mp4', '/o/last.png', modern, { fromSeconds: 6.5 });
+    expect(after(args, '-ss')).toBe('6.5');
+    expect(args).not.toContain('-sseof');
+    expect(after(extractLastFrameArgs('/v/in.mp4', '/o/l.png', modern, { fromSeconds: -1 }), '-ss')).toBe(
+      '0',
+    );
   });
 
   it('never goes through a shell: file names are single arguments, whatever they contain', () => {

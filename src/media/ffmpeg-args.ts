@@ -36,8 +36,14 @@ export const AAC_OUTPUT = ['-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac',
 /** Silent stereo audio from lavfi, for segments that have no sound of their own. */
 export const SILENT_AUDIO_SOURCE = 'anullsrc=channel_layout=stereo:sample_rate=48000';
 
-/** Seconds before the end that extractLastFrame starts decoding: enough to reach a keyframe of any normal GOP. */
-export const LAST_FRAME_WINDOW_SECONDS = 3;
+/**
+ * Seconds before the end that extractLastFrame seeks to. ffmpeg lands on the keyframe before that point and decodes
+ * from there, so the cost is one keyframe interval plus this window, whatever the video's length.
+ */
+export const LAST_FRAME_WINDOW_SECONDS = 1;
+
+/** Where extractLastFrame starts decoding: before the container's end, from a time, or from the start. */
+export type LastFrameSeek = { fromEndSeconds: number } | { fromSeconds: number } | 'whole';
 
 /** Seconds formatted for ffmpeg: plain decimal, millisecond precision, never exponent notation. */
 export function seconds(value: number): string {
@@ -106,11 +112,15 @@ export function extractLastFrameArgs(
   video: string,
   output: string,
   capabilities: FfmpegCapabilities,
-  /** `null` decodes the whole video: the fallback when the window before the end holds no picture. */
-  windowSeconds: number | null = LAST_FRAME_WINDOW_SECONDS,
+  from: LastFrameSeek = { fromEndSeconds: LAST_FRAME_WINDOW_SECONDS },
 ): string[] {
   assertImageOutput(output);
-  const seek = windowSeconds === null ? [] : ['-sseof', `-${seconds(windowSeconds)}`];
+  const seek =
+    from === 'whole'
+      ? []
+      : 'fromEndSeconds' in from
+        ? ['-sseof', `-${seconds(from.fromEndSeconds)}`]
+        : ['-ss', seconds(Math.max(0, from.fromSeconds))];
   return [
     ...FFMPEG_COMMON,
     ...seek,

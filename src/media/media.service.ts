@@ -10,6 +10,8 @@ import {
   extractFrameArgs,
   extractLastFrameArgs,
   imageInfoArgs,
+  LAST_FRAME_WINDOW_SECONDS,
+  type LastFrameSeek,
   prepareImageArgs,
   probeArgs,
   readAllPacketsArgs,
@@ -168,18 +170,23 @@ export class MediaService implements OnModuleInit {
 
   /**
    * The last decodable frame of a video, as an image (format from `output`'s extension: .jpg, .png, .webp).
-   * Decodes only the last few seconds, so a 60 s video costs about what a 4 s one does. If that window holds no
-   * decodable frame (a truncated file, or audio that runs far past the picture), the whole video is decoded.
+   * Seeks from the end and decodes only from the last keyframe before it, so a 60 s video costs about what a 4 s
+   * one does; `-update 1` keeps overwriting one image, so what remains is the last frame that really decoded.
+   * When sound runs on past the picture, the end of the container holds no frame: then it seeks from the video
+   * stream's own end, and as a last resort decodes the whole video (a damaged file).
    */
   async extractLastFrame(video: string, output: string, options: MediaCallOptions = {}): Promise<void> {
     const { capabilities } = await this.tools();
     await writeAtomically(output, async (part) => {
-      await this.ffmpeg(extractLastFrameArgs(video, part, capabilities), options);
-      if ((await fileSize(part)) > 0) return;
-      await this.ffmpeg(extractLastFrameArgs(video, part, capabilities, null), options);
-      if ((await fileSize(part)) === 0) {
-        throw new MediaError('INVALID_INPUT', `${video} has no decodable video frame`);
-      }
+      const attempt = async (from?: LastFrameSeek) => {
+        await this.ffmpeg(extractLastFrameArgs(video, part, capabilities, from), options);
+        return (await fileSize(part)) > 0;
+      };
+      if (await attempt()) return;
+      const { durationSeconds } = await this.probe(video, options);
+      if (await attempt({ fromSeconds: durationSeconds - LAST_FRAME_WINDOW_SECONDS - 1 })) return;
+      if (await attempt('whole')) return;
+      throw new MediaError('INVALID_INPUT', `${video} has no decodable video frame`);
     });
   }
 
