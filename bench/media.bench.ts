@@ -6,10 +6,10 @@
  * Prints a Markdown table and writes bench/results/media.json.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { loadConfig } from '../src/config/app-config.js';
+import { loadMediaConfig } from '../src/config/app-config.js';
 import { runProcess } from '../src/media/ffmpeg.runner.js';
 import { MediaService } from '../src/media/media.service.js';
 
@@ -44,8 +44,11 @@ async function time(runs: number, warmups: number, work: (run: number) => Promis
   };
 }
 
+const round2 = (value: number) => Math.round(value * 100) / 100;
+
 async function main(): Promise<void> {
-  const media = new MediaService(loadConfig(process.env));
+  const media = new MediaService({ media: loadMediaConfig() });
+  const loadBefore = loadavg();
   const tools = await media.tools();
   const ffmpeg = async (args: string[]) => {
     await runProcess(tools.ffmpeg.path, ['-hide_banner', '-nostdin', '-v', 'error', '-y', ...args], {
@@ -126,7 +129,13 @@ async function main(): Promise<void> {
     const concatSpeedup = Math.round((reencode.medianMs / copy.medianMs) * 10) / 10;
     const results = {
       date: new Date().toISOString(),
-      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
+      machine: {
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model ?? 'unknown',
+        node: process.version,
+        // Other work on the machine stretches wall-clock times; both sides of each ratio ran under it.
+        loadAverage1m: { before: round2(loadBefore[0]), after: round2(loadavg()[0]) },
+      },
       ffmpeg: { version: tools.ffmpeg.version, source: tools.ffmpeg.source },
       video: {
         size: '1280x720',
@@ -155,7 +164,8 @@ async function main(): Promise<void> {
     const row = (name: string, timing: Timing) =>
       `| ${name} | ${timing.medianMs} | ${timing.minMs} | ${timing.maxMs} | ${timing.runs} |`;
     const table = [
-      `ffmpeg ${tools.ffmpeg.version}, ${cpus().length} CPUs (${results.machine.cpuModel}), Node ${process.version}`,
+      `ffmpeg ${tools.ffmpeg.version}, ${cpus().length} CPUs (${results.machine.cpuModel}), Node ${process.version}, ` +
+        `load average ${results.machine.loadAverage1m.before} -> ${results.machine.loadAverage1m.after}`,
       '',
       '| operation (1280x720, 24 fps) | median ms | min ms | max ms | runs |',
       '| --- | ---: | ---: | ---: | ---: |',

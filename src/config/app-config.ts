@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { ConfigurationError, Environment, validateEnvironment } from './environment.js';
+import { ConfigurationError, Environment, EnvironmentVariables, validateEnvironment } from './environment.js';
 
 export type AppRole = 'api' | 'worker' | 'all';
 
@@ -123,12 +123,25 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       presignTtlSeconds: vars.PRESIGN_TTL_SECONDS ?? 900,
     },
     auth: { jwtSecret: vars.JWT_SECRET, jwksUrl: vars.JWT_JWKS_URL },
-    media: {
-      ffmpegPath: vars.FFMPEG_PATH,
-      ffprobePath: vars.FFPROBE_PATH,
-      timeoutMs: vars.FFMPEG_TIMEOUT_MS ?? 600_000,
-    },
+    media: mediaConfig(vars),
   });
+}
+
+function mediaConfig(vars: EnvironmentVariables): MediaConfig {
+  return {
+    ffmpegPath: vars.FFMPEG_PATH,
+    ffprobePath: vars.FFPROBE_PATH,
+    timeoutMs: vars.FFMPEG_TIMEOUT_MS ?? 600_000,
+  };
+}
+
+/**
+ * Only the media settings, for tools that run ffmpeg without the service (the `video-gen` CLI, the benchmark):
+ * the rest of the environment is neither needed nor checked.
+ */
+export function loadMediaConfig(env: Environment = process.env): MediaConfig {
+  const { FFMPEG_PATH, FFPROBE_PATH, FFMPEG_TIMEOUT_MS } = env;
+  return mediaConfig(validateEnvironment({ FFMPEG_PATH, FFPROBE_PATH, FFMPEG_TIMEOUT_MS }));
 }
 
 export function redactUrl(url: string): string {

@@ -255,8 +255,7 @@ export class MediaService implements OnModuleInit {
   ): Promise<ConcatResult> {
     if (segments.length === 0) throw new MediaError('BAD_REQUEST', 'concat needs at least one segment');
     const { capabilities } = await this.tools();
-    const probed: ProbedVideo[] = [];
-    for (const segment of segments) probed.push(await this.probeDetailed(segment, options));
+    const probed = await Promise.all(segments.map((segment) => this.probeDetailed(segment, options)));
 
     let transition = options.transition ?? 'cut';
     if (transition === 'crossfade' && !capabilities.xfade) {
