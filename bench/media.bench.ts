@@ -24,24 +24,39 @@ interface Timing {
   maxMs: number;
 }
 
-async function time(runs: number, warmups: number, work: (run: number) => Promise<unknown>): Promise<Timing> {
-  for (let index = 0; index < warmups; index += 1) await work(-1 - index);
-  const samples: number[] = [];
-  for (let index = 0; index < runs; index += 1) {
-    const started = performance.now();
-    await work(index);
-    samples.push(performance.now() - started);
-  }
-  samples.sort((a, b) => a - b);
-  const middle = Math.floor(samples.length / 2);
-  const median = samples.length % 2 ? samples[middle] : (samples[middle - 1] + samples[middle]) / 2;
+function summarise(samples: number[]): Timing {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
   const round = (value: number) => Math.round(value * 10) / 10;
   return {
-    runs,
+    runs: sorted.length,
     medianMs: round(median),
-    minMs: round(samples[0]),
-    maxMs: round(samples[samples.length - 1]),
+    minMs: round(sorted[0]),
+    maxMs: round(sorted[sorted.length - 1]),
   };
+}
+
+/**
+ * Times several operations round-robin (one run of each per round, the order rotating), so that whatever else the
+ * machine is doing weighs on every side of a comparison alike.
+ */
+async function timeInterleaved<K extends string>(
+  rounds: number,
+  warmups: number,
+  works: Record<K, (run: number) => Promise<unknown>>,
+): Promise<Record<K, Timing>> {
+  const names = Object.keys(works) as K[];
+  const samples = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<K, number[]>;
+  for (let round = -warmups; round < rounds; round += 1) {
+    const order = names.map((_, index) => names[(index + Math.max(round, 0)) % names.length]);
+    for (const name of order) {
+      const started = performance.now();
+      await works[name](round);
+      if (round >= 0) samples[name].push(performance.now() - started);
+    }
+  }
+  return Object.fromEntries(names.map((name) => [name, summarise(samples[name])])) as Record<K, Timing>;
 }
 
 const round2 = (value: number) => Math.round(value * 100) / 100;
@@ -103,26 +118,32 @@ async function main(): Promise<void> {
     process.stdout.write('timing extractLastFrame...\n');
     const lastFrame = (video: string) => (run: number) =>
       media.extractLastFrame(at(video), at(`last-${video}-${run}.jpg`));
-    const short = await time(15, 3, lastFrame('short.mp4'));
-    const long = await time(15, 3, lastFrame('long.mp4'));
-    const shortDefaultGop = await time(15, 3, lastFrame('short-default-gop.mp4'));
-    const longDefaultGop = await time(15, 3, lastFrame('long-default-gop.mp4'));
+    const {
+      short,
+      long,
+      short10sGop: shortDefaultGop,
+      long10sGop: longDefaultGop,
+    } = await timeInterleaved(15, 2, {
+      short: lastFrame('short.mp4'),
+      long: lastFrame('long.mp4'),
+      short10sGop: lastFrame('short-default-gop.mp4'),
+      long10sGop: lastFrame('long-default-gop.mp4'),
+    });
     // The naive way, for scale: decode the whole 60 s video and keep its last frame.
-    const wholeDecode = await time(1, 0, (run) =>
-      ffmpeg(['-i', at('long.mp4'), '-map', '0:v:0', '-update', '1', at(`whole-${run}.jpg`)]),
-    );
+    const { whole: wholeDecode } = await timeInterleaved(1, 0, {
+      whole: (run) => ffmpeg(['-i', at('long.mp4'), '-map', '0:v:0', '-update', '1', at(`whole-${run}.jpg`)]),
+    });
 
     process.stdout.write('timing concat of three 12 s segments...\n');
     const segments = [0, 1, 2].map((index) => at(`segment-${index}.mp4`));
-    let copyMethod = '';
-    const copy = await time(7, 1, async (run) => {
-      copyMethod = (await media.concat(segments, at(`copy-${run}.mp4`))).method;
+    const methods = new Set<string>();
+    const { copy, reencode } = await timeInterleaved(5, 1, {
+      copy: async (run) => methods.add((await media.concat(segments, at(`copy-${run}.mp4`))).method),
+      reencode: (run) => media.concat(segments, at(`reencode-${run}.mp4`), { reencode: true }),
     });
-    const reencode = await time(3, 0, (run) =>
-      media.concat(segments, at(`reencode-${run}.mp4`), { reencode: true }),
-    );
-    if (copyMethod !== 'copy')
-      throw new Error(`expected the segments to be stream-copied, got ${copyMethod}`);
+    if (methods.size !== 1 || !methods.has('copy')) {
+      throw new Error(`expected the segments to be stream-copied, got ${[...methods].join(', ')}`);
+    }
 
     const lastFrameRatio = Math.round((long.medianMs / short.medianMs) * 100) / 100;
     const defaultGopRatio = Math.round((longDefaultGop.medianMs / shortDefaultGop.medianMs) * 100) / 100;
