@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { ConfigurationError, Environment, validateEnvironment } from './environment.js';
+import { ConfigurationError, Environment, EnvironmentVariables, validateEnvironment } from './environment.js';
 
 export type AppRole = 'api' | 'worker' | 'all';
 
@@ -274,6 +274,23 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       stopTimeoutMs: Math.floor(shutdownTimeoutMs * 0.8),
     },
   });
+}
+
+function mediaConfig(vars: EnvironmentVariables): MediaConfig {
+  return {
+    ffmpegPath: vars.FFMPEG_PATH,
+    ffprobePath: vars.FFPROBE_PATH,
+    timeoutMs: vars.FFMPEG_TIMEOUT_MS ?? 600_000,
+  };
+}
+
+/**
+ * Only the media settings, for tools that run ffmpeg without the service (the `video-gen` CLI, the benchmark):
+ * the rest of the environment is neither needed nor checked.
+ */
+export function loadMediaConfig(env: Environment = process.env): MediaConfig {
+  const { FFMPEG_PATH, FFPROBE_PATH, FFMPEG_TIMEOUT_MS } = env;
+  return mediaConfig(validateEnvironment({ FFMPEG_PATH, FFPROBE_PATH, FFMPEG_TIMEOUT_MS }));
 }
 
 /** `true`/`false`, a hop count, or addresses/subnets/names Express understands (`loopback`, `10.0.0.0/8`). */

@@ -36,8 +36,14 @@ export const AAC_OUTPUT = ['-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac',
 /** Silent stereo audio from lavfi, for segments that have no sound of their own. */
 export const SILENT_AUDIO_SOURCE = 'anullsrc=channel_layout=stereo:sample_rate=48000';
 
-/** Seconds before the end that extractLastFrame starts decoding: enough to reach a keyframe of any normal GOP. */
-export const LAST_FRAME_WINDOW_SECONDS = 3;
+/**
+ * Seconds before the end that extractLastFrame seeks to. ffmpeg lands on the keyframe before that point and decodes
+ * from there, so the cost is one keyframe interval plus this window, whatever the video's length.
+ */
+export const LAST_FRAME_WINDOW_SECONDS = 1;
+
+/** Where extractLastFrame starts decoding: before the container's end, from a time, or from the start. */
+export type LastFrameSeek = { fromEndSeconds: number } | { fromSeconds: number } | 'whole';
 
 /** Seconds formatted for ffmpeg: plain decimal, millisecond precision, never exponent notation. */
 export function seconds(value: number): string {
@@ -106,10 +112,15 @@ export function extractLastFrameArgs(
   video: string,
   output: string,
   capabilities: FfmpegCapabilities,
-  windowSeconds: number | undefined = LAST_FRAME_WINDOW_SECONDS,
+  from: LastFrameSeek = { fromEndSeconds: LAST_FRAME_WINDOW_SECONDS },
 ): string[] {
   assertImageOutput(output);
-  const seek = windowSeconds === undefined ? [] : ['-sseof', `-${seconds(windowSeconds)}`];
+  const seek =
+    from === 'whole'
+      ? []
+      : 'fromEndSeconds' in from
+        ? ['-sseof', `-${seconds(from.fromEndSeconds)}`]
+        : ['-ss', seconds(Math.max(0, from.fromSeconds))];
   return [
     ...FFMPEG_COMMON,
     ...seek,
@@ -172,6 +183,28 @@ export function trimArgs(video: string, durationSeconds: number, output: string)
     ...H264_OUTPUT,
     ...AAC_OUTPUT,
     output,
+  ];
+}
+
+/**
+ * Reads every packet without decoding (fast: I/O only). The demuxer reports a cut-off file ("partial file") or
+ * a damaged packet on stderr, which a header-only ffprobe cannot see on a file with its index at the front.
+ */
+export function readAllPacketsArgs(video: string): string[] {
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-v',
+    'error',
+    '-i',
+    video,
+    '-map',
+    '0',
+    '-c',
+    'copy',
+    '-f',
+    'null',
+    '-',
   ];
 }
 
@@ -277,12 +310,15 @@ export function concatEncodeArgs(
     );
   });
 
-  if (options.transition === 'crossfade' && segments.length > 1) {
-    const fade = seconds(options.crossfadeSeconds);
-    const offsets = crossfadeOffsets(
-      segments.map((segment) => segment.durationSeconds),
-      options.crossfadeSeconds,
-    );
+  const crossfading = options.transition === 'crossfade' && segments.length > 1;
+  // Whole frames, so that each fade starts and ends on a frame of both segments.
+  const fadeSeconds = Math.max(1, Math.round(options.crossfadeSeconds * fps)) / fps;
+  const durations = segments.map((segment) => segment.durationSeconds);
+  const crossfadedLength =
+    durations.reduce((sum, value) => sum + value, 0) - (segments.length - 1) * fadeSeconds;
+  if (crossfading) {
+    const fade = seconds(fadeSeconds);
+    const offsets = crossfadeOffsets(durations, fadeSeconds);
     let video = 'v0';
     let audio = 'a0';
     offsets.forEach((offset, position) => {
@@ -314,6 +350,8 @@ export function concatEncodeArgs(
     '-map',
     '[vout]',
     ...(withAudio ? ['-map', '[aout]'] : []),
+    // xfade repeats the last frame once at the very end; the exact length is known, so cut there.
+    ...(crossfading ? ['-t', seconds(crossfadedLength)] : []),
     ...H264_OUTPUT,
     ...(withAudio ? AAC_OUTPUT : []),
     output,
@@ -387,7 +425,7 @@ export function motionExpressions(motion: Motion, frames: number): { z: string; 
   const progress = frames > 1 ? `(on/${frames - 1})` : '0';
   const centreX = '(iw-iw/zoom)/2';
   const centreY = '(ih-ih/zoom)/2';
-  const extra = MOTION_ZOOM - 1;
+  const extra = Number((MOTION_ZOOM - 1).toFixed(4));
   switch (motion) {
     case 'zoom-in':
       return { z: `1+${extra}*${progress}`, x: centreX, y: centreY };

@@ -28,11 +28,14 @@ beforeAll(async () => {
       audio: true,
     }),
     fixtures.video(at('index-at-end.mp4'), { durationSeconds: 2, faststart: false }),
+    fixtures.video(at('index-at-front.mp4'), { durationSeconds: 4 }),
     fixtures.image(at('photo.png'), 400, 300),
     fixtures.image(at('photo.jpg'), 640, 480),
   ]);
   await copyFile(at('index-at-end.mp4'), at('truncated.mp4'));
   await truncate(at('truncated.mp4'), Math.floor((await stat(at('truncated.mp4'))).size / 2));
+  await copyFile(at('index-at-front.mp4'), at('cut-off.mp4'));
+  await truncate(at('cut-off.mp4'), Math.floor((await stat(at('cut-off.mp4'))).size / 2));
 });
 
 afterAll(async () => {
@@ -115,6 +118,21 @@ describe('probe', () => {
   });
 });
 
+describe('verify', () => {
+  it('accepts a complete video and returns its info', async () => {
+    expect(await media.verify(at('h264-audio.mp4'))).toEqual(await media.probe(at('h264-audio.mp4')));
+  });
+
+  it('catches a file cut off after its index, which probe alone accepts', async () => {
+    expect((await media.probe(at('cut-off.mp4'))).durationSeconds).toBeCloseTo(4, 0);
+    await expectMediaError(
+      media.verify(at('cut-off.mp4')),
+      'INVALID_INPUT',
+      /cut-off\.mp4 is incomplete or damaged/,
+    );
+  });
+});
+
 describe('imageInfo', () => {
   it('reads size and format from a file and from bytes in memory', async () => {
     expect(await media.imageInfo(at('photo.png'))).toEqual({ width: 400, height: 300, format: 'png' });
@@ -144,9 +162,13 @@ describe('extractLastFrame', () => {
     expect(Math.abs(luma - decodedGrey(MediaFixtures.greyLevel(frames - 2)))).toBeGreaterThan(10);
   });
 
-  it('finds the last picture when the sound runs on after it', async () => {
-    const frames = 40;
-    const video = await fixtures.indexedVideo(at('long-audio.mp4'), { frames, audio: true });
+  it('finds the last picture when the sound runs on for seconds after it', async () => {
+    const frames = 40; // 1.6 s of picture, 6 s of sound: the window before the end holds no picture
+    const video = await fixtures.indexedVideo(at('long-audio.mp4'), { frames, audioSeconds: 6 });
+    expect(await media.probe(video)).toMatchObject({
+      hasAudio: true,
+      durationSeconds: expect.closeTo(1.6, 1),
+    });
     await media.extractLastFrame(video, at('long-audio.png'));
     expect(await fixtures.meanLuma(at('long-audio.png'))).toBeCloseTo(
       decodedGrey(MediaFixtures.greyLevel(frames - 1)),

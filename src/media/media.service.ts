@@ -10,13 +10,16 @@ import {
   extractFrameArgs,
   extractLastFrameArgs,
   imageInfoArgs,
+  LAST_FRAME_WINDOW_SECONDS,
+  type LastFrameSeek,
   prepareImageArgs,
   probeArgs,
+  readAllPacketsArgs,
   trimArgs,
 } from './ffmpeg-args.js';
 import { runProcess } from './ffmpeg.runner.js';
 import { resolveBinary, ResolvedBinary } from './media.binaries.js';
-import { MediaError } from './media.error.js';
+import { MediaError, summariseStderr } from './media.error.js';
 import { fileSize, materialise, withTempDir, writeAtomically } from './media.files.js';
 import { parseCapabilities, parseImageInfo, parseVideoProbe, ProbedVideo } from './media.parsers.js';
 import type {
@@ -92,9 +95,13 @@ export class MediaService implements OnModuleInit {
     return options.timeoutMs ?? this.config.media.timeoutMs;
   }
 
-  private async ffmpeg(args: string[], options: MediaCallOptions): Promise<void> {
+  private async ffmpeg(args: string[], options: MediaCallOptions): Promise<string> {
     const { ffmpeg } = await this.tools();
-    await runProcess(ffmpeg.path, args, { timeoutMs: this.timeout(options), signal: options.signal });
+    const { stderr } = await runProcess(ffmpeg.path, args, {
+      timeoutMs: this.timeout(options),
+      signal: options.signal,
+    });
+    return stderr;
   }
 
   private async ffprobe(args: string[], options: MediaCallOptions, stdin?: Buffer): Promise<string> {
@@ -116,6 +123,25 @@ export class MediaService implements OnModuleInit {
   /** Duration, size, frame rate, codecs and audio of a video file. */
   async probe(file: string, options: MediaCallOptions = {}): Promise<VideoInfo> {
     return (await this.probeDetailed(file, options)).info;
+  }
+
+  /**
+   * `probe`, plus a read of every packet: fails with INVALID_INPUT when the file is cut off or damaged, which
+   * `probe` alone cannot see when the index sits at the front. For checking a provider's result before accepting it.
+   */
+  async verify(file: string, options: MediaCallOptions = {}): Promise<VideoInfo> {
+    const info = await this.probe(file, options);
+    const problems = await this.ffmpeg(readAllPacketsArgs(file), options);
+    if (problems.trim().length > 0) {
+      throw new MediaError(
+        'INVALID_INPUT',
+        `${file} is incomplete or damaged: ${summariseStderr(problems, 2)}`,
+        {
+          stderr: problems,
+        },
+      );
+    }
+    return info;
   }
 
   /** Size and format of an image, from a file path or from bytes in memory. */
@@ -144,18 +170,23 @@ export class MediaService implements OnModuleInit {
 
   /**
    * The last decodable frame of a video, as an image (format from `output`'s extension: .jpg, .png, .webp).
-   * Decodes only the last few seconds, so a 60 s video costs about what a 4 s one does. If that window holds no
-   * decodable frame (a truncated file, or audio that runs far past the picture), the whole video is decoded.
+   * Seeks from the end and decodes only from the last keyframe before it, so a 60 s video costs about what a 4 s
+   * one does; `-update 1` keeps overwriting one image, so what remains is the last frame that really decoded.
+   * When sound runs on past the picture, the end of the container holds no frame: then it seeks from the video
+   * stream's own end, and as a last resort decodes the whole video (a damaged file).
    */
   async extractLastFrame(video: string, output: string, options: MediaCallOptions = {}): Promise<void> {
     const { capabilities } = await this.tools();
     await writeAtomically(output, async (part) => {
-      await this.ffmpeg(extractLastFrameArgs(video, part, capabilities), options);
-      if ((await fileSize(part)) > 0) return;
-      await this.ffmpeg(extractLastFrameArgs(video, part, capabilities, undefined), options);
-      if ((await fileSize(part)) === 0) {
-        throw new MediaError('INVALID_INPUT', `${video} has no decodable video frame`);
-      }
+      const attempt = async (from?: LastFrameSeek) => {
+        await this.ffmpeg(extractLastFrameArgs(video, part, capabilities, from), options);
+        return (await fileSize(part)) > 0;
+      };
+      if (await attempt()) return;
+      const { durationSeconds } = await this.probe(video, options);
+      if (await attempt({ fromSeconds: durationSeconds - LAST_FRAME_WINDOW_SECONDS - 1 })) return;
+      if (await attempt('whole')) return;
+      throw new MediaError('INVALID_INPUT', `${video} has no decodable video frame`);
     });
   }
 
@@ -224,8 +255,7 @@ export class MediaService implements OnModuleInit {
   ): Promise<ConcatResult> {
     if (segments.length === 0) throw new MediaError('BAD_REQUEST', 'concat needs at least one segment');
     const { capabilities } = await this.tools();
-    const probed: ProbedVideo[] = [];
-    for (const segment of segments) probed.push(await this.probeDetailed(segment, options));
+    const probed = await Promise.all(segments.map((segment) => this.probeDetailed(segment, options)));
 
     let transition = options.transition ?? 'cut';
     if (transition === 'crossfade' && !capabilities.xfade) {
@@ -240,7 +270,7 @@ export class MediaService implements OnModuleInit {
       (options.width !== undefined && options.width !== probed[0].info.width) ||
       (options.height !== undefined && options.height !== probed[0].info.height) ||
       (options.fps !== undefined && options.fps !== probed[0].info.fps);
-    if (transition === 'cut' && sameParameters && !sizeOverridden) {
+    if (transition === 'cut' && sameParameters && !sizeOverridden && !options.reencode) {
       try {
         await writeAtomically(output, (part) =>
           withTempDir(async (dir) => {

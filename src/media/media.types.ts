@@ -61,6 +61,8 @@ export interface ConcatOptions {
   width?: number;
   height?: number;
   fps?: number;
+  /** Re-encode even when every segment could be stream-copied. */
+  reencode?: boolean;
 }
 
 export interface ConcatResult {

@@ -72,7 +72,15 @@ export class MediaFixtures {
    */
   async indexedVideo(
     path: string,
-    options: { frames: number; fps?: number; width?: number; height?: number; gop?: number; audio?: boolean },
+    options: {
+      frames: number;
+      fps?: number;
+      width?: number;
+      height?: number;
+      gop?: number;
+      /** Seconds of sound; longer than the picture to test the end of a video whose audio runs on. */
+      audioSeconds?: number;
+    },
   ): Promise<string> {
     const { frames, fps = 25, width = 160, height = 120, gop = 1000 } = options;
     await this.ffmpeg([
@@ -80,10 +88,10 @@ export class MediaFixtures {
       'lavfi',
       '-i',
       `color=c=black:size=${width}x${height}:rate=${fps},geq=lum='16+mod(N*23\\,220)':cb=128:cr=128`,
-      ...(options.audio ? ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'] : []),
+      ...(options.audioSeconds ? ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'] : []),
       '-frames:v',
       String(frames),
-      ...(options.audio ? ['-t', String(frames / fps + 2), '-c:a', 'aac'] : []),
+      ...(options.audioSeconds ? ['-t', String(options.audioSeconds), '-c:a', 'aac'] : []),
       '-c:v',
       'libx264',
       '-preset',
