@@ -7,6 +7,7 @@ import { HealthModule } from './health/health.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MediaModule } from './media/media.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { UploadsModule } from './uploads/uploads.module.js';
@@ -29,6 +30,7 @@ export class AppModule {
         UploadsModule,
         MediaModule,
         ProvidersModule,
+        MetricsModule,
       ],
     };
   }

@@ -8,6 +8,7 @@ import {
   IsUrl,
   Max,
   Min,
+  MinLength,
   ValidateIf,
   validateSync,
 } from 'class-validator';
@@ -97,6 +98,11 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(emptyToUndefined) @IsString() FFMPEG_PATH?: string;
   @IsOptional() @Transform(emptyToUndefined) @IsString() FFPROBE_PATH?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1000) FFMPEG_TIMEOUT_MS?: number;
+
+  // --- metrics (src/metrics) ---
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(16) METRICS_TOKEN?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) METRICS_PORT?: number;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() METRICS_HOST?: string;
 }
 
 export type Environment = Record<string, string | undefined>;
