@@ -8,6 +8,16 @@ export interface DatabaseConfig {
   url?: string;
   pgliteDir: string;
   poolSize: number;
+  /** Defaults for every interactive transaction: how long to wait to start one, and how long it may run. */
+  transactionMaxWaitMs: number;
+  transactionTimeoutMs: number;
+}
+
+export interface CreditsConfig {
+  /** Balance of an account created on a subject's first use, as a decimal string (one decimal place). */
+  initialCredits: string;
+  /** Price in credits per model id, as decimal strings; the model catalog's price applies to models not listed. */
+  modelPrices: Readonly<Record<string, string>>;
 }
 
 export interface StorageConfig {
@@ -50,6 +60,7 @@ export class AppConfig {
   declare readonly database: DatabaseConfig;
   declare readonly storage: StorageConfig;
   declare readonly auth: AuthConfig;
+  declare readonly credits: CreditsConfig;
 
   constructor(values: AppConfigValues) {
     Object.assign(this, values);
@@ -75,6 +86,23 @@ const PRODUCTION_REQUIRED: Array<[string, (env: Environment) => boolean]> = [
   ['JWT_SECRET or JWT_JWKS_URL', (env) => !!env.JWT_SECRET || !!env.JWT_JWKS_URL],
 ];
 
+/** The seed's price table: Veo 3 costs 750 credits for any duration. `MODEL_PRICES` overrides or extends it. */
+export const DEFAULT_MODEL_PRICES: Readonly<Record<string, string>> = { veo3: '750' };
+
+/** Zero-config (non-production) accounts start with enough credits to try the service at once. */
+export const DEMO_INITIAL_CREDITS = '10000';
+
+/** Parses `MODEL_PRICES` ("veo3=750,sora-2=600"; already format-checked by the environment DTO). */
+export function parseModelPrices(list: string | undefined): Record<string, string> {
+  const prices: Record<string, string> = {};
+  for (const pair of (list ?? '').split(',')) {
+    if (!pair.trim()) continue;
+    const [model, credits] = pair.split('=').map((part) => part.trim());
+    prices[model] = credits;
+  }
+  return prices;
+}
+
 export function loadConfig(env: Environment = process.env): AppConfig {
   const vars = validateEnvironment(env);
   const production = vars.NODE_ENV === 'production';
@@ -99,6 +127,9 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       url: vars.DATABASE_URL,
       pgliteDir: resolve(dataDir, 'pglite'),
       poolSize: vars.DATABASE_POOL_SIZE ?? 10,
+      // Generous because PGlite runs transactions one at a time: a burst of requests queues rather than fails.
+      transactionMaxWaitMs: vars.DATABASE_TX_MAX_WAIT_MS ?? 10_000,
+      transactionTimeoutMs: vars.DATABASE_TX_TIMEOUT_MS ?? 15_000,
     },
     storage: {
       embedded: !vars.S3_BUCKET,
@@ -114,6 +145,10 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       presignTtlSeconds: vars.PRESIGN_TTL_SECONDS ?? 900,
     },
     auth: { jwtSecret: vars.JWT_SECRET, jwksUrl: vars.JWT_JWKS_URL },
+    credits: {
+      initialCredits: vars.INITIAL_CREDITS ?? (production ? '0' : DEMO_INITIAL_CREDITS),
+      modelPrices: { ...DEFAULT_MODEL_PRICES, ...parseModelPrices(vars.MODEL_PRICES) },
+    },
   });
 }
 

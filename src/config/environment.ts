@@ -6,6 +6,7 @@ import {
   IsOptional,
   IsString,
   IsUrl,
+  Matches,
   Max,
   Min,
   validateSync,
@@ -14,6 +15,13 @@ import {
 const toInt = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : Number(value);
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+// Credits have one decimal place (Decimal(14,1) in the database).
+const CREDIT_AMOUNT = /^\d{1,13}(\.\d)?$/;
+const CREDIT_AMOUNT_MESSAGE = 'must be a non-negative number of credits with at most one decimal place';
+const MODEL_PRICE_LIST = /^\s*[\w.:-]+\s*=\s*\d{1,13}(\.\d)?\s*(,\s*[\w.:-]+\s*=\s*\d{1,13}(\.\d)?\s*)*$/;
+const MODEL_PRICE_LIST_MESSAGE =
+  'must be a comma-separated list of model=credits, e.g. "veo3=750,sora-2=600"';
 
 /**
  * Every environment variable the service reads, validated once at start-up.
@@ -43,6 +51,18 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(emptyToUndefined) @IsString() S3_SECRET_ACCESS_KEY?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) EMBEDDED_S3_PORT?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(604800) PRESIGN_TTL_SECONDS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(600_000) DATABASE_TX_MAX_WAIT_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(600_000) DATABASE_TX_TIMEOUT_MS?: number;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(CREDIT_AMOUNT, { message: CREDIT_AMOUNT_MESSAGE })
+  INITIAL_CREDITS?: string;
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(MODEL_PRICE_LIST, { message: MODEL_PRICE_LIST_MESSAGE })
+  MODEL_PRICES?: string;
 
   @IsOptional() @Transform(emptyToUndefined) @IsString() JWT_SECRET?: string;
   @IsOptional() @Transform(emptyToUndefined) @IsUrl({ require_tld: false }) JWT_JWKS_URL?: string;
