@@ -2,6 +2,7 @@ import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
@@ -14,6 +15,18 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
+  if (config.security.trustProxy !== undefined) app.set('trust proxy', config.security.trustProxy);
+  app.use(helmet());
+  app.enableCors({
+    // Unset in development: any origin. In production only the listed origins (none when unset).
+    origin: config.security.corsOrigins ?? true,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
+    exposedHeaders: ['Location', 'Retry-After', 'X-Request-Id'],
+    // Bearer tokens, not cookies: browsers need no credentialed CORS.
+    credentials: false,
+    maxAge: 600,
+  });
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
   app.useGlobalPipes(
     new ValidationPipe({

@@ -35,8 +35,31 @@ export interface StorageConfig {
 }
 
 export interface AuthConfig {
+  /** HS256 shared secret. */
   jwtSecret?: string;
+  /** An identity provider's key set; tokens are then RS256/ES256 and HS256 is refused. */
   jwksUrl?: string;
+  issuer?: string;
+  audience?: string[];
+  /** Claim carrying the caller's roles: a name (`roles`, `https://example.com/roles`) or a dotted path (`realm_access.roles`). */
+  rolesClaim: string;
+  clockToleranceSeconds: number;
+  /** Zero-config mode only: where the generated development secret lives (undefined when a secret or JWKS is configured, and in production). */
+  devSecretFile?: string;
+}
+
+export interface SecurityConfig {
+  /** undefined = any origin (development only); [] = no cross-origin access. */
+  corsOrigins?: string[];
+  /** Requests per user (per IP when unauthenticated) within `throttleTtlMs`. */
+  throttleLimit: number;
+  throttleTtlMs: number;
+  /** Express `trust proxy`: which proxies' X-Forwarded-For to believe for the client IP (unset = none). */
+  trustProxy?: boolean | number | string;
+}
+
+export interface UploadsConfig {
+  maxImageBytes: number;
 }
 
 export type AppConfigValues = {
@@ -60,6 +83,8 @@ export class AppConfig {
   declare readonly database: DatabaseConfig;
   declare readonly storage: StorageConfig;
   declare readonly auth: AuthConfig;
+  declare readonly security: SecurityConfig;
+  declare readonly uploads: UploadsConfig;
   declare readonly credits: CreditsConfig;
 
   constructor(values: AppConfigValues) {
@@ -75,6 +100,11 @@ export class AppConfig {
       this.storage.embedded
         ? `storage: embedded S3 (s3rver) in ${this.storage.embeddedDir}, bucket "${this.storage.bucket}"`
         : `storage: S3 bucket "${this.storage.bucket}"${this.storage.endpoint ? ` at ${this.storage.endpoint}` : ''}`,
+      this.auth.jwksUrl
+        ? `auth: RS256/ES256 tokens checked against ${this.auth.jwksUrl}`
+        : this.auth.jwtSecret
+          ? 'auth: HS256 tokens signed with JWT_SECRET'
+          : `auth: HS256 with a generated development secret in ${this.auth.devSecretFile} (npm run token -- --sub <userId>)`,
     ];
   }
 }
@@ -112,6 +142,14 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       throw new ConfigurationError(missing.map((name) => `${name} is required when NODE_ENV=production`));
     }
   }
+  if (vars.JWT_SECRET && vars.JWT_JWKS_URL) {
+    throw new ConfigurationError([
+      'set JWT_SECRET or JWT_JWKS_URL, not both: one key source decides the algorithm',
+    ]);
+  }
+  if (production && vars.JWT_SECRET && vars.JWT_SECRET.length < 32) {
+    throw new ConfigurationError(['JWT_SECRET must be at least 32 characters when NODE_ENV=production']);
+  }
   const dataDir = resolve(vars.DATA_DIR ?? './data');
   return new AppConfig({
     production,
@@ -144,12 +182,45 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       secretAccessKey: vars.S3_SECRET_ACCESS_KEY,
       presignTtlSeconds: vars.PRESIGN_TTL_SECONDS ?? 900,
     },
-    auth: { jwtSecret: vars.JWT_SECRET, jwksUrl: vars.JWT_JWKS_URL },
+    auth: {
+      jwtSecret: vars.JWT_SECRET,
+      jwksUrl: vars.JWT_JWKS_URL,
+      issuer: vars.JWT_ISSUER,
+      audience: splitList(vars.JWT_AUDIENCE),
+      rolesClaim: vars.JWT_ROLES_CLAIM ?? 'roles',
+      clockToleranceSeconds: vars.JWT_CLOCK_TOLERANCE_SECONDS ?? 5,
+      devSecretFile:
+        production || vars.JWT_SECRET || vars.JWT_JWKS_URL ? undefined : resolve(dataDir, 'jwt-secret'),
+    },
+    security: {
+      corsOrigins: splitList(vars.CORS_ORIGINS) ?? (production ? [] : undefined),
+      throttleLimit: vars.THROTTLE_LIMIT ?? 300,
+      throttleTtlMs: vars.THROTTLE_TTL_MS ?? 60_000,
+      trustProxy: parseTrustProxy(vars.TRUST_PROXY),
+    },
+    uploads: { maxImageBytes: vars.MAX_IMAGE_BYTES ?? 8 * 1024 * 1024 },
     credits: {
       initialCredits: vars.INITIAL_CREDITS ?? (production ? '0' : DEMO_INITIAL_CREDITS),
       modelPrices: { ...DEFAULT_MODEL_PRICES, ...parseModelPrices(vars.MODEL_PRICES) },
     },
   });
+}
+
+/** `true`/`false`, a hop count, or addresses/subnets/names Express understands (`loopback`, `10.0.0.0/8`). */
+function parseTrustProxy(value: string | undefined): boolean | number | string | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+/** Comma-separated list; undefined when unset or empty. */
+function splitList(value: string | undefined): string[] | undefined {
+  const items = value
+    ?.split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+  return items && items.length > 0 ? items : undefined;
 }
 
 export function redactUrl(url: string): string {

@@ -66,6 +66,16 @@ export class EnvironmentVariables {
 
   @IsOptional() @Transform(emptyToUndefined) @IsString() JWT_SECRET?: string;
   @IsOptional() @Transform(emptyToUndefined) @IsUrl({ require_tld: false }) JWT_JWKS_URL?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() JWT_ISSUER?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() JWT_AUDIENCE?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() JWT_ROLES_CLAIM?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(300) JWT_CLOCK_TOLERANCE_SECONDS?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString() CORS_ORIGINS?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() TRUST_PROXY?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) THROTTLE_LIMIT?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1000) THROTTLE_TTL_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1024) @Max(1_073_741_824) MAX_IMAGE_BYTES?: number;
 }
 
 export type Environment = Record<string, string | undefined>;

@@ -1,0 +1,94 @@
+import {
+  BadRequestException,
+  CallHandler,
+  Controller,
+  ExecutionContext,
+  HttpCode,
+  Inject,
+  Injectable,
+  NestInterceptor,
+  PayloadTooLargeException,
+  Post,
+  UploadedFile,
+  UseInterceptors,
+  Body,
+} from '@nestjs/common';
+import { FileInterceptor } from '@nestjs/platform-express';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { catchError, Observable, throwError } from 'rxjs';
+import type { AuthUser } from '../auth/auth-user.js';
+import { CurrentUser } from '../auth/current-user.decorator.js';
+import { PresignedImageUploadDto, PresignImageUploadDto, UploadedImageDto } from './upload.dto.js';
+import { UploadsService } from './uploads.service.js';
+
+/** The part of multer's file we use: its bytes, held in memory. */
+interface ReceivedFile {
+  buffer: Buffer;
+}
+
+/** multer stops reading at MAX_IMAGE_BYTES with a bare "File too large"; say which limit it was. */
+@Injectable()
+class ImageSizeLimitMessage implements NestInterceptor {
+  constructor(@Inject(UploadsService) private readonly uploads: UploadsService) {}
+
+  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    return next
+      .handle()
+      .pipe(
+        catchError((error: unknown) =>
+          throwError(() => (error instanceof PayloadTooLargeException ? this.uploads.tooLarge() : error)),
+        ),
+      );
+  }
+}
+
+@ApiTags('uploads')
+@ApiBearerAuth()
+@Controller('uploads/images')
+export class UploadsController {
+  constructor(@Inject(UploadsService) private readonly uploads: UploadsService) {}
+
+  @Post()
+  @HttpCode(201)
+  @UseInterceptors(ImageSizeLimitMessage, FileInterceptor('file'))
+  @ApiOperation({
+    summary:
+      'Upload a JPEG, PNG or WebP image (multipart field "file"); its key is the `id` for image-to-video',
+  })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['file'],
+      properties: { file: { type: 'string', format: 'binary' } },
+    },
+  })
+  @ApiCreatedResponse({ type: UploadedImageDto })
+  async upload(
+    @CurrentUser() user: AuthUser,
+    @UploadedFile() file: ReceivedFile | undefined,
+  ): Promise<UploadedImageDto> {
+    if (!file) {
+      throw new BadRequestException('Send the image as multipart/form-data in a field named "file"');
+    }
+    return this.uploads.storeImage(user, file.buffer);
+  }
+
+  @Post('presign')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'A presigned PUT URL for uploading an image directly from the browser' })
+  @ApiCreatedResponse({ type: PresignedImageUploadDto })
+  presign(
+    @CurrentUser() user: AuthUser,
+    @Body() body: PresignImageUploadDto,
+  ): Promise<PresignedImageUploadDto> {
+    return this.uploads.presignImageUpload(user, body.contentType, body.bytes);
+  }
+}

@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { MulterModule } from '@nestjs/platform-express';
+import { AppConfig } from '../config/app-config.js';
+import { UploadsController } from './uploads.controller.js';
+import { UploadsService } from './uploads.service.js';
+
+@Module({
+  imports: [
+    MulterModule.registerAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        // No `dest` or `storage`: multer keeps the file in memory (images are small, and we inspect every
+        // byte before storing), and stops reading at the size limit.
+        limits: {
+          fileSize: config.uploads.maxImageBytes,
+          files: 1,
+          fields: 10,
+          fieldSize: 1024,
+          parts: 11,
+        },
+      }),
+    }),
+  ],
+  controllers: [UploadsController],
+  providers: [UploadsService],
+  exports: [UploadsService],
+})
+export class UploadsModule {}

@@ -1,0 +1,215 @@
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import request from 'supertest';
+import { ObjectStorage } from '../src/storage/object-storage.js';
+import { bearerFor } from './support/auth.js';
+import { startTestApp, TestApp } from './support/test-app.js';
+import { databaseBackend } from './support/test-database.js';
+
+const MAX_IMAGE_BYTES = 64 * 1024;
+const fixture = (name: string) => readFile(new URL(`./fixtures/images/${name}`, import.meta.url));
+
+describe(`image uploads (${databaseBackend})`, () => {
+  let t: TestApp;
+  let storage: ObjectStorage;
+  let alice: string;
+
+  beforeAll(async () => {
+    t = await startTestApp({ MAX_IMAGE_BYTES: String(MAX_IMAGE_BYTES) });
+    storage = t.app.get(ObjectStorage);
+    alice = await bearerFor(t, 'alice');
+  });
+  afterAll(() => t.close());
+
+  /** Every object key in the embedded S3 store, read from its folder so nothing can hide from the count. */
+  async function storedKeys(): Promise<string[]> {
+    const root = join(t.config.storage.embeddedDir, t.config.storage.bucket);
+    const entries = await readdir(root, { recursive: true }).catch(() => [] as string[]);
+    return entries
+      .filter((entry) => entry.endsWith('._S3rver_object'))
+      .map((entry) => entry.slice(0, -'._S3rver_object'.length))
+      .sort();
+  }
+
+  const upload = (bytes: Buffer, filename: string, contentType: string, field = 'file') =>
+    request(t.http)
+      .post('/uploads/images')
+      .set('Authorization', alice)
+      .attach(field, bytes, { filename, contentType });
+
+  describe('POST /uploads/images', () => {
+    it.each([
+      ['photo-320x180.jpg', 'image/jpeg', 'jpg', 320, 180],
+      ['photo-320x180.png', 'image/png', 'png', 320, 180],
+      ['tiny-7x5-lossy.webp', 'image/webp', 'webp', 7, 5],
+    ])('stores %s under the caller’s prefix', async (name, contentType, extension, width, height) => {
+      const bytes = await fixture(name);
+      const res = await upload(bytes, name, contentType).expect(201);
+      expect(res.body).toEqual({ key: expect.any(String), contentType, width, height, bytes: bytes.length });
+      expect(res.body.key).toMatch(new RegExp(`^images/alice/[0-9a-f-]{36}\\.${extension}$`));
+      expect(await storage.head(res.body.key)).toMatchObject({ contentType, bytes: bytes.length });
+      expect((await storage.getBuffer(res.body.key)).equals(bytes)).toBe(true);
+    });
+
+    it('decides the type from the bytes: a PNG named .jpg and sent as image/jpeg is stored as PNG', async () => {
+      const res = await upload(await fixture('photo-320x180.png'), 'holiday.jpg', 'image/jpeg').expect(201);
+      expect(res.body).toMatchObject({ contentType: 'image/png', width: 320, height: 180 });
+      expect(res.body.key).toMatch(/\.png$/);
+      expect((await storage.head(res.body.key))?.contentType).toBe('image/png');
+    });
+
+    it('refuses an HTML file named .png and sent as image/png with 415, storing nothing', async () => {
+      const before = await storedKeys();
+      const html = Buffer.from('<!doctype html><html><script>alert(document.cookie)</script></html>');
+      const res = await upload(html, 'cat.png', 'image/png').expect(415);
+      expect(res.body).toEqual({
+        statusCode: 415,
+        message: 'Only JPEG, PNG and WebP images are accepted (decided by the file’s content)',
+        error: 'Unsupported Media Type',
+      });
+      expect(await storedKeys()).toEqual(before);
+    });
+
+    it.each([
+      ['a truncated JPEG', 'photo-320x180.jpg', 0.5, 'The JPEG file is incomplete (truncated or damaged)'],
+      ['a truncated PNG', 'photo-320x180.png', 0.7, 'The PNG file is incomplete (truncated or damaged)'],
+      ['a truncated WebP', 'tiny-7x5-lossy.webp', 0.8, 'The WebP file is incomplete (truncated or damaged)'],
+    ])('refuses %s with 400, storing nothing', async (_name, name, keep, message) => {
+      const before = await storedKeys();
+      const bytes = await fixture(name);
+      const res = await upload(bytes.subarray(0, Math.floor(bytes.length * keep)), name, 'image/jpeg').expect(
+        400,
+      );
+      expect(res.body).toEqual({ statusCode: 400, message, error: 'Bad Request' });
+      expect(await storedKeys()).toEqual(before);
+    });
+
+    it('refuses an empty file with 400', async () => {
+      const res = await upload(Buffer.alloc(0), 'empty.png', 'image/png').expect(400);
+      expect(res.body.message).toBe('The file is empty');
+    });
+
+    it('refuses a file over MAX_IMAGE_BYTES with 413 naming the limit, storing nothing', async () => {
+      const before = await storedKeys();
+      const jpeg = await fixture('photo-320x180.jpg');
+      const oversized = Buffer.concat([jpeg, Buffer.alloc(MAX_IMAGE_BYTES + 1 - jpeg.length)]);
+      const res = await upload(oversized, 'big.jpg', 'image/jpeg').expect(413);
+      expect(res.body).toEqual({
+        statusCode: 413,
+        message: `Images may be at most ${MAX_IMAGE_BYTES} bytes (MAX_IMAGE_BYTES)`,
+        error: 'Payload Too Large',
+      });
+      expect(await storedKeys()).toEqual(before);
+    });
+
+    it('accepts a file of exactly MAX_IMAGE_BYTES', async () => {
+      const jpeg = await fixture('photo-320x180.jpg');
+      // Bytes after a JPEG's end marker are ignored by decoders, so this is a valid image of the limit's size.
+      const atLimit = Buffer.concat([jpeg, Buffer.alloc(MAX_IMAGE_BYTES - jpeg.length)]);
+      const res = await upload(atLimit, 'limit.jpg', 'image/jpeg').expect(201);
+      expect(res.body.bytes).toBe(MAX_IMAGE_BYTES);
+    });
+
+    it('refuses a request without the file field', async () => {
+      const res = await request(t.http)
+        .post('/uploads/images')
+        .set('Authorization', alice)
+        .field('note', 'no file here')
+        .expect(400);
+      expect(res.body.message).toBe('Send the image as multipart/form-data in a field named "file"');
+      const json = await request(t.http)
+        .post('/uploads/images')
+        .set('Authorization', alice)
+        .send({})
+        .expect(400);
+      expect(json.body.message).toBe('Send the image as multipart/form-data in a field named "file"');
+    });
+
+    it('refuses a file under another field name, and two files', async () => {
+      const png = await fixture('tiny-7x5.png');
+      await upload(png, 'a.png', 'image/png', 'image').expect(400);
+      await request(t.http)
+        .post('/uploads/images')
+        .set('Authorization', alice)
+        .attach('file', png, 'a.png')
+        .attach('file', png, 'b.png')
+        .expect(400);
+    });
+
+    it('refuses an unauthenticated upload with 401, storing nothing', async () => {
+      const before = await storedKeys();
+      await request(t.http)
+        .post('/uploads/images')
+        .attach('file', await fixture('tiny-7x5.png'), 'a.png')
+        .expect(401);
+      expect(await storedKeys()).toEqual(before);
+    });
+  });
+
+  describe('POST /uploads/images/presign', () => {
+    const presign = (body: object) =>
+      request(t.http).post('/uploads/images/presign').set('Authorization', alice).send(body);
+
+    it('answers a presigned PUT that stores the image under the caller’s prefix', async () => {
+      const png = await fixture('photo-320x180.png');
+      const res = await presign({ contentType: 'image/png', bytes: png.length }).expect(201);
+      expect(res.body).toEqual({
+        key: expect.stringMatching(/^images\/alice\/[0-9a-f-]{36}\.png$/),
+        url: expect.any(String),
+        method: 'PUT',
+        headers: { 'Content-Type': 'image/png', 'Content-Length': String(png.length) },
+        expiresAt: expect.any(String),
+      });
+      expect(new Date(res.body.expiresAt).getTime()).toBeGreaterThan(Date.now());
+      const put = await fetch(res.body.url, { method: 'PUT', headers: res.body.headers, body: png });
+      expect(put.status).toBe(200);
+      expect((await storage.getBuffer(res.body.key)).equals(png)).toBe(true);
+      expect((await storage.head(res.body.key))?.contentType).toBe('image/png');
+    });
+
+    it('refuses, at the storage, an upload with another content type', async () => {
+      const png = await fixture('photo-320x180.png');
+      const res = await presign({ contentType: 'image/png', bytes: png.length }).expect(201);
+      const put = await fetch(res.body.url, {
+        method: 'PUT',
+        headers: { 'Content-Type': 'text/html' },
+        body: png,
+      });
+      expect(put.status).toBe(403);
+      expect(await storage.head(res.body.key)).toBeUndefined();
+    });
+
+    it('refuses, at the storage, an upload of another size', async () => {
+      const png = await fixture('photo-320x180.png');
+      const res = await presign({ contentType: 'image/png', bytes: png.length }).expect(201);
+      const larger = Buffer.concat([png, Buffer.alloc(1000)]);
+      const put = await fetch(res.body.url, {
+        method: 'PUT',
+        headers: { 'Content-Type': 'image/png' },
+        body: larger,
+      });
+      expect(put.status).toBe(403);
+      expect(await storage.head(res.body.key)).toBeUndefined();
+    });
+
+    it.each([
+      [
+        { contentType: 'image/gif', bytes: 100 },
+        'contentType must be one of the following values: image/jpeg, image/png, image/webp',
+      ],
+      [{ contentType: 'image/png', bytes: 0 }, 'bytes must not be less than 1'],
+      [{ contentType: 'image/png', bytes: 1.5 }, 'bytes must be an integer number'],
+      [{ contentType: 'image/png' }, 'bytes must be an integer number'],
+      [{ contentType: 'image/png', bytes: 10, key: 'images/bob/x.png' }, 'property key should not exist'],
+    ])('refuses %j with 400', async (body, message) => {
+      const res = await presign(body).expect(400);
+      expect(res.body.statusCode).toBe(400);
+      expect(res.body.message).toContain(message);
+    });
+
+    it('refuses a declared size over MAX_IMAGE_BYTES with 413', async () => {
+      const res = await presign({ contentType: 'image/jpeg', bytes: MAX_IMAGE_BYTES + 1 }).expect(413);
+      expect(res.body.message).toBe(`Images may be at most ${MAX_IMAGE_BYTES} bytes (MAX_IMAGE_BYTES)`);
+    });
+  });
+});
