@@ -22,7 +22,11 @@ for (const [path, entry] of Object.entries(lock.packages)) {
     const os = OS.find((o) => parts.includes(o));
     const cpu = CPU.find((c) => parts.includes(c)) ?? (parts.includes('arm') ? 'arm' : undefined);
     if (!os || !cpu) continue; // not a platform binary package: leave it for npm to report
-    const libc = parts.some((p) => p.startsWith('musl')) ? ['musl'] : parts.includes('gnu') || parts.some((p) => p.startsWith('gnueabi')) ? ['glibc'] : undefined;
+    const libc = parts.some((p) => p.startsWith('musl'))
+      ? ['musl']
+      : parts.includes('gnu') || parts.some((p) => p.startsWith('gnueabi'))
+        ? ['glibc']
+        : undefined;
     lock.packages[`node_modules/${name}`] = {
       version: String(version).replace(/^[\^~=]/, ''),
       optional: true,

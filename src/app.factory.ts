@@ -8,6 +8,19 @@ import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { AppConfig } from './config/app-config.js';
 
+/**
+ * One message per invalid field (the first rule it breaks), unknown fields refused: seed 002's validation body is
+ * `["id should not be empty", "prompt should not be empty"]`.
+ */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    stopAtFirstError: true,
+  });
+}
+
 /** Builds the fully configured application; main.ts and the HTTP tests both use it, so tests run the real thing. */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
@@ -28,13 +41,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     maxAge: 600,
   });
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-    }),
-  );
+  app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   app.disable('x-powered-by');
 

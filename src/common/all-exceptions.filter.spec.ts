@@ -1,0 +1,54 @@
+import { BadRequestException, HttpException, HttpStatus, PayloadTooLargeException } from '@nestjs/common';
+import { toErrorBody } from './all-exceptions.filter.js';
+
+describe('toErrorBody', () => {
+  it('keeps the validation body NestJS produces', () => {
+    const body = toErrorBody(
+      new BadRequestException(['id should not be empty', 'prompt should not be empty']),
+    );
+    expect(body).toEqual({
+      statusCode: 400,
+      message: ['id should not be empty', 'prompt should not be empty'],
+      error: 'Bad Request',
+    });
+  });
+
+  it('keeps a plain message', () => {
+    expect(
+      toErrorBody(new BadRequestException('Insufficient credits. Required: 750, Available: 100.0')),
+    ).toEqual({
+      statusCode: 400,
+      message: 'Insufficient credits. Required: 750, Available: 100.0',
+      error: 'Bad Request',
+    });
+  });
+
+  it('names the error for string payloads', () => {
+    expect(toErrorBody(new HttpException('slow down', HttpStatus.TOO_MANY_REQUESTS))).toEqual({
+      statusCode: 429,
+      message: 'slow down',
+      error: 'Too Many Requests',
+    });
+    expect(toErrorBody(new PayloadTooLargeException()).error).toBe('Payload Too Large');
+  });
+
+  it('turns body-parser errors into their 4xx', () => {
+    const parserError = Object.assign(new Error('request entity too large'), {
+      status: 413,
+      type: 'entity.too.large',
+    });
+    expect(toErrorBody(parserError)).toEqual({
+      statusCode: 413,
+      message: 'request entity too large',
+      error: 'Payload Too Large',
+    });
+  });
+
+  it('hides the details of unexpected errors', () => {
+    expect(toErrorBody(new Error('connection string postgresql://u:p@h/db refused'))).toEqual({
+      statusCode: 500,
+      message: 'Internal server error',
+      error: 'Internal Server Error',
+    });
+  });
+});

@@ -1,0 +1,109 @@
+import { ArgumentMetadata, BadRequestException } from '@nestjs/common';
+import { createValidationPipe } from '../../app.factory.js';
+import { CreateGenerationDto, ImageToVideoDto } from './create-generation.dto.js';
+
+async function validate(metatype: ArgumentMetadata['metatype'], body: unknown): Promise<string[] | 'ok'> {
+  try {
+    await createValidationPipe().transform(body, { type: 'body', metatype });
+    return 'ok';
+  } catch (error) {
+    const response = (error as BadRequestException).getResponse() as { message: string[] };
+    return response.message;
+  }
+}
+
+describe('ImageToVideoDto (seed 002)', () => {
+  it('gives exactly the seed’s messages for missing fields', async () => {
+    expect(await validate(ImageToVideoDto, {})).toEqual([
+      'id should not be empty',
+      'prompt should not be empty',
+    ]);
+    expect(await validate(ImageToVideoDto, { id: '', prompt: '' })).toEqual([
+      'id should not be empty',
+      'prompt should not be empty',
+    ]);
+  });
+
+  it('accepts the seed’s examples', async () => {
+    expect(
+      await validate(ImageToVideoDto, {
+        id: 'images/user123/source-image.png',
+        prompt: 'A beautiful sunset over the ocean with gentle waves',
+        duration: '8s',
+        projectId: 'project-456',
+      }),
+    ).toBe('ok');
+    expect(
+      await validate(ImageToVideoDto, {
+        id: 'images/user123/source-image.png',
+        prompt: 'Animate this image with subtle motion',
+      }),
+    ).toBe('ok');
+  });
+
+  it('allows only the seed’s durations', async () => {
+    expect(await validate(ImageToVideoDto, { id: 'k', prompt: 'p', duration: '6s' })).toEqual([
+      'duration must be one of the following values: 5s, 8s, 10s',
+    ]);
+    expect(await validate(ImageToVideoDto, { id: 'k', prompt: 'p', duration: 8 })).toEqual([
+      'duration must be one of the following values: 5s, 8s, 10s',
+    ]);
+  });
+
+  it('refuses wrong types and unknown fields', async () => {
+    expect(await validate(ImageToVideoDto, { id: 5, prompt: ['x'] })).toEqual([
+      'id must be a string',
+      'prompt must be a string',
+    ]);
+    expect(await validate(ImageToVideoDto, { id: 'k', prompt: 'p', price: 0 })).toEqual([
+      'property price should not exist',
+    ]);
+  });
+
+  it('checks crop bounds are fractions in order', async () => {
+    const crop = (c: object) => validate(ImageToVideoDto, { id: 'k', prompt: 'p', crop: c });
+    expect(await crop({ left: 0.1, top: 0.1, right: 0.9, bottom: 0.9 })).toBe('ok');
+    expect(await crop({ left: 0.5, top: 0, right: 0.5, bottom: 1 })).toEqual([
+      'crop.right must be greater than crop.left',
+    ]);
+    expect(await crop({ left: 0, top: 0.8, right: 1, bottom: 0.2 })).toEqual([
+      'crop.bottom must be greater than crop.top',
+    ]);
+    expect(await crop({ left: -0.1, top: 0, right: 1, bottom: 1.5 })).toEqual([
+      'crop.left must not be less than 0',
+      'crop.bottom must not be greater than 1',
+    ]);
+    expect(await crop({ left: 0, top: 0, right: 1 })).toEqual([
+      'crop.bottom must be a number conforming to the specified constraints',
+    ]);
+  });
+
+  it('validates the optional model fields', async () => {
+    expect(
+      await validate(ImageToVideoDto, {
+        id: 'k',
+        prompt: 'p',
+        aspectRatio: '4:3',
+        resolution: '8k',
+        generateAudio: 'yes',
+        seed: -1,
+        frameIndex: 1.5,
+      }),
+    ).toEqual([
+      'frameIndex must be an integer number',
+      'aspectRatio must be one of the following values: auto, 16:9, 9:16, 1:1',
+      'resolution must be one of the following values: 720p, 1080p, 4k',
+      'generateAudio must be a boolean value',
+      'seed must not be less than 0',
+    ]);
+  });
+});
+
+describe('CreateGenerationDto', () => {
+  it('requires a known kind', async () => {
+    expect(await validate(CreateGenerationDto, { prompt: 'p' })).toEqual([
+      'kind must be one of the following values: image-to-video, text-to-video',
+    ]);
+    expect(await validate(CreateGenerationDto, { kind: 'text-to-video', prompt: 'p' })).toBe('ok');
+  });
+});

@@ -1,0 +1,177 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  Validate,
+  ValidateNested,
+  ValidationArguments,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+} from 'class-validator';
+
+export const SEED_DURATIONS = ['5s', '8s', '10s'] as const;
+export type SeedDuration = (typeof SEED_DURATIONS)[number];
+export const ASPECT_RATIOS = ['auto', '16:9', '9:16', '1:1'] as const;
+export const RESOLUTIONS = ['720p', '1080p', '4k'] as const;
+export const GENERATION_KINDS = ['image-to-video', 'text-to-video'] as const;
+export type GenerationKindName = (typeof GENERATION_KINDS)[number];
+
+@ValidatorConstraint({ name: 'cropOrder' })
+class CropOrder implements ValidatorConstraintInterface {
+  validate(value: number, args: ValidationArguments): boolean {
+    const crop = args.object as CropDto;
+    const low = args.property === 'right' ? crop.left : crop.top;
+    return typeof value !== 'number' || typeof low !== 'number' || value > low;
+  }
+  defaultMessage(args: ValidationArguments): string {
+    // Nest prefixes nested messages with the parent's name ("crop.").
+    return args.property === 'right'
+      ? 'right must be greater than crop.left'
+      : 'bottom must be greater than crop.top';
+  }
+}
+
+/** Where the image sits in the frame, as fractions of its width and height (seed 000's crop_bounds). */
+export class CropDto {
+  @ApiProperty({ minimum: 0, maximum: 1, example: 0 })
+  @Max(1)
+  @Min(0)
+  @IsNumber()
+  left!: number;
+
+  @ApiProperty({ minimum: 0, maximum: 1, example: 0 })
+  @Max(1)
+  @Min(0)
+  @IsNumber()
+  top!: number;
+
+  @ApiProperty({ minimum: 0, maximum: 1, example: 1 })
+  @Validate(CropOrder)
+  @Max(1)
+  @Min(0)
+  @IsNumber()
+  right!: number;
+
+  @ApiProperty({ minimum: 0, maximum: 1, example: 1 })
+  @Validate(CropOrder)
+  @Max(1)
+  @Min(0)
+  @IsNumber()
+  bottom!: number;
+}
+
+/** Fields every create endpoint shares. Validation stops at the first failure per field (seed 002's messages). */
+export class GenerationOptionsDto {
+  @ApiProperty({ example: 'A beautiful sunset over the ocean with gentle waves', maxLength: 4000 })
+  @MaxLength(4000)
+  @IsString()
+  @IsNotEmpty()
+  prompt!: string;
+
+  @ApiPropertyOptional({ enum: SEED_DURATIONS, default: '8s' })
+  @IsOptional()
+  @IsIn(SEED_DURATIONS)
+  duration?: SeedDuration;
+
+  @ApiPropertyOptional({ example: 'project-456', maxLength: 200 })
+  @IsOptional()
+  @MaxLength(200)
+  @IsString()
+  projectId?: string;
+
+  @ApiPropertyOptional({ example: 'veo3', description: 'A model from GET /video-gen/models; default veo3' })
+  @IsOptional()
+  @MaxLength(100)
+  @IsString()
+  @IsNotEmpty()
+  model?: string;
+
+  @ApiPropertyOptional({ enum: ASPECT_RATIOS })
+  @IsOptional()
+  @IsIn(ASPECT_RATIOS)
+  aspectRatio?: (typeof ASPECT_RATIOS)[number];
+
+  @ApiPropertyOptional({ enum: RESOLUTIONS })
+  @IsOptional()
+  @IsIn(RESOLUTIONS)
+  resolution?: (typeof RESOLUTIONS)[number];
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  generateAudio?: boolean;
+
+  @ApiPropertyOptional({ maxLength: 2000 })
+  @IsOptional()
+  @MaxLength(2000)
+  @IsString()
+  negativePrompt?: string;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 4294967295 })
+  @IsOptional()
+  @Max(4294967295)
+  @Min(0)
+  @IsInt()
+  seed?: number;
+}
+
+/** Seed 002's body, plus seed 000's frame index and crop bounds. */
+export class ImageToVideoDto extends GenerationOptionsDto {
+  @ApiProperty({
+    description: 'S3 key of the source image (from POST /uploads/images)',
+    example: 'images/user123/source-image.png',
+  })
+  @MaxLength(1024)
+  @IsString()
+  @IsNotEmpty()
+  id!: string;
+
+  @ApiPropertyOptional({ minimum: 0, description: 'Frame where the image appears (seed 000); 0 = the start' })
+  @IsOptional()
+  @Min(0)
+  @IsInt()
+  frameIndex?: number;
+
+  @ApiPropertyOptional({ type: CropDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CropDto)
+  crop?: CropDto;
+}
+
+export class TextToVideoDto extends GenerationOptionsDto {}
+
+/** The asynchronous API's body: either kind, with `id` required for image-to-video. */
+export class CreateGenerationDto extends GenerationOptionsDto {
+  @ApiProperty({ enum: GENERATION_KINDS })
+  @IsIn(GENERATION_KINDS)
+  kind!: GenerationKindName;
+
+  @ApiPropertyOptional({ description: 'S3 key of the source image; required for image-to-video' })
+  @IsOptional()
+  @MaxLength(1024)
+  @IsString()
+  @IsNotEmpty()
+  id?: string;
+
+  @ApiPropertyOptional({ minimum: 0 })
+  @IsOptional()
+  @Min(0)
+  @IsInt()
+  frameIndex?: number;
+
+  @ApiPropertyOptional({ type: CropDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CropDto)
+  crop?: CropDto;
+}
