@@ -164,7 +164,7 @@ describe(`credits ledger (${databaseBackend})`, () => {
       const userId = newUser();
       await credits.grant(userId, 1000, 'top-up');
       await expect(createAndReserve(userId, amount as number)).rejects.toThrow(
-        'amount must be a positive number of credits with at most 1 decimal place',
+        'amount must be a positive number of credits with at most one decimal place',
       );
       expect(await prisma.generation.count({ where: { userId } })).toBe(0);
     });
@@ -398,9 +398,9 @@ describe(`credits ledger (${databaseBackend})`, () => {
     });
 
     it.each([
-      [0, 'amount must be a positive number of credits with at most 1 decimal place'],
-      [-1, 'amount must be a positive number of credits with at most 1 decimal place'],
-      ['0.05', 'amount must be a positive number of credits with at most 1 decimal place'],
+      [0, 'amount must be a positive number of credits with at most one decimal place'],
+      [-1, 'amount must be a positive number of credits with at most one decimal place'],
+      ['0.05', 'amount must be a positive number of credits with at most one decimal place'],
       ['10000000000000', 'amount must not exceed 9999999999999.9'],
     ])('refuses to grant %p', async (amount, message) => {
       const userId = newUser();

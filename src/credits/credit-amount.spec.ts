@@ -26,7 +26,7 @@ describe('parseCredits', () => {
     'rejects %p with a message naming the field',
     (input) => {
       expect(() => parseCredits(input, { field: 'amount' })).toThrow(
-        'amount must be a positive number of credits with at most 1 decimal place',
+        'amount must be a positive number of credits with at most one decimal place',
       );
     },
   );
@@ -34,7 +34,7 @@ describe('parseCredits', () => {
   it('accepts zero only when asked (prices)', () => {
     expect(parseCredits(0, { allowZero: true }).toString()).toBe('0');
     expect(() => parseCredits(-1, { allowZero: true, field: 'price' })).toThrow(
-      'price must be a non-negative number of credits with at most 1 decimal place',
+      'price must be a non-negative number of credits with at most one decimal place',
     );
   });
 

@@ -28,7 +28,7 @@ export function parseCredits(value: CreditAmountInput, options: ParseCreditsOpti
   const requirement = options.allowZero ? 'a non-negative' : 'a positive';
   const invalid = () =>
     new BadRequestException(
-      `${field} must be ${requirement} number of credits with at most ${CREDIT_DECIMAL_PLACES} decimal place`,
+      `${field} must be ${requirement} number of credits with at most one decimal place`,
     );
   let amount: Credits;
   try {

@@ -5,7 +5,7 @@ const production = {
   NODE_ENV: 'production',
   DATABASE_URL: 'postgresql://db/app',
   S3_BUCKET: 'videos',
-  JWT_SECRET: 'secret',
+  JWT_SECRET: 'a-production-secret-of-at-least-32-characters',
 };
 
 describe('credits configuration', () => {
