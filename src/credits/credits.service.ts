@@ -158,21 +158,7 @@ export class CreditsService {
       return { applied: false, amount: generation.creditsReserved, balance, entry: null };
     }
 
-    const balance = await this.debit(tx, input.userId, amount);
-    const entry = await this.appendEntry(tx, {
-      userId: input.userId,
-      type: CreditEntryType.RESERVE,
-      amount: amount.neg(),
-      balanceAfter: balance,
-      reason,
-      generationId: input.generationId,
-    });
-    // The Generation row lock makes this unreachable unless the ledger was edited by hand; throwing rolls
-    // back the debit above rather than charging without a ledger entry.
-    if (!entry) throw new ConflictException(`Generation ${input.generationId} already has a reservation`);
-    await tx.$executeRaw`
-      UPDATE "Generation" SET "creditsReserved" = ${formatCredits(amount)}::numeric, "updatedAt" = ${new Date()}
-       WHERE id = ${input.generationId}::uuid`;
+    const { balance, entry } = await this.debit(tx, input.userId, input.generationId, amount, reason);
     return { applied: true, amount, balance, entry };
   }
 
@@ -372,19 +358,53 @@ export class CreditsService {
     return row;
   }
 
-  /** The one conditional UPDATE that takes credits; opens the account on first use. */
-  private async debit(tx: Tx, userId: string, amount: Credits): Promise<Credits> {
-    const take = () => tx.$queryRaw<{ balance: Credits }[]>`
-      UPDATE "CreditAccount"
-         SET balance = balance - ${formatCredits(amount)}::numeric, "updatedAt" = ${new Date()}
-       WHERE "userId" = ${userId} AND balance >= ${formatCredits(amount)}::numeric
-      RETURNING balance`;
-    let [row] = await take();
-    if (!row && (await this.openAccount(tx, userId))) [row] = await take();
-    if (row) return row.balance;
-    // Read only to word the error: nothing is written on this path.
-    const available = (await this.readBalance(tx, userId)) ?? ZERO_CREDITS;
-    throw new BadRequestException(insufficientCreditsMessage(amount, available));
+  /**
+   * The one conditional UPDATE that takes the credits, with its ledger entry and the Generation's
+   * creditsReserved written by the same statement: the account row stays locked only from this statement
+   * to the commit, which is what bounds throughput on a hot account. Opens the account on first use.
+   */
+  private async debit(
+    tx: Tx,
+    userId: string,
+    generationId: string,
+    amount: Credits,
+    reason: string,
+  ): Promise<{ balance: Credits; entry: CreditLedgerEntry }> {
+    const take = async () => {
+      const now = new Date();
+      const credits = formatCredits(amount);
+      const [row] = await tx.$queryRaw<(Partial<CreditLedgerEntry> & { debited: Credits | null })[]>`
+        WITH debited AS (
+          UPDATE "CreditAccount" SET balance = balance - ${credits}::numeric, "updatedAt" = ${now}
+           WHERE "userId" = ${userId} AND balance >= ${credits}::numeric
+          RETURNING balance
+        ), entry AS (
+          INSERT INTO "CreditEntry" (id, "userId", type, amount, "balanceAfter", reason, "generationId", "createdAt")
+          SELECT ${newLedgerEntryId(now.getTime())}::uuid, ${userId}, 'RESERVE'::"CreditEntryType",
+                 -(${credits}::numeric), balance, ${reason}, ${generationId}::uuid, ${now}
+            FROM debited
+          ON CONFLICT ("generationId", type) DO NOTHING
+          RETURNING id::text AS id, "userId", type::text AS type, amount, "balanceAfter", reason,
+                    "generationId"::text AS "generationId", "createdAt"
+        ), marked AS (
+          UPDATE "Generation" SET "creditsReserved" = ${credits}::numeric, "updatedAt" = ${now}
+           WHERE id = ${generationId}::uuid AND EXISTS (SELECT 1 FROM entry)
+        )
+        SELECT (SELECT balance FROM debited) AS debited, entry.* FROM (SELECT 1) AS one LEFT JOIN entry ON true`;
+      return row;
+    };
+    let row = await take();
+    if (row.debited === null && (await this.openAccount(tx, userId))) row = await take();
+    if (row.debited === null) {
+      // Read only to word the error: nothing is written on this path.
+      const available = (await this.readBalance(tx, userId)) ?? ZERO_CREDITS;
+      throw new BadRequestException(insufficientCreditsMessage(amount, available));
+    }
+    // The Generation row lock makes a missing entry unreachable unless the ledger was edited by hand;
+    // throwing rolls back the debit rather than charging without a ledger entry.
+    if (!row.id) throw new ConflictException(`Generation ${generationId} already has a reservation`);
+    const { debited, ...entry } = row;
+    return { balance: debited, entry: entry as CreditLedgerEntry };
   }
 
   private async credit(tx: Tx, userId: string, amount: Credits): Promise<Credits> {
