@@ -348,6 +348,34 @@ describe(`credits ledger (${databaseBackend})`, () => {
       expect((await credits.balance(userId)).toFixed(1)).toBe('1000.0');
     });
 
+    it('never loses a refund to its arguments: rounds, trims the reason, refuses only nonsense', async () => {
+      const userId = newUser();
+      await credits.grant(userId, 1500, 'top-up');
+      const { generation } = await createAndReserve(userId);
+      const third = new Prisma.Decimal(750).dividedBy(3); // 250.0000… as computed for 1 of 3 segments
+
+      await expect(credits.refund(generation.id, -1, 'x')).rejects.toBeInstanceOf(BadRequestException);
+      await expect(credits.refund(generation.id, 'NaN', 'x')).rejects.toBeInstanceOf(BadRequestException);
+      await expect(credits.refund(generation.id, '0.04', 'x')).resolves.toMatchObject({ applied: false });
+
+      const result = await credits.refund(
+        generation.id,
+        third.plus('0.06'),
+        `  ${'provider error '.repeat(80)}`,
+      );
+      expect(result.refunded.toFixed(1)).toBe('250.1');
+      expect(result.entry?.reason).toHaveLength(500);
+      expect(result.entry?.reason.endsWith('…')).toBe(true);
+      const capture = await credits.capture(generation.id);
+      expect(capture.captured.toFixed(1)).toBe('499.9');
+
+      const other = await createAndReserve(userId);
+      await expect(credits.refund(other.generation.id, 750, '   ')).resolves.toMatchObject({
+        applied: true,
+        entry: expect.objectContaining({ reason: 'Refund' }),
+      });
+    });
+
     it('does nothing for a generation that reserved nothing, and 404s an unknown one', async () => {
       const userId = newUser();
       const generation = await createGeneration(prisma, userId);

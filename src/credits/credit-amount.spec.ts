@@ -38,6 +38,13 @@ describe('parseCredits', () => {
     );
   });
 
+  it('rounds half up to one decimal place when asked (computed refunds)', () => {
+    expect(parseCredits('250.05', { round: true }).toString()).toBe('250.1');
+    expect(parseCredits(new Prisma.Decimal(750).dividedBy(3), { round: true }).toString()).toBe('250');
+    expect(parseCredits('0.04', { round: true, allowZero: true }).toString()).toBe('0');
+    expect(() => parseCredits('-0.04', { round: true, allowZero: true })).toThrow('must be a non-negative');
+  });
+
   it('rejects amounts a Decimal(14,1) column cannot hold', () => {
     expect(() => parseCredits(MAX_CREDITS.plus('0.1'))).toThrow('amount must not exceed 9999999999999.9');
   });

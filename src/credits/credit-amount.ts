@@ -16,6 +16,8 @@ export interface ParseCreditsOptions {
   field?: string;
   /** Prices may be zero (a free model); ledger movements may not. */
   allowZero?: boolean;
+  /** Round to one decimal place (half up) instead of rejecting more precision: refunds computed by division. */
+  round?: boolean;
 }
 
 /**
@@ -39,6 +41,7 @@ export function parseCredits(value: CreditAmountInput, options: ParseCreditsOpti
     throw invalid();
   }
   if (!amount.isFinite() || amount.isNeg() || (amount.isZero() && !options.allowZero)) throw invalid();
+  if (options.round) amount = amount.toDecimalPlaces(CREDIT_DECIMAL_PLACES, Prisma.Decimal.ROUND_HALF_UP);
   if (amount.decimalPlaces() > CREDIT_DECIMAL_PLACES) throw invalid();
   if (amount.gt(MAX_CREDITS))
     throw new BadRequestException(`${field} must not exceed ${MAX_CREDITS.toFixed(1)}`);

@@ -117,7 +117,8 @@ interface NewEntry {
  * generation across processes, and write their entry with INSERT ... ON CONFLICT DO NOTHING on the unique
  * (generationId, type): a second capture or refund is a no-op and never aborts the surrounding transaction.
  * Locks are always taken in the order Generation, then CreditAccount, so these operations cannot deadlock
- * each other. All statements assume READ COMMITTED, Prisma's default on PostgreSQL.
+ * each other, as long as a transaction settles one generation (a sweeper refunds each generation in a
+ * transaction of its own). All statements assume READ COMMITTED, Prisma's default on PostgreSQL.
  *
  * The Generation row's creditsReserved / creditsCaptured / creditsRefunded are kept in step with the ledger
  * in the same transaction; they are what capture and refund consult.
@@ -236,8 +237,10 @@ export class CreditsService {
    * Returns credits for a generation that failed, was cancelled or timed out; `amount` may be less than the
    * reservation (the undelivered part of a long video). Exactly once: a generation has at most one refund,
    * so a second call (a retry, another worker, the sweeper) is a no-op, as is refunding a generation that
-   * was already captured. An amount above what is still reserved is reduced to it (and logged): a refund is
-   * never lost because its amount was computed wrongly. The balance and the ledger entry change together.
+   * was already captured. The balance and the ledger entry change together.
+   * A refund is never lost to its arguments: an amount with more than one decimal place is rounded (half up),
+   * one above what is still reserved is reduced to it (and logged), and the reason is trimmed to 500
+   * characters (an empty one becomes "Refund"). Only a negative or non-numeric amount is refused.
    */
   async refund(
     generationId: string,
@@ -245,14 +248,15 @@ export class CreditsService {
     reason: string,
     tx?: Tx,
   ): Promise<RefundResult> {
-    const requested = parseCredits(amount);
-    const why = checkReason(reason);
+    const requested = parseCredits(amount, { allowZero: true, round: true });
+    const why = refundReason(reason);
     return this.within(tx, async (t) => {
       const generation = await this.lockGeneration(t, generationId);
       const outstanding = generation.creditsReserved
         .minus(generation.creditsCaptured)
         .minus(generation.creditsRefunded);
       if (
+        requested.isZero() ||
         !generation.creditsRefunded.isZero() ||
         !generation.creditsCaptured.isZero() ||
         outstanding.lte(0)
@@ -482,6 +486,12 @@ function checkReason(reason: string): string {
     throw new BadRequestException(`reason must be shorter than or equal to ${MAX_REASON_LENGTH} characters`);
   }
   return trimmed;
+}
+
+function refundReason(reason: string): string {
+  const trimmed = typeof reason === 'string' ? reason.trim() : '';
+  if (!trimmed) return 'Refund';
+  return trimmed.length > MAX_REASON_LENGTH ? `${trimmed.slice(0, MAX_REASON_LENGTH - 1)}…` : trimmed;
 }
 
 function checkUserId(userId: string): void {
