@@ -76,7 +76,7 @@ const config = loadConfig({
 const app = await NestFactory.createApplicationContext(AppModule.register(config), { logger: false });
 const credits = app.get(CreditsService);
 const prisma = app.get(PrismaService);
-const price = priceFor({ id: 'veo3', priceCredits: 750 }, config.credits.modelPrices);
+const price = priceFor({ id: 'veo3', priceCredits: 750 }); // the seed's price for veo3
 
 let userSerial = 0;
 

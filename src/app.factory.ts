@@ -29,7 +29,12 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   });
   app.useLogger(app.get(Logger));
   if (config.security.trustProxy !== undefined) app.set('trust proxy', config.security.trustProxy);
-  app.use(helmet());
+  app.use(
+    helmet({
+      // TLS ends at the proxy in front; upgrading sub-requests would break /docs served over plain HTTP.
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+    }),
+  );
   app.enableCors({
     // Unset in development: any origin. In production only the listed origins (none when unset).
     origin: config.security.corsOrigins ?? true,

@@ -5,7 +5,10 @@ import { ConfigModule } from './config/config.module.js';
 import { CreditsModule } from './credits/credits.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { JobsModule } from './jobs/jobs.module.js';
 import { LoggingModule } from './logging/logging.module.js';
+import { MediaModule } from './media/media.module.js';
+import { ProvidersModule } from './providers/providers.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { UploadsModule } from './uploads/uploads.module.js';
 
@@ -19,9 +22,14 @@ export class AppModule {
         LoggingModule,
         DatabaseModule,
         StorageModule,
+        // Worker processes refuse to start without a handler for each job listed here; the generation
+        // pipeline adds JobName.GenerationRun and JobName.GenerationSweep together with their @OnJob handlers.
+        JobsModule.forRoot({ expectHandlersFor: [] }),
         AuthModule,
         HealthModule,
         UploadsModule,
+        MediaModule,
+        ProvidersModule,
         CreditsModule,
       ],
     };

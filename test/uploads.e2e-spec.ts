@@ -1,8 +1,8 @@
-import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import request from 'supertest';
 import { ObjectStorage } from '../src/storage/object-storage.js';
 import { bearerFor } from './support/auth.js';
+import { storedKeys as storedKeysOf } from './support/storage.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 import { databaseBackend } from './support/test-database.js';
 
@@ -21,15 +21,7 @@ describe(`image uploads (${databaseBackend})`, () => {
   });
   afterAll(() => t.close());
 
-  /** Every object key in the embedded S3 store, read from its folder so nothing can hide from the count. */
-  async function storedKeys(): Promise<string[]> {
-    const root = join(t.config.storage.embeddedDir, t.config.storage.bucket);
-    const entries = await readdir(root, { recursive: true }).catch(() => [] as string[]);
-    return entries
-      .filter((entry) => entry.endsWith('._S3rver_object'))
-      .map((entry) => entry.slice(0, -'._S3rver_object'.length))
-      .sort();
-  }
+  const storedKeys = () => storedKeysOf(t);
 
   const upload = (bytes: Buffer, filename: string, contentType: string, field = 'file') =>
     request(t.http)

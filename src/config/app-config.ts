@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { ConfigurationError, Environment, validateEnvironment } from './environment.js';
+import { ConfigurationError, Environment, EnvironmentVariables, validateEnvironment } from './environment.js';
 
 export type AppRole = 'api' | 'worker' | 'all';
 
@@ -16,8 +16,6 @@ export interface DatabaseConfig {
 export interface CreditsConfig {
   /** Balance of an account created on a subject's first use, as a decimal string (one decimal place). */
   initialCredits: string;
-  /** Price in credits per model id, as decimal strings; the model catalog's price applies to models not listed. */
-  modelPrices: Readonly<Record<string, string>>;
 }
 
 export interface StorageConfig {
@@ -32,6 +30,36 @@ export interface StorageConfig {
   accessKeyId?: string;
   secretAccessKey?: string;
   presignTtlSeconds: number;
+}
+
+export type ProvidersMode = 'live' | 'simulated';
+
+export interface ProvidersConfig {
+  /** `simulated`: fal and Azure are in-process simulators on loopback; every model works without keys. */
+  mode: ProvidersMode;
+  /** Model catalog overrides, merged over the built-in defaults: the file first, then the JSON. */
+  catalogJson?: string;
+  catalogFile?: string;
+  fal: {
+    key?: string;
+    /** Unset: the real fal hosts. Set: queue and storage requests go to this base URL instead. */
+    baseUrl?: string;
+    /** Images up to this size go inline as a base64 data URI; larger ones through fal storage. */
+    inlineImageMaxBytes: number;
+    requestTimeoutMs: number;
+  };
+  azure: {
+    endpoint?: string;
+    apiKey?: string;
+    auth: 'api-key' | 'bearer';
+    soraDeployment: string;
+    soraApi: 'videos' | 'jobs';
+    requestTimeoutMs: number;
+  };
+  /** Where local-motion renders and keeps its results (24 h). */
+  localMotionDir: string;
+  /** Timing of simulated jobs in `simulated` mode. */
+  simulator: { queueMs: number; runMs: number };
 }
 
 export interface AuthConfig {
@@ -62,6 +90,32 @@ export interface UploadsConfig {
   maxImageBytes: number;
 }
 
+export interface MediaConfig {
+  /** Explicit binaries; unset = `ffmpeg`/`ffprobe` on PATH, else the optional @ffmpeg-installer packages. */
+  ffmpegPath?: string;
+  ffprobePath?: string;
+  /** Longest any single ffmpeg/ffprobe run may take before it is killed. */
+  timeoutMs: number;
+}
+
+export interface JobsConfig {
+  /** Connections of pg-boss's own pool (PostgreSQL only), plus one held for LISTEN/NOTIFY. */
+  poolSize: number;
+  pollIntervalMs: number;
+  /** How often expired jobs and missed heartbeats are looked for (and queue counts refreshed). */
+  superviseIntervalSeconds: number;
+  /** Longest one attempt may run before it is failed and retried. */
+  expireSeconds: number;
+  /** 0 = off. A worker that stops heart-beating (killed, frozen) loses its job after this long. */
+  heartbeatSeconds: number;
+  retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+  sweepIntervalMs: number;
+  /** Simultaneous generations per provider queue: per worker process, and cluster-wide (see README). */
+  providerConcurrency: { fal: number; azure: number; local: number };
+  /** How long stopping waits for running handlers; the rest of SHUTDOWN_TIMEOUT_MS closes the pools. */
+  stopTimeoutMs: number;
+}
+
 export type AppConfigValues = {
   [K in keyof AppConfig as AppConfig[K] extends (...args: never[]) => unknown ? never : K]: AppConfig[K];
 };
@@ -85,6 +139,9 @@ export class AppConfig {
   declare readonly auth: AuthConfig;
   declare readonly security: SecurityConfig;
   declare readonly uploads: UploadsConfig;
+  declare readonly providers: ProvidersConfig;
+  declare readonly media: MediaConfig;
+  declare readonly jobs: JobsConfig;
   declare readonly credits: CreditsConfig;
 
   constructor(values: AppConfigValues) {
@@ -104,7 +161,7 @@ export class AppConfig {
         ? `auth: RS256/ES256 tokens checked against ${this.auth.jwksUrl}`
         : this.auth.jwtSecret
           ? 'auth: HS256 tokens signed with JWT_SECRET'
-          : `auth: HS256 with a generated development secret in ${this.auth.devSecretFile} (npm run token -- --sub <userId>)`,
+          : `auth: HS256 with a generated development secret in ${this.auth.devSecretFile} (npm run -s token -- --sub <userId>)`,
     ];
   }
 }
@@ -116,22 +173,8 @@ const PRODUCTION_REQUIRED: Array<[string, (env: Environment) => boolean]> = [
   ['JWT_SECRET or JWT_JWKS_URL', (env) => !!env.JWT_SECRET || !!env.JWT_JWKS_URL],
 ];
 
-/** The seed's price table: Veo 3 costs 750 credits for any duration. `MODEL_PRICES` overrides or extends it. */
-export const DEFAULT_MODEL_PRICES: Readonly<Record<string, string>> = { veo3: '750' };
-
 /** Zero-config (non-production) accounts start with enough credits to try the service at once. */
 export const DEMO_INITIAL_CREDITS = '10000';
-
-/** Parses `MODEL_PRICES` ("veo3=750,sora-2=600"; already format-checked by the environment DTO). */
-export function parseModelPrices(list: string | undefined): Record<string, string> {
-  const prices: Record<string, string> = {};
-  for (const pair of (list ?? '').split(',')) {
-    if (!pair.trim()) continue;
-    const [model, credits] = pair.split('=').map((part) => part.trim());
-    prices[model] = credits;
-  }
-  return prices;
-}
 
 export function loadConfig(env: Environment = process.env): AppConfig {
   const vars = validateEnvironment(env);
@@ -151,6 +194,7 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     throw new ConfigurationError(['JWT_SECRET must be at least 32 characters when NODE_ENV=production']);
   }
   const dataDir = resolve(vars.DATA_DIR ?? './data');
+  const shutdownTimeoutMs = vars.SHUTDOWN_TIMEOUT_MS ?? 10_000;
   return new AppConfig({
     production,
     nodeEnv: vars.NODE_ENV ?? 'development',
@@ -159,7 +203,7 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     dataDir,
     logLevel: vars.LOG_LEVEL ?? 'info',
     role: (vars.APP_ROLE as AppRole | undefined) ?? 'all',
-    shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS ?? 10_000,
+    shutdownTimeoutMs,
     bodyLimitBytes: vars.BODY_LIMIT_BYTES ?? 1_048_576,
     database: {
       url: vars.DATABASE_URL,
@@ -199,11 +243,72 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       trustProxy: parseTrustProxy(vars.TRUST_PROXY),
     },
     uploads: { maxImageBytes: vars.MAX_IMAGE_BYTES ?? 8 * 1024 * 1024 },
+    providers: {
+      mode: (vars.PROVIDERS_MODE as ProvidersMode | undefined) ?? 'live',
+      catalogJson: vars.MODEL_CATALOG_JSON,
+      catalogFile: vars.MODEL_CATALOG_FILE ? resolve(vars.MODEL_CATALOG_FILE) : undefined,
+      fal: {
+        key: vars.FAL_KEY,
+        baseUrl: vars.FAL_BASE_URL,
+        inlineImageMaxBytes: vars.FAL_INLINE_IMAGE_MAX_BYTES ?? 2 * 1024 * 1024,
+        requestTimeoutMs: vars.FAL_REQUEST_TIMEOUT_MS ?? 30_000,
+      },
+      azure: {
+        endpoint: vars.AZURE_OPENAI_ENDPOINT,
+        apiKey: vars.AZURE_OPENAI_API_KEY,
+        auth: (vars.AZURE_OPENAI_AUTH as 'api-key' | 'bearer' | undefined) ?? 'api-key',
+        soraDeployment: vars.AZURE_SORA_DEPLOYMENT ?? 'sora-2',
+        soraApi: (vars.AZURE_SORA_API as 'videos' | 'jobs' | undefined) ?? 'videos',
+        requestTimeoutMs: vars.AZURE_REQUEST_TIMEOUT_MS ?? 30_000,
+      },
+      localMotionDir: resolve(dataDir, 'local-motion'),
+      simulator: { queueMs: vars.SIMULATOR_QUEUE_MS ?? 1_000, runMs: vars.SIMULATOR_RUN_MS ?? 3_000 },
+    },
+    media: {
+      ffmpegPath: vars.FFMPEG_PATH,
+      ffprobePath: vars.FFPROBE_PATH,
+      timeoutMs: vars.FFMPEG_TIMEOUT_MS ?? 600_000,
+    },
+    jobs: {
+      poolSize: vars.JOBS_POOL_SIZE ?? 4,
+      pollIntervalMs: vars.JOBS_POLL_INTERVAL_MS ?? 2000,
+      superviseIntervalSeconds: vars.JOBS_SUPERVISE_INTERVAL_SECONDS ?? 30,
+      expireSeconds: vars.JOBS_EXPIRE_SECONDS ?? 3600,
+      heartbeatSeconds: vars.JOBS_HEARTBEAT_SECONDS ?? 30,
+      retry: {
+        maxAttempts: vars.JOBS_MAX_ATTEMPTS ?? 5,
+        baseDelayMs: vars.JOBS_RETRY_BASE_DELAY_MS ?? 5000,
+        maxDelayMs: vars.JOBS_RETRY_MAX_DELAY_MS ?? 300_000,
+      },
+      sweepIntervalMs: vars.JOBS_SWEEP_INTERVAL_MS ?? 30_000,
+      providerConcurrency: {
+        fal: vars.PROVIDER_CONCURRENCY_FAL ?? 4,
+        azure: vars.PROVIDER_CONCURRENCY_AZURE ?? 2,
+        local: vars.PROVIDER_CONCURRENCY_LOCAL ?? 1,
+      },
+      stopTimeoutMs: Math.floor(shutdownTimeoutMs * 0.8),
+    },
     credits: {
       initialCredits: vars.INITIAL_CREDITS ?? (production ? '0' : DEMO_INITIAL_CREDITS),
-      modelPrices: { ...DEFAULT_MODEL_PRICES, ...parseModelPrices(vars.MODEL_PRICES) },
     },
   });
+}
+
+function mediaConfig(vars: EnvironmentVariables): MediaConfig {
+  return {
+    ffmpegPath: vars.FFMPEG_PATH,
+    ffprobePath: vars.FFPROBE_PATH,
+    timeoutMs: vars.FFMPEG_TIMEOUT_MS ?? 600_000,
+  };
+}
+
+/**
+ * Only the media settings, for tools that run ffmpeg without the service (the `video-gen` CLI, the benchmark):
+ * the rest of the environment is neither needed nor checked.
+ */
+export function loadMediaConfig(env: Environment = process.env): MediaConfig {
+  const { FFMPEG_PATH, FFPROBE_PATH, FFMPEG_TIMEOUT_MS } = env;
+  return mediaConfig(validateEnvironment({ FFMPEG_PATH, FFPROBE_PATH, FFMPEG_TIMEOUT_MS }));
 }
 
 /** `true`/`false`, a hop count, or addresses/subnets/names Express understands (`loopback`, `10.0.0.0/8`). */

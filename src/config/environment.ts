@@ -9,6 +9,7 @@ import {
   Matches,
   Max,
   Min,
+  ValidateIf,
   validateSync,
 } from 'class-validator';
 
@@ -19,9 +20,6 @@ const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? unde
 // Credits have one decimal place (Decimal(14,1) in the database).
 const CREDIT_AMOUNT = /^\d{1,13}(\.\d)?$/;
 const CREDIT_AMOUNT_MESSAGE = 'must be a non-negative number of credits with at most one decimal place';
-const MODEL_PRICE_LIST = /^\s*[\w.:-]+\s*=\s*\d{1,13}(\.\d)?\s*(,\s*[\w.:-]+\s*=\s*\d{1,13}(\.\d)?\s*)*$/;
-const MODEL_PRICE_LIST_MESSAGE =
-  'must be a comma-separated list of model=credits, e.g. "veo3=750,sora-2=600"';
 
 /**
  * Every environment variable the service reads, validated once at start-up.
@@ -59,10 +57,41 @@ export class EnvironmentVariables {
   @Transform(emptyToUndefined)
   @Matches(CREDIT_AMOUNT, { message: CREDIT_AMOUNT_MESSAGE })
   INITIAL_CREDITS?: string;
+  // --- video providers (src/providers) ---
+  @IsOptional() @IsIn(['live', 'simulated']) PROVIDERS_MODE?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() MODEL_CATALOG_JSON?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() MODEL_CATALOG_FILE?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() FAL_KEY?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsUrl({ require_tld: false }) FAL_BASE_URL?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) FAL_INLINE_IMAGE_MAX_BYTES?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) FAL_REQUEST_TIMEOUT_MS?: number;
+  @IsOptional() @Transform(emptyToUndefined) @IsUrl({ require_tld: false }) AZURE_OPENAI_ENDPOINT?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() AZURE_OPENAI_API_KEY?: string;
+  @IsOptional() @IsIn(['api-key', 'bearer']) AZURE_OPENAI_AUTH?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() AZURE_SORA_DEPLOYMENT?: string;
+  @IsOptional() @IsIn(['videos', 'jobs']) AZURE_SORA_API?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) AZURE_REQUEST_TIMEOUT_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) SIMULATOR_QUEUE_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) SIMULATOR_RUN_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100) JOBS_POOL_SIZE?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(500) @Max(600_000) JOBS_POLL_INTERVAL_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3600) JOBS_SUPERVISE_INTERVAL_SECONDS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86_400) JOBS_EXPIRE_SECONDS?: number;
+  // pg-boss accepts heartbeats of 10 s or more; 0 turns them off (a dead worker is then noticed at expiry).
   @IsOptional()
-  @Transform(emptyToUndefined)
-  @Matches(MODEL_PRICE_LIST, { message: MODEL_PRICE_LIST_MESSAGE })
-  MODEL_PRICES?: string;
+  @Transform(toInt)
+  @ValidateIf((vars: EnvironmentVariables) => vars.JOBS_HEARTBEAT_SECONDS !== 0)
+  @IsInt()
+  @Min(10)
+  @Max(3600)
+  JOBS_HEARTBEAT_SECONDS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100) JOBS_MAX_ATTEMPTS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(3_600_000) JOBS_RETRY_BASE_DELAY_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(86_400_000) JOBS_RETRY_MAX_DELAY_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(86_400_000) JOBS_SWEEP_INTERVAL_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) PROVIDER_CONCURRENCY_FAL?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) PROVIDER_CONCURRENCY_AZURE?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) PROVIDER_CONCURRENCY_LOCAL?: number;
 
   @IsOptional() @Transform(emptyToUndefined) @IsString() JWT_SECRET?: string;
   @IsOptional() @Transform(emptyToUndefined) @IsUrl({ require_tld: false }) JWT_JWKS_URL?: string;
@@ -76,6 +105,10 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) THROTTLE_LIMIT?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1000) THROTTLE_TTL_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1024) @Max(1_073_741_824) MAX_IMAGE_BYTES?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString() FFMPEG_PATH?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() FFPROBE_PATH?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1000) FFMPEG_TIMEOUT_MS?: number;
 }
 
 export type Environment = Record<string, string | undefined>;

@@ -16,21 +16,10 @@ describe('credits configuration', () => {
     expect(loadConfig({ ...production, INITIAL_CREDITS: '50.5' }).credits.initialCredits).toBe('50.5');
   });
 
-  it('prices Veo 3 at the seed’s 750 credits unless MODEL_PRICES says otherwise', () => {
-    expect(loadConfig({}).credits.modelPrices).toEqual({ veo3: '750' });
-    expect(loadConfig({ MODEL_PRICES: ' veo3 = 800 , sora-2=612.5' }).credits.modelPrices).toEqual({
-      veo3: '800',
-      'sora-2': '612.5',
-    });
-  });
-
   it.each([
     ['INITIAL_CREDITS', '-1'],
     ['INITIAL_CREDITS', '1.25'],
     ['INITIAL_CREDITS', 'lots'],
-    ['MODEL_PRICES', 'veo3'],
-    ['MODEL_PRICES', 'veo3=7.55'],
-    ['MODEL_PRICES', 'veo3=750;sora-2=1'],
   ])('refuses %s=%p at start-up', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigurationError);
     expect(() => loadConfig({ [name]: value })).toThrow(`${name}=`);

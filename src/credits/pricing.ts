@@ -1,10 +1,13 @@
 import { Credits, parseCredits } from './credit-amount.js';
 
-/** The part of a model catalog entry that pricing needs; the catalog carries the price, not the code. */
+/**
+ * The part of a model catalog entry that pricing needs. The catalog carries the price (and its overrides,
+ * MODEL_CATALOG_FILE / MODEL_CATALOG_JSON); this module only turns it into credits.
+ */
 export interface PricedModel {
-  /** Catalog id, used to look up an override. */
+  /** Catalog name, for the error message. */
   id?: string;
-  /** Credits per generation, e.g. 750 or "750". */
+  /** Credits for this generation, e.g. 750, "750" or a per-second price already multiplied out. */
   priceCredits: string | number;
 }
 
@@ -13,17 +16,14 @@ export class InvalidPriceError extends Error {
 }
 
 /**
- * The price of one generation with this model: the configured override for its id (`MODEL_PRICES`) when
- * there is one, otherwise the catalog's own price. Zero means free (no reservation needed). A malformed
- * price is a configuration error (InvalidPriceError, a 500), never the caller's fault, and is caught here
- * before anyone is charged.
+ * The price of one generation as Credits. Zero means free (no reservation needed). A malformed price
+ * (negative, not a number, more than one decimal place) is a configuration error (InvalidPriceError, a 500),
+ * never the caller's fault, and is caught here before anyone is charged.
  */
-export function priceFor(entry: PricedModel, overrides: Readonly<Record<string, string>> = {}): Credits {
-  const override =
-    entry.id !== undefined && Object.hasOwn(overrides, entry.id) ? overrides[entry.id] : undefined;
+export function priceFor(entry: PricedModel): Credits {
   const field = `price of model ${entry.id ?? '(unnamed)'}`;
   try {
-    return parseCredits(override ?? entry.priceCredits, { allowZero: true, field });
+    return parseCredits(entry.priceCredits, { allowZero: true, field });
   } catch (error) {
     throw new InvalidPriceError((error as Error).message, { cause: error });
   }

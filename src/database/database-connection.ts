@@ -9,6 +9,10 @@ import type { DatabaseConfig } from '../config/app-config.js';
 export type DatabaseKind = 'postgres' | 'pglite';
 export type PrismaAdapter = PrismaPg | PrismaPGlite;
 
+/** The engine underneath, for libraries that bring their own driver adapters (the pg-boss job queue). */
+export type DatabaseDriver =
+  { kind: 'postgres'; url: string; pool: pg.Pool } | { kind: 'pglite'; pglite: PGlite };
+
 /**
  * The one place that knows which database engine is behind the service: PostgreSQL through a `pg` pool,
  * or embedded PGlite in a local folder. Prisma, the migrator and the job queue all go through it.
@@ -21,6 +25,7 @@ export abstract class DatabaseConnection {
   /** Runs `work` while holding a cluster-wide lock, so concurrent starters take turns. */
   abstract withLock<T>(lockId: number, work: (db: SqlRunner) => Promise<T>): Promise<T>;
   abstract prismaAdapter(): PrismaAdapter;
+  abstract driver(): DatabaseDriver;
   abstract close(): Promise<void>;
   abstract describe(): string;
 
@@ -80,6 +85,10 @@ class PostgresConnection extends DatabaseConnection {
     return new PrismaPg(this.pool);
   }
 
+  driver(): DatabaseDriver {
+    return { kind: 'postgres', url: this.url, pool: this.pool };
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }
@@ -130,6 +139,10 @@ class PgliteConnection extends DatabaseConnection {
 
   prismaAdapter(): PrismaAdapter {
     return new PrismaPGlite(this.db);
+  }
+
+  driver(): DatabaseDriver {
+    return { kind: 'pglite', pglite: this.db };
   }
 
   async close(): Promise<void> {

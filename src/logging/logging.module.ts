@@ -21,6 +21,29 @@ export const REDACTED_PATHS = [
   '*.url',
   '*.videoUrl',
   '*.thumbnailUrl',
+  '*.presignedUrl',
+  '*.uploadUrl',
+  '*.downloadUrl',
+  '*.authorization',
+  '*.Authorization',
+  '*.privateKey',
+  '*.clientSecret',
+  '*.refreshToken',
+  '*.idToken',
+  '*.headers.authorization',
+  '*.headers.Authorization',
+  '*.headers.cookie',
+  '*.headers["api-key"]',
+  '*.headers["x-api-key"]',
+  // HTTP clients' errors (axios) carry the request they made, credentials included.
+  '*.config.headers.Authorization',
+  '*.config.headers.authorization',
+  '*.config.headers["api-key"]',
+  '*.config.headers["x-api-key"]',
+  '*.config.url',
+  '*.response.config.headers.Authorization',
+  '*.response.config.headers.authorization',
+  '*.response.config.headers["api-key"]',
 ];
 
 @Module({
@@ -46,8 +69,9 @@ export const REDACTED_PATHS = [
             req: (req: { id: string; method: string; url: string }) => ({
               id: req.id,
               method: req.method,
-              // Query strings can carry presigned signatures or tokens; the path is enough to debug.
-              url: req.url?.split('?')[0],
+              // Query strings can carry presigned signatures or tokens; the path is enough to debug. Named
+              // `path`, not `url`, because `*.url` is redacted (presigned URLs).
+              path: req.url?.split('?')[0],
             }),
           },
         },

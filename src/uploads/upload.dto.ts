@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsInt, Min } from 'class-validator';
+import { IsIn, IsInt, IsString, MaxLength, Min } from 'class-validator';
 import { IMAGE_CONTENT_TYPES, type ImageContentType } from './image-probe.js';
 
 export class PresignImageUploadDto {
@@ -14,8 +14,9 @@ export class PresignImageUploadDto {
     description: 'Exact size in bytes of the file to upload, at most MAX_IMAGE_BYTES',
     example: 123456,
   })
-  @IsInt()
+  // Decorators run bottom-up and validation stops at the first failure: the type check comes first.
   @Min(1)
+  @IsInt()
   bytes!: number;
 }
 
@@ -38,4 +39,11 @@ export class PresignedImageUploadDto {
   })
   headers!: Record<string, string>;
   @ApiProperty() expiresAt!: string;
+}
+
+export class CompleteImageUploadDto {
+  @ApiProperty({ description: 'The key answered by /uploads/images/presign, after the PUT succeeded' })
+  @IsString()
+  @MaxLength(1024)
+  key!: string;
 }

@@ -19,13 +19,19 @@ import {
   ApiBody,
   ApiConsumes,
   ApiCreatedResponse,
+  ApiOkResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import { catchError, Observable, throwError } from 'rxjs';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
-import { PresignedImageUploadDto, PresignImageUploadDto, UploadedImageDto } from './upload.dto.js';
+import {
+  CompleteImageUploadDto,
+  PresignedImageUploadDto,
+  PresignImageUploadDto,
+  UploadedImageDto,
+} from './upload.dto.js';
 import { UploadsService } from './uploads.service.js';
 
 /** The part of multer's file we use: its bytes, held in memory. */
@@ -90,5 +96,16 @@ export class UploadsController {
     @Body() body: PresignImageUploadDto,
   ): Promise<PresignedImageUploadDto> {
     return this.uploads.presignImageUpload(user, body.contentType, body.bytes);
+  }
+
+  @Post('complete')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'After a presigned PUT: check the stored bytes are a JPEG, PNG or WebP (refused ones are deleted)',
+  })
+  @ApiOkResponse({ type: UploadedImageDto })
+  complete(@CurrentUser() user: AuthUser, @Body() body: CompleteImageUploadDto): Promise<UploadedImageDto> {
+    return this.uploads.inspectStoredImage(user, body.key, { removeIfInvalid: true });
   }
 }

@@ -1,0 +1,176 @@
+import { BadRequestException } from '@nestjs/common';
+import { AppConfig, loadConfig } from '../config/app-config.js';
+import { ConfigurationError } from '../config/environment.js';
+import { DEFAULT_MODELS } from './model-catalog.defaults.js';
+import {
+  buildCatalog,
+  mergeCatalog,
+  missingSettings,
+  ModelCatalog,
+  parseOverrides,
+  priceFor,
+  validateEntry,
+} from './model-catalog.js';
+import { ProviderRegistry } from './provider-registry.js';
+import { ImagePreparer } from './image-preparer.js';
+import { AzureSoraProvider } from './azure/azure-sora.provider.js';
+import { FalVeoProvider } from './fal/fal-veo.provider.js';
+import { LocalMotionProvider } from './local/local-motion.provider.js';
+import { testMediaService } from '../../test/support/provider-fixtures.js';
+
+const config = (env: Record<string, string> = {}): AppConfig =>
+  loadConfig({ DATA_DIR: '/tmp/vg-catalog', ...env });
+
+describe('model catalog', () => {
+  it('has the six default models, all valid', () => {
+    expect(DEFAULT_MODELS.map((m) => m.name)).toEqual([
+      'veo3',
+      'veo3-fast',
+      'veo3.1',
+      'veo3.1-fast',
+      'sora-2',
+      'local-motion',
+    ]);
+    expect(DEFAULT_MODELS.flatMap(validateEntry)).toEqual([]);
+    const veo3 = DEFAULT_MODELS[0];
+    expect(veo3).toMatchObject({
+      provider: 'fal',
+      providerModel: 'fal-ai/veo3/image-to-video',
+      segmentDurations: [4, 6, 8],
+    });
+    expect(veo3.price).toEqual({ credits: '750', per: 'generation' });
+  });
+
+  it('prices with Decimal: flat per generation or per second', () => {
+    expect(priceFor(DEFAULT_MODELS[0], 10).toString()).toBe('750');
+    const perSecond = { ...DEFAULT_MODELS[0], price: { credits: '12.5', per: 'second' as const } };
+    expect(priceFor(perSecond, 8).toString()).toBe('100');
+    expect(priceFor({ ...perSecond, price: { credits: '0.1', per: 'second' as const } }, 3).toString()).toBe(
+      '0.3',
+    );
+  });
+
+  it('merges overrides: a field, a nested field, a new model, a removal', () => {
+    const merged = mergeCatalog(DEFAULT_MODELS, {
+      veo3: { price: { credits: 800 } },
+      'veo3-fast': null,
+      'my-sora': { ...DEFAULT_MODELS[4], providerModel: 'sora', azureApi: 'jobs' },
+    });
+    expect(merged.find((m) => m.name === 'veo3')!.price).toEqual({ credits: '800', per: 'generation' });
+    expect(merged.some((m) => m.name === 'veo3-fast')).toBe(false);
+    expect(merged.find((m) => m.name === 'my-sora')).toMatchObject({ name: 'my-sora', azureApi: 'jobs' });
+  });
+
+  it('loads overrides from MODEL_CATALOG_JSON and the Azure settings', () => {
+    const models = buildCatalog(
+      config({
+        MODEL_CATALOG_JSON: '{"veo3":{"price":{"credits":"900"}}}',
+        AZURE_SORA_DEPLOYMENT: 'my-sora2',
+        AZURE_SORA_API: 'jobs',
+      }).providers,
+    );
+    expect(models.find((m) => m.name === 'veo3')!.price.credits).toBe('900');
+    expect(models.find((m) => m.name === 'sora-2')).toMatchObject({
+      providerModel: 'my-sora2',
+      azureApi: 'jobs',
+    });
+  });
+
+  it('refuses a broken catalog at start-up, listing every problem', () => {
+    expect(() => parseOverrides('{', 'MODEL_CATALOG_JSON')).toThrow(ConfigurationError);
+    expect(() => parseOverrides('[1]', 'MODEL_CATALOG_JSON')).toThrow(/model name -> fields/);
+    try {
+      buildCatalog(
+        config({
+          MODEL_CATALOG_JSON: '{"veo3":{"price":{"credits":"-1"},"segmentDurations":[8,4],"kinds":["x"]}}',
+        }).providers,
+      );
+      throw new Error('expected a ConfigurationError');
+    } catch (error) {
+      expect((error as ConfigurationError).problems).toEqual([
+        expect.stringContaining('kinds'),
+        expect.stringContaining('segmentDurations'),
+        expect.stringContaining('price.credits'),
+      ]);
+    }
+    expect(() => buildCatalog(config({ MODEL_CATALOG_FILE: '/no/such/file.json' }).providers)).toThrow(
+      /MODEL_CATALOG_FILE/,
+    );
+  });
+
+  it('names the settings a model still needs', () => {
+    const zero = config().providers;
+    const byName = (name: string) => DEFAULT_MODELS.find((m) => m.name === name)!;
+    expect(missingSettings(byName('veo3'), zero)).toEqual(['FAL_KEY']);
+    expect(missingSettings(byName('sora-2'), zero)).toEqual([
+      'AZURE_OPENAI_ENDPOINT',
+      'AZURE_OPENAI_API_KEY',
+    ]);
+    expect(missingSettings(byName('local-motion'), zero)).toEqual([]);
+    expect(missingSettings(byName('veo3'), config({ FAL_KEY: 'k' }).providers)).toEqual([]);
+    expect(missingSettings(byName('sora-2'), config({ PROVIDERS_MODE: 'simulated' }).providers)).toEqual([]);
+  });
+
+  it('requireUsable: clear 400s for an unknown model, an unsupported kind and a missing setting', () => {
+    const catalog = new ModelCatalog(config());
+    expect(catalog.requireUsable('local-motion', 'image-to-video').name).toBe('local-motion');
+    const message = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (error) {
+        expect(error).toBeInstanceOf(BadRequestException);
+        return (error as BadRequestException).message;
+      }
+      throw new Error('expected a 400');
+    };
+    expect(message(() => catalog.requireUsable('veo9'))).toContain('Unknown model "veo9"');
+    expect(message(() => catalog.requireUsable('veo3', 'text-to-video'))).toContain(
+      'does not do text-to-video',
+    );
+    expect(message(() => catalog.requireUsable('veo3'))).toBe(
+      'Model "veo3" is not configured on this server: set FAL_KEY',
+    );
+    expect(message(() => catalog.requireUsable('sora-2'))).toBe(
+      'Model "sora-2" is not configured on this server: set AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY',
+    );
+  });
+});
+
+describe('ProviderRegistry', () => {
+  const images = new ImagePreparer(testMediaService());
+  const byName = (name: string) => DEFAULT_MODELS.find((m) => m.name === name)!;
+
+  it('with zero configuration has only local-motion, and names what the others need', () => {
+    const registry = ProviderRegistry.create(config().providers, images, null);
+    expect(registry.forModel(byName('local-motion'))).toBeInstanceOf(LocalMotionProvider);
+    expect(() => registry.forModel(byName('veo3'))).toThrow('set FAL_KEY');
+    expect(() =>
+      registry.forRef({ provider: 'azure', api: 'videos', deployment: 'sora-2', id: 'v' }),
+    ).toThrow(/not configured/);
+  });
+
+  it('picks the adapter class per model when keys are set, and per persisted ref', () => {
+    const registry = ProviderRegistry.create(
+      config({ FAL_KEY: 'k', AZURE_OPENAI_ENDPOINT: 'https://x.openai.azure.com', AZURE_OPENAI_API_KEY: 'k' })
+        .providers,
+      images,
+      null,
+    );
+    for (const name of ['veo3', 'veo3-fast', 'veo3.1', 'veo3.1-fast'])
+      expect(registry.forModel(byName(name))).toBeInstanceOf(FalVeoProvider);
+    expect(registry.forModel(byName('sora-2'))).toBeInstanceOf(AzureSoraProvider);
+    expect(
+      registry.forRef({ provider: 'fal', endpoint: 'fal-ai/veo3/image-to-video', requestId: 'r' }),
+    ).toBeInstanceOf(FalVeoProvider);
+  });
+
+  it('in simulated mode uses the simulators for fal and Azure with no keys', () => {
+    const registry = ProviderRegistry.create(config({ PROVIDERS_MODE: 'simulated' }).providers, images, {
+      falBaseUrl: 'http://127.0.0.1:9',
+      falKey: 'a',
+      azureEndpoint: 'http://127.0.0.1:9',
+      azureKey: 'b',
+    });
+    expect(registry.has('fal') && registry.has('azure') && registry.has('local')).toBe(true);
+  });
+});

@@ -1,0 +1,46 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ModelCatalog } from './model-catalog.js';
+import type { ModelEntry } from './model-catalog.types.js';
+
+/** What the front end sees of a catalog entry: everything needed to build a form and show a price. */
+export function toModelView(
+  entry: ModelEntry,
+  availability: { available: boolean; missingSettings: string[] },
+) {
+  return {
+    name: entry.name,
+    displayName: entry.displayName,
+    description: entry.description,
+    provider: entry.provider,
+    providerModel: entry.providerModel,
+    ai: entry.ai,
+    kinds: entry.kinds,
+    segmentDurations: entry.segmentDurations,
+    ...(entry.aspectRatios ? { aspectRatios: entry.aspectRatios } : {}),
+    ...(entry.resolutions ? { resolutions: entry.resolutions } : {}),
+    ...(entry.sizes ? { sizes: entry.sizes } : {}),
+    defaults: entry.defaults,
+    price: { credits: Number(entry.price.credits), per: entry.price.per },
+    features: entry.features,
+    ...availability,
+  };
+}
+
+@ApiTags('models')
+@Controller('video-gen')
+export class ModelsController {
+  constructor(@Inject(ModelCatalog) private readonly catalog: ModelCatalog) {}
+
+  // Unguarded for now: the auth module adds its guard when it lands.
+  @Get('models')
+  @ApiOperation({
+    summary: 'Video models this server offers, what they accept, their price and whether they are usable',
+  })
+  @ApiOkResponse({ description: '{ models: [...] }, each with available and missingSettings' })
+  list() {
+    return {
+      models: this.catalog.list().map((entry) => toModelView(entry, this.catalog.availability(entry))),
+    };
+  }
+}

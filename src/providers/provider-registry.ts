@@ -1,0 +1,89 @@
+import { BadRequestException } from '@nestjs/common';
+import type { ProvidersConfig } from '../config/app-config.js';
+import { AzureSoraProvider } from './azure/azure-sora.provider.js';
+import { FalVeoProvider } from './fal/fal-veo.provider.js';
+import type { ImagePreparer } from './image-preparer.js';
+import { LocalMotionProvider } from './local/local-motion.provider.js';
+import { missingSettings } from './model-catalog.js';
+import type { ModelEntry } from './model-catalog.types.js';
+import type { ProviderName } from './provider-errors.js';
+import type { ProviderRef, VideoProvider } from './video-provider.js';
+
+/** Where the in-process simulators listen and which keys they accept (simulated mode only). */
+export interface SimulatedEndpoints {
+  falBaseUrl: string;
+  falKey: string;
+  azureEndpoint: string;
+  azureKey: string;
+}
+
+/**
+ * The adapters this server can use, built once from the configuration: fal when FAL_KEY is set, Azure
+ * when its endpoint and key are set, local-motion always; in simulated mode fal and Azure point at the
+ * in-process simulators.
+ */
+export class ProviderRegistry {
+  constructor(
+    private readonly providers: Partial<Record<ProviderName, VideoProvider>>,
+    private readonly config: ProvidersConfig,
+  ) {}
+
+  static create(
+    config: ProvidersConfig,
+    images: ImagePreparer,
+    simulated: SimulatedEndpoints | null,
+  ): ProviderRegistry {
+    const providers: Partial<Record<ProviderName, VideoProvider>> = {
+      local: new LocalMotionProvider({ workDir: config.localMotionDir }, images),
+    };
+    const falKey = simulated?.falKey ?? config.fal.key;
+    if (falKey) {
+      providers.fal = new FalVeoProvider(
+        {
+          key: falKey,
+          baseUrl: simulated?.falBaseUrl ?? config.fal.baseUrl,
+          inlineImageMaxBytes: config.fal.inlineImageMaxBytes,
+          requestTimeoutMs: config.fal.requestTimeoutMs,
+        },
+        images,
+      );
+    }
+    const azureEndpoint = simulated?.azureEndpoint ?? config.azure.endpoint;
+    const azureKey = simulated?.azureKey ?? config.azure.apiKey;
+    if (azureEndpoint && azureKey) {
+      providers.azure = new AzureSoraProvider(
+        {
+          endpoint: azureEndpoint,
+          apiKey: azureKey,
+          auth: config.azure.auth,
+          requestTimeoutMs: config.azure.requestTimeoutMs,
+        },
+        images,
+      );
+    }
+    return new ProviderRegistry(providers, config);
+  }
+
+  /** The adapter for a model; a 400 naming the missing settings when this server cannot use it. */
+  forModel(model: ModelEntry): VideoProvider {
+    const provider = this.providers[model.provider];
+    if (!provider) {
+      const missing = missingSettings(model, this.config);
+      throw new BadRequestException(
+        `Model "${model.name}" is not configured on this server: set ${missing.join(' and ') || `the ${model.provider} settings`}`,
+      );
+    }
+    return provider;
+  }
+
+  /** The adapter that made a persisted ref (after a restart, the model entry may have changed). */
+  forRef(ref: ProviderRef): VideoProvider {
+    const provider = this.providers[ref.provider];
+    if (!provider) throw new Error(`The ${ref.provider} provider is not configured on this server any more`);
+    return provider;
+  }
+
+  has(name: ProviderName): boolean {
+    return this.providers[name] !== undefined;
+  }
+}

@@ -1,0 +1,520 @@
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { Logger } from '@nestjs/common';
+import {
+  FaultPlan,
+  FaultRule,
+  JobTiming,
+  phaseOf,
+  type Fault,
+  type FaultOperation,
+} from './simulator-faults.js';
+import {
+  LoopbackServer,
+  RecordedRequest,
+  sendFile,
+  sendJson,
+  sendMalformedJson,
+  sleep,
+} from './simulator-http.js';
+import { SimulatedVideoRenderer } from './simulated-video.renderer.js';
+
+export interface FalSimulatorOptions {
+  renderer: SimulatedVideoRenderer;
+  /** The key clients must send as `Authorization: Key <key>`. */
+  key: string;
+  timing?: JobTiming;
+  /** Requests ahead of a new job when it is first seen (counts down as it waits). */
+  queuePosition?: number;
+  /** Where input validation errors surface: at result time (what fal does per reports) or at submit. */
+  validationAt?: 'result' | 'submit';
+}
+
+/** Endpoints the simulator knows, with the resolutions each accepts. */
+const ENDPOINTS: Record<string, { resolutions: string[]; image: boolean }> = {
+  'fal-ai/veo3/image-to-video': { resolutions: ['720p', '1080p'], image: true },
+  'fal-ai/veo3/fast/image-to-video': { resolutions: ['720p', '1080p'], image: true },
+  'fal-ai/veo3.1/image-to-video': { resolutions: ['720p', '1080p', '4k'], image: true },
+  'fal-ai/veo3.1/fast/image-to-video': { resolutions: ['720p', '1080p', '4k'], image: true },
+  'fal-ai/veo3.1/lite/image-to-video': { resolutions: ['720p', '1080p'], image: true },
+  'fal-ai/veo3': { resolutions: ['720p', '1080p'], image: false },
+  'fal-ai/veo3/fast': { resolutions: ['720p', '1080p'], image: false },
+  'fal-ai/veo3.1': { resolutions: ['720p', '1080p', '4k'], image: false },
+  'fal-ai/veo3.1/fast': { resolutions: ['720p', '1080p', '4k'], image: false },
+};
+
+interface ValidationDetail {
+  loc: Array<string | number>;
+  msg: string;
+  type: string;
+}
+
+interface FalJob {
+  id: string;
+  /** owner/app: the only part of the endpoint id that status, result and cancel URLs carry. */
+  app: string;
+  endpoint: string;
+  createdAt: number;
+  polls: number;
+  input: Record<string, unknown>;
+  errors: ValidationDetail[];
+  outcome: 'ok' | 'moderation' | 'generation-failure';
+  cancelled: boolean;
+  video?: { fileId: string; bytes: number };
+  renderError?: string;
+  render?: Promise<void>;
+}
+
+const QUEUE_HOST = 'https://queue.fal.run';
+
+/**
+ * A local fal queue: the URL shapes, status codes, bodies and headers the real queue uses (see
+ * shared/reference/fal-veo.md), strict Veo input validation, fal storage uploads, and result files served
+ * from loopback. Results are real MP4s made from the submitted image.
+ */
+export class FalQueueSimulator {
+  readonly faults = new FaultPlan();
+  readonly requests: RecordedRequest[] = [];
+  /** Renders in flight, kept across reset() so settle() can wait for them. */
+  private readonly renders = new Set<Promise<void>>();
+  private readonly jobs = new Map<string, FalJob>();
+  private readonly files = new Map<string, { bytes: Buffer; contentType: string; video: boolean }>();
+  private readonly logger = new Logger('FalSimulator');
+  private timing: JobTiming;
+
+  private constructor(
+    private readonly options: FalSimulatorOptions,
+    private server: LoopbackServer | undefined,
+  ) {
+    this.timing = options.timing ?? { queuePolls: 1, runPolls: 1 };
+  }
+
+  static async start(options: FalSimulatorOptions): Promise<FalQueueSimulator> {
+    const simulator = new FalQueueSimulator(options, undefined);
+    simulator.server = await LoopbackServer.start(
+      (request, res) => simulator.handle(request, res),
+      (error) => simulator.logger.error(`simulator error: ${(error as Error).message}`),
+    );
+    return simulator;
+  }
+
+  get baseUrl(): string {
+    return this.server!.baseUrl;
+  }
+
+  /** Adds fault rules (see FaultRule). */
+  inject(...rules: FaultRule[]): void {
+    this.faults.add(...rules);
+  }
+
+  setTiming(timing: JobTiming): void {
+    this.timing = timing;
+  }
+
+  /** Forgets jobs, files, faults and recorded requests. */
+  reset(): void {
+    this.jobs.clear();
+    this.files.clear();
+    this.faults.clear();
+    this.requests.length = 0;
+  }
+
+  /** Waits for every render started so far (tests that want the video to exist before polling). */
+  async settle(): Promise<void> {
+    await Promise.all([...this.renders]);
+  }
+
+  jobCount(): number {
+    return this.jobs.size;
+  }
+
+  private track(render: Promise<void>): Promise<void> {
+    this.renders.add(render);
+    void render.finally(() => this.renders.delete(render));
+    return render;
+  }
+
+  async stop(): Promise<void> {
+    await this.server?.close();
+  }
+
+  private async handle(request: RecordedRequest, res: ServerResponse): Promise<void> {
+    this.requests.push(request);
+    const { method, path } = request;
+    const segments = path.split('/').filter(Boolean);
+
+    if (method === 'GET' && segments[0] === 'files' && segments.length === 2) {
+      return this.serveFile(segments[1], res);
+    }
+    if (method === 'PUT' && segments[0] === 'upload' && segments.length === 2) {
+      if (await this.applyFaults('upload', res)) return;
+      this.files.set(segments[1], {
+        bytes: request.body,
+        contentType: request.headers['content-type'] ?? 'application/octet-stream',
+        video: false,
+      });
+      res.writeHead(200).end();
+      return;
+    }
+    if (!this.authorised(request)) {
+      return sendJson(res, 401, { detail: 'No user found for Key ID and Secret' });
+    }
+    if (method === 'POST' && path === '/storage/upload/initiate') {
+      if (await this.applyFaults('upload', res)) return;
+      const id = randomUUID();
+      return sendJson(res, 200, {
+        upload_url: `${this.baseUrl}/upload/${id}`,
+        file_url: `${this.baseUrl}/files/${id}`,
+      });
+    }
+    const requestsAt = segments.indexOf('requests');
+    if (requestsAt === 2 && segments.length >= 4) {
+      const app = segments.slice(0, 2).join('/');
+      const id = segments[3];
+      const rest = segments.slice(4).join('/');
+      if (method === 'GET' && rest === 'status') return this.status(app, id, request, res);
+      if (method === 'GET' && rest === '') return this.result(app, id, res);
+      if (method === 'PUT' && rest === 'cancel') return this.cancel(app, id, res);
+      // fal answers a full endpoint path on these routes with 405 (the sub-path belongs on submit only).
+      return sendJson(res, 405, { detail: 'Method Not Allowed' });
+    }
+    if (method === 'POST' && segments.length >= 2) return this.submit(segments.join('/'), request, res);
+    return sendJson(res, 404, { detail: 'Not Found' });
+  }
+
+  private authorised(request: RecordedRequest): boolean {
+    return request.headers.authorization === `Key ${this.options.key}`;
+  }
+
+  /** Applies the faults for one request. True when the fault answered (or will never answer) the request. */
+  private async applyFaults(
+    operation: FaultOperation,
+    res: ServerResponse,
+    requestId?: string,
+  ): Promise<boolean> {
+    for (const fault of this.faults.take(operation)) {
+      if (fault.kind === 'latency') {
+        await sleep(fault.ms);
+        continue;
+      }
+      if (this.answerFault(fault, res, requestId)) return true;
+    }
+    return false;
+  }
+
+  private answerFault(fault: Fault, res: ServerResponse, requestId?: string): boolean {
+    const idHeader: Record<string, string> = requestId ? { 'x-fal-request-id': requestId } : {};
+    switch (fault.kind) {
+      case 'rate-limit':
+        sendJson(
+          res,
+          429,
+          { detail: 'Rate limit exceeded', error_type: 'rate_limited' },
+          { 'retry-after': String(fault.retryAfterSeconds ?? 2), ...idHeader },
+        );
+        return true;
+      case 'server-error': {
+        const status = fault.status ?? 503;
+        const errorType =
+          status === 504
+            ? 'request_timeout'
+            : status === 503
+              ? 'runner_scheduling_failure'
+              : 'internal_error';
+        sendJson(
+          res,
+          status,
+          { detail: 'Simulated server error', error_type: errorType },
+          { 'x-fal-error-type': errorType, ...idHeader },
+        );
+        return true;
+      }
+      case 'hang':
+        return true; // never answered; the connection is closed when the simulator stops
+      case 'malformed-json':
+        sendMalformedJson(res);
+        return true;
+      case 'not-found':
+        sendJson(res, 404, { detail: 'Not Found' });
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private async submit(endpoint: string, request: RecordedRequest, res: ServerResponse): Promise<void> {
+    const faults = this.faults.take('submit');
+    for (const fault of faults) {
+      if (fault.kind === 'latency') await sleep(fault.ms);
+      else if (this.answerFault(fault, res)) return;
+    }
+    const spec = ENDPOINTS[endpoint];
+    if (!spec) return sendJson(res, 404, { detail: `Application '${endpoint}' not found` });
+    if (!isObject(request.json)) {
+      return sendJson(res, 422, {
+        detail: [
+          { loc: ['body'], msg: 'Input should be a valid JSON object', type: 'model_attributes_type' },
+        ],
+      });
+    }
+    const input = request.json;
+    const errors = this.validate(input, spec);
+    if (errors.length > 0 && this.options.validationAt === 'submit') {
+      return sendJson(res, 422, { detail: errors }, { 'x-fal-retryable': 'false' });
+    }
+    const [owner, alias] = endpoint.split('/');
+    const job: FalJob = {
+      id: randomUUID(),
+      app: `${owner}/${alias}`,
+      endpoint,
+      createdAt: Date.now(),
+      polls: 0,
+      input,
+      errors,
+      outcome: faults.some((f) => f.kind === 'moderation')
+        ? 'moderation'
+        : faults.some((f) => f.kind === 'generation-failure')
+          ? 'generation-failure'
+          : 'ok',
+      cancelled: false,
+    };
+    this.jobs.set(job.id, job);
+    if (errors.length === 0 && job.outcome === 'ok') job.render = this.track(this.render(job));
+    sendJson(
+      res,
+      200,
+      {
+        status: 'IN_QUEUE',
+        request_id: job.id,
+        ...this.urls(job),
+        logs: null,
+        metrics: {},
+        queue_position: this.position(job),
+      },
+      { 'x-fal-request-id': job.id },
+    );
+  }
+
+  private validate(
+    input: Record<string, unknown>,
+    spec: { resolutions: string[]; image: boolean },
+  ): ValidationDetail[] {
+    const errors: ValidationDetail[] = [];
+    const fail = (field: string, msg: string, type: string, ctx?: unknown) =>
+      errors.push({ loc: ['body', field], msg, type, ...(ctx ? { ctx } : {}) } as ValidationDetail);
+    if (typeof input.prompt !== 'string' || input.prompt.trim() === '')
+      fail('prompt', 'Field required', 'missing');
+    else if (input.prompt.length > 2500)
+      fail('prompt', 'String should have at most 2500 characters', 'string_too_long');
+    if (spec.image) {
+      if (typeof input.image_url !== 'string' || input.image_url === '')
+        fail('image_url', 'Field required', 'missing');
+      else if (!this.imageBytes(input.image_url)) {
+        fail('image_url', 'Could not load the image from the given URL or data URI', 'image_load_error');
+      } else if (this.imageBytes(input.image_url)!.length > 8 * 1024 * 1024) {
+        fail('image_url', 'Image is larger than 8 MB', 'image_too_large');
+      }
+    }
+    const enumField = (field: string, allowed: string[]) => {
+      if (input[field] !== undefined && !allowed.includes(input[field] as string)) {
+        fail(field, `Input should be ${allowed.map((a) => `'${a}'`).join(', ')}`, 'literal_error', {
+          expected: allowed,
+        });
+      }
+    };
+    enumField('duration', ['4s', '6s', '8s']);
+    enumField('aspect_ratio', ['auto', '16:9', '9:16']);
+    enumField('resolution', spec.resolutions);
+    if (input.generate_audio !== undefined && typeof input.generate_audio !== 'boolean') {
+      fail('generate_audio', 'Input should be a valid boolean', 'bool_type');
+    }
+    if (input.seed !== undefined && !Number.isInteger(input.seed))
+      fail('seed', 'Input should be a valid integer', 'int_type');
+    if (input.negative_prompt !== undefined && typeof input.negative_prompt !== 'string') {
+      fail('negative_prompt', 'Input should be a valid string', 'string_type');
+    }
+    return errors;
+  }
+
+  /** The bytes behind a data URI or a file this simulator stores; undefined for anything else. */
+  private imageBytes(url: string): Buffer | undefined {
+    const data = /^data:(image\/[\w.+-]+);base64,([A-Za-z0-9+/=]+)$/.exec(url);
+    if (data) return Buffer.from(data[2], 'base64');
+    const local = url.startsWith(`${this.baseUrl}/files/`)
+      ? this.files.get(url.slice(this.baseUrl.length + 7))
+      : undefined;
+    return local && local.contentType.startsWith('image/') ? local.bytes : undefined;
+  }
+
+  private async render(job: FalJob): Promise<void> {
+    const input = job.input;
+    const portrait = input.aspect_ratio === '9:16';
+    try {
+      const video = await this.options.renderer.render({
+        image: typeof input.image_url === 'string' ? this.imageBytes(input.image_url) : undefined,
+        prompt: String(input.prompt),
+        durationSeconds: Number(String(input.duration ?? '8s').replace('s', '')),
+        width: portrait ? 720 : 1280,
+        height: portrait ? 1280 : 720,
+      });
+      const fileId = `${job.id}.mp4`;
+      this.files.set(fileId, { bytes: video, contentType: 'video/mp4', video: true });
+      job.video = { fileId, bytes: video.length };
+    } catch (error) {
+      job.renderError = (error as Error).message;
+      this.logger.warn(`render of ${job.id} failed: ${job.renderError}`);
+    }
+  }
+
+  private phase(job: FalJob): 'queued' | 'running' | 'done' {
+    if (job.cancelled) return 'done';
+    const { phase } = phaseOf(this.timing, Date.now() - job.createdAt, job.polls);
+    // A render still going keeps the job in progress whatever the timeline says.
+    if (
+      phase === 'done' &&
+      job.outcome === 'ok' &&
+      job.errors.length === 0 &&
+      !job.video &&
+      !job.renderError
+    ) {
+      return 'running';
+    }
+    return phase;
+  }
+
+  private position(job: FalJob): number {
+    const start = this.options.queuePosition ?? 2;
+    if ('queuePolls' in this.timing) return Math.max(0, start - Math.max(0, job.polls - 1));
+    const waited = (Date.now() - job.createdAt) / Math.max(1, this.timing.queueMs);
+    return Math.max(0, Math.round(start * (1 - waited)));
+  }
+
+  private async status(
+    app: string,
+    id: string,
+    request: RecordedRequest,
+    res: ServerResponse,
+  ): Promise<void> {
+    if (await this.applyFaults('status', res, id)) return;
+    const job = this.jobs.get(id);
+    if (!job || job.app !== app) return sendJson(res, 404, { detail: `Request ${id} not found` });
+    job.polls += 1;
+    const withLogs = request.query.logs === '1' || request.query.logs === 'true';
+    const phase = this.phase(job);
+    const base = { request_id: job.id, ...this.urls(job) };
+    const header = { 'x-fal-request-id': job.id };
+    if (phase === 'queued') {
+      return sendJson(res, 202, { status: 'IN_QUEUE', queue_position: this.position(job), ...base }, header);
+    }
+    if (phase === 'running') {
+      const { fraction } = phaseOf(this.timing, Date.now() - job.createdAt, job.polls);
+      const logs = withLogs
+        ? [
+            {
+              message: `Generating video (${Math.round(fraction * 100)}%)`,
+              level: 'INFO',
+              source: 'USER',
+              timestamp: new Date().toISOString(),
+            },
+          ]
+        : null;
+      return sendJson(res, 202, { status: 'IN_PROGRESS', logs, ...base }, header);
+    }
+    const failure = job.cancelled
+      ? { error: 'Request cancelled by the client', error_type: 'client_cancelled' }
+      : {};
+    return sendJson(
+      res,
+      200,
+      {
+        status: 'COMPLETED',
+        logs: withLogs ? [] : null,
+        metrics: { inference_time: 42.1 },
+        ...failure,
+        ...base,
+      },
+      header,
+    );
+  }
+
+  private async result(app: string, id: string, res: ServerResponse): Promise<void> {
+    if (await this.applyFaults('result', res, id)) return;
+    const job = this.jobs.get(id);
+    if (!job || job.app !== app) return sendJson(res, 404, { detail: `Request ${id} not found` });
+    const header = { 'x-fal-request-id': job.id };
+    if (this.phase(job) !== 'done')
+      return sendJson(res, 400, { detail: 'Request is still in progress' }, header);
+    if (job.cancelled) return sendJson(res, 400, { detail: 'Request was cancelled' }, header);
+    if (job.errors.length > 0)
+      return sendJson(res, 422, { detail: job.errors }, { ...header, 'x-fal-retryable': 'false' });
+    if (job.outcome === 'moderation') {
+      return sendJson(
+        res,
+        422,
+        {
+          detail: [
+            {
+              loc: ['body', 'prompt'],
+              msg: 'The content could not be processed because it contained material flagged by a content checker.',
+              type: 'content_policy_violation',
+              url: 'https://docs.fal.ai/errors/#content_policy_violation',
+            },
+          ],
+        },
+        { ...header, 'x-fal-retryable': 'false' },
+      );
+    }
+    if (job.outcome === 'generation-failure' || job.renderError || !job.video) {
+      return sendJson(
+        res,
+        500,
+        { detail: 'Internal server error', error_type: 'runner_server_error' },
+        { ...header, 'x-fal-error-type': 'runner_server_error' },
+      );
+    }
+    return sendJson(
+      res,
+      200,
+      {
+        video: {
+          url: `${this.baseUrl}/files/${job.video.fileId}`,
+          content_type: 'video/mp4',
+          file_name: 'output.mp4',
+          file_size: job.video.bytes,
+        },
+      },
+      header,
+    );
+  }
+
+  private async cancel(app: string, id: string, res: ServerResponse): Promise<void> {
+    if (await this.applyFaults('cancel', res, id)) return;
+    const job = this.jobs.get(id);
+    if (!job || job.app !== app) return sendJson(res, 404, { status: 'NOT_FOUND' });
+    if (this.phase(job) === 'done') return sendJson(res, 400, { status: 'ALREADY_COMPLETED' });
+    job.cancelled = true;
+    return sendJson(res, 202, { status: 'CANCELLATION_REQUESTED' });
+  }
+
+  private async serveFile(id: string, res: ServerResponse): Promise<void> {
+    const file = this.files.get(id);
+    const faults = file?.video ? this.faults.take('content') : [];
+    let variant: 'truncated' | 'non-video' | undefined;
+    for (const fault of faults) {
+      if (fault.kind === 'latency') await sleep(fault.ms);
+      else if (fault.kind === 'truncated' || fault.kind === 'non-video') variant = fault.kind;
+      else if (this.answerFault(fault, res)) return;
+    }
+    if (!file) return sendJson(res, 404, { detail: 'Not Found' });
+    sendFile(res, file.bytes, file.contentType, variant);
+  }
+
+  private urls(job: FalJob): Record<string, string> {
+    const base = `${QUEUE_HOST}/${job.app}/requests/${job.id}`;
+    return { response_url: base, status_url: `${base}/status`, cancel_url: `${base}/cancel` };
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
