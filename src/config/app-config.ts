@@ -8,6 +8,14 @@ export interface DatabaseConfig {
   url?: string;
   pgliteDir: string;
   poolSize: number;
+  /** Defaults for every interactive transaction: how long to wait to start one, and how long it may run. */
+  transactionMaxWaitMs: number;
+  transactionTimeoutMs: number;
+}
+
+export interface CreditsConfig {
+  /** Balance of an account created on a subject's first use, as a decimal string (one decimal place). */
+  initialCredits: string;
 }
 
 export interface StorageConfig {
@@ -148,6 +156,7 @@ export class AppConfig {
   declare readonly media: MediaConfig;
   declare readonly jobs: JobsConfig;
   declare readonly metrics: MetricsConfig;
+  declare readonly credits: CreditsConfig;
 
   constructor(values: AppConfigValues) {
     Object.assign(this, values);
@@ -177,6 +186,9 @@ const PRODUCTION_REQUIRED: Array<[string, (env: Environment) => boolean]> = [
   ['S3_BUCKET', (env) => !!env.S3_BUCKET],
   ['JWT_SECRET or JWT_JWKS_URL', (env) => !!env.JWT_SECRET || !!env.JWT_JWKS_URL],
 ];
+
+/** Zero-config (non-production) accounts start with enough credits to try the service at once. */
+export const DEMO_INITIAL_CREDITS = '10000';
 
 export function loadConfig(env: Environment = process.env): AppConfig {
   const vars = validateEnvironment(env);
@@ -211,6 +223,9 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       url: vars.DATABASE_URL,
       pgliteDir: resolve(dataDir, 'pglite'),
       poolSize: vars.DATABASE_POOL_SIZE ?? 10,
+      // Generous because PGlite runs transactions one at a time: a burst of requests queues rather than fails.
+      transactionMaxWaitMs: vars.DATABASE_TX_MAX_WAIT_MS ?? 10_000,
+      transactionTimeoutMs: vars.DATABASE_TX_TIMEOUT_MS ?? 15_000,
     },
     storage: {
       embedded: !vars.S3_BUCKET,
@@ -292,6 +307,9 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       port: vars.METRICS_PORT,
       host: vars.METRICS_HOST ?? vars.HOST ?? '0.0.0.0',
       onApiPort: !production || !!vars.METRICS_TOKEN,
+    },
+    credits: {
+      initialCredits: vars.INITIAL_CREDITS ?? (production ? '0' : DEMO_INITIAL_CREDITS),
     },
   });
 }
