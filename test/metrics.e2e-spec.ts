@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { createApp } from '../src/app.factory.js';
 import { AppConfig } from '../src/config/app-config.js';
+import { CreditsService } from '../src/credits/credits.service.js';
+import { PrismaService } from '../src/database/prisma.service.js';
 import { JobName } from '../src/jobs/job-definitions.js';
 import { JobQueue } from '../src/jobs/job-queue.js';
 import { MetricsServer } from '../src/metrics/metrics.server.js';
@@ -125,6 +128,33 @@ describe(`GET /metrics (${databaseBackend})`, () => {
       expect(sampleValue(samples, 'videogen_credits_total', { type: 'reserved' })).toBe(750);
       expect(sampleValue(samples, 'videogen_credits_total', { type: 'refunded' })).toBe(750);
       expect(sampleValue(samples, 'videogen_credits_total', { type: 'captured' })).toBeUndefined();
+    });
+
+    it('counts the credits the ledger reserves, captures and refunds', async () => {
+      const credits = t.app.get(CreditsService);
+      const prisma = t.app.get(PrismaService);
+      const before = await scrape();
+      const total = (samples: typeof before, type: string) =>
+        sampleValue(samples, 'videogen_credits_total', { type }) ?? 0;
+      const userId = `metrics-${randomUUID()}`;
+      await credits.grant(userId, 2000, 'top-up');
+      const reserve = () =>
+        prisma.$transaction(async (tx) => {
+          const generation = await tx.generation.create({
+            data: { userId, kind: 'IMAGE_TO_VIDEO', model: 'veo3', prompt: 'p', params: {} },
+          });
+          await credits.reserve(tx, { userId, generationId: generation.id, amount: 750, reason: 'r' });
+          return generation.id;
+        });
+      const [kept, failed] = [await reserve(), await reserve()];
+      await credits.capture(kept);
+      await credits.capture(kept); // a second capture is a no-op, and counts nothing
+      await credits.refund(failed, 750, 'failed');
+      await credits.refund(failed, 750, 'failed again');
+      const after = await scrape();
+      expect(total(after, 'reserved') - total(before, 'reserved')).toBe(1500);
+      expect(total(after, 'captured') - total(before, 'captured')).toBe(750);
+      expect(total(after, 'refunded') - total(before, 'refunded')).toBe(750);
     });
 
     it('keeps each app instance on a registry of its own', async () => {
