@@ -9,6 +9,7 @@ import { JobsModule } from './jobs/jobs.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MediaModule } from './media/media.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
+import { VideoGenModule } from './video-gen/video-gen.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { UploadsModule } from './uploads/uploads.module.js';
 
@@ -22,15 +23,15 @@ export class AppModule {
         LoggingModule,
         DatabaseModule,
         StorageModule,
-        // Worker processes refuse to start without a handler for each job listed here; the generation
-        // pipeline adds JobName.GenerationRun and JobName.GenerationSweep together with their @OnJob handlers.
-        JobsModule.forRoot({ expectHandlersFor: [] }),
+        // Worker processes refuse to start without a handler for every job (VideoGenModule has them).
+        JobsModule.forRoot(),
         AuthModule,
         HealthModule,
         UploadsModule,
         MediaModule,
         ProvidersModule,
         CreditsModule,
+        VideoGenModule,
       ],
     };
   }
