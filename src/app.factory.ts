@@ -33,6 +33,9 @@ export async function createApp(
   const app = await NestFactory.create<NestExpressApplication>(root, {
     bufferLogs: true,
     bodyParser: false,
+    // Start-up errors are thrown to the caller (main.ts logs them and exits; tests see them) instead of
+    // Nest calling process.exit itself.
+    abortOnError: false,
   });
   app.useLogger(app.get(Logger));
   if (config.security.trustProxy !== undefined) app.set('trust proxy', config.security.trustProxy);

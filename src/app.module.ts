@@ -10,6 +10,7 @@ import { LoggingModule } from './logging/logging.module.js';
 import { MediaModule } from './media/media.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
+import { VideoGenModule } from './video-gen/video-gen.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { UploadsModule } from './uploads/uploads.module.js';
 
@@ -23,9 +24,8 @@ export class AppModule {
         LoggingModule,
         DatabaseModule,
         StorageModule,
-        // Worker processes refuse to start without a handler for each job listed here; the generation
-        // pipeline adds JobName.GenerationRun and JobName.GenerationSweep together with their @OnJob handlers.
-        JobsModule.forRoot({ expectHandlersFor: [] }),
+        // Worker processes refuse to start without a handler for every job (VideoGenModule has them).
+        JobsModule.forRoot(),
         AuthModule,
         HealthModule,
         UploadsModule,
@@ -33,6 +33,7 @@ export class AppModule {
         ProvidersModule,
         MetricsModule,
         CreditsModule,
+        VideoGenModule,
       ],
     };
   }

@@ -129,6 +129,21 @@ export interface MetricsConfig {
   onApiPort: boolean;
 }
 
+export interface GenerationConfig {
+  /** A generation still running after this long is failed and refunded by the sweeper. */
+  deadlineMs: number;
+  /** How long the synchronous endpoints wait before answering 202 with a status URL. */
+  syncWaitTimeoutMs: number;
+  syncPollIntervalMs: number;
+  eventsIntervalMs: number;
+  /** First and longest wait between provider status polls (exponential with jitter in between). */
+  pollIntervalMs: number;
+  maxPollIntervalMs: number;
+  /** Most provider calls one generation may take (chained segments). */
+  maxSegments: number;
+  chainMaxSeconds: number;
+}
+
 export type AppConfigValues = {
   [K in keyof AppConfig as AppConfig[K] extends (...args: never[]) => unknown ? never : K]: AppConfig[K];
 };
@@ -150,6 +165,7 @@ export class AppConfig {
   declare readonly database: DatabaseConfig;
   declare readonly storage: StorageConfig;
   declare readonly auth: AuthConfig;
+  declare readonly generation: GenerationConfig;
   declare readonly security: SecurityConfig;
   declare readonly uploads: UploadsConfig;
   declare readonly providers: ProvidersConfig;
@@ -219,6 +235,16 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     role: (vars.APP_ROLE as AppRole | undefined) ?? 'all',
     shutdownTimeoutMs,
     bodyLimitBytes: vars.BODY_LIMIT_BYTES ?? 1_048_576,
+    generation: {
+      deadlineMs: vars.GENERATION_DEADLINE_MS ?? 30 * 60_000,
+      syncWaitTimeoutMs: vars.SYNC_WAIT_TIMEOUT_MS ?? 110_000,
+      syncPollIntervalMs: 250,
+      eventsIntervalMs: 500,
+      pollIntervalMs: vars.PROVIDER_POLL_INTERVAL_MS ?? 2_000,
+      maxPollIntervalMs: vars.PROVIDER_POLL_MAX_INTERVAL_MS ?? 15_000,
+      maxSegments: vars.MAX_SEGMENTS ?? 10,
+      chainMaxSeconds: vars.CHAIN_MAX_SECONDS ?? 120,
+    },
     database: {
       url: vars.DATABASE_URL,
       pgliteDir: resolve(dataDir, 'pglite'),

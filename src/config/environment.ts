@@ -111,6 +111,13 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(emptyToUndefined) @IsString() FFPROBE_PATH?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1000) FFMPEG_TIMEOUT_MS?: number;
 
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1000) GENERATION_DEADLINE_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) SYNC_WAIT_TIMEOUT_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(50) PROVIDER_POLL_INTERVAL_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(50) PROVIDER_POLL_MAX_INTERVAL_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(50) MAX_SEGMENTS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) CHAIN_MAX_SECONDS?: number;
+
   // --- metrics (src/metrics) ---
   @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(16) METRICS_TOKEN?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) METRICS_PORT?: number;

@@ -1,0 +1,345 @@
+import { randomUUID } from 'node:crypto';
+import {
+  BadRequestException,
+  ConflictException,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+} from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { assertOwnedKey, ownedOr404 } from '../auth/ownership.js';
+import type { AuthUser } from '../auth/auth-user.js';
+import { CreditsService } from '../credits/credits.service.js';
+import { priceFor } from '../credits/pricing.js';
+import { PrismaService } from '../database/prisma.service.js';
+import { GenerationKind as DbKind, Prisma } from '../generated/prisma/client.js';
+import { JobName } from '../jobs/job-definitions.js';
+import { JobQueue } from '../jobs/job-queue.js';
+import { ModelCatalog } from '../providers/model-catalog.js';
+import type { GenerationKind, ModelEntry } from '../providers/model-catalog.types.js';
+import { ProviderRegistry } from '../providers/provider-registry.js';
+import type { ProviderRef } from '../providers/video-provider.js';
+import { ObjectStorage } from '../storage/object-storage.js';
+import type { PlannedSegment } from './duration-planner.js';
+import { buildParams, GenerationParams, planFor, requestHash, RequestFields } from './generation-request.js';
+import { GenerationView, GenerationWithSegments, isTerminal, toGenerationView } from './generation-view.js';
+
+export interface CreateGenerationCommand {
+  user: AuthUser;
+  kind: GenerationKind;
+  /** Defaults to veo3 for image-to-video (seed 002). */
+  modelName?: string;
+  fields: RequestFields;
+  /** Which endpoint received the request, for the idempotency fingerprint. */
+  endpoint: string;
+  body: unknown;
+  idempotencyKey?: string;
+}
+
+export interface CreatedGeneration {
+  generation: GenerationWithSegments;
+  /** True when an earlier request with the same Idempotency-Key created it. */
+  replayed: boolean;
+  balance?: number;
+}
+
+export interface PlannedGeneration {
+  user: AuthUser;
+  dbKind: DbKind;
+  model: ModelEntry;
+  params: GenerationParams;
+  plan: PlannedSegment[];
+  price: Prisma.Decimal;
+  parentId?: string;
+  endpoint: string;
+  body: unknown;
+  idempotencyKey?: string;
+  /** Segments already paid for and delivered by another generation (extend: the original video). */
+  segmentPrompts?: string[];
+}
+
+const DEFAULT_MODEL: Record<GenerationKind, string> = { 'image-to-video': 'veo3', 'text-to-video': 'sora-2' };
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+/**
+ * Creating, reading and cancelling generations. A generation is created only once every check has passed,
+ * and its row, its credit reservation and its job are written in ONE transaction: there is never a
+ * charge without a job, or a job without a charge.
+ */
+@Injectable()
+export class GenerationsService {
+  private readonly logger = new Logger(GenerationsService.name);
+
+  constructor(
+    @Inject(PrismaService) private readonly prisma: PrismaService,
+    @Inject(CreditsService) private readonly credits: CreditsService,
+    @Inject(JobQueue) private readonly jobs: JobQueue,
+    @Inject(ModelCatalog) private readonly catalog: ModelCatalog,
+    @Inject(ProviderRegistry) private readonly providers: ProviderRegistry,
+    @Inject(ObjectStorage) private readonly storage: ObjectStorage,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {}
+
+  async create(command: CreateGenerationCommand): Promise<CreatedGeneration> {
+    const { user, kind, fields } = command;
+    checkIdempotencyKey(command.idempotencyKey);
+    const model = this.catalog.requireUsable(command.modelName ?? DEFAULT_MODEL[kind], kind);
+    this.providers.forModel(model);
+    const params = buildParams(kind, model, fields);
+    if (kind === 'image-to-video') {
+      if (!fields.id) throw new BadRequestException(['id should not be empty']);
+      params.sourceImageKey = await this.requireImage(user, fields.id);
+    }
+    const plan = planFor(model, params.durationSeconds, this.config.generation.maxSegments);
+    return this.createPlanned({
+      user,
+      dbKind: kind === 'image-to-video' ? 'IMAGE_TO_VIDEO' : 'TEXT_TO_VIDEO',
+      model,
+      params,
+      plan,
+      price: this.priceOf(model, params.durationSeconds),
+      endpoint: command.endpoint,
+      body: command.body,
+      idempotencyKey: command.idempotencyKey,
+    });
+  }
+
+  /** Writes the generation, its segments, the reservation and the job in one transaction. */
+  async createPlanned(planned: PlannedGeneration): Promise<CreatedGeneration> {
+    const { user, params, plan, model } = planned;
+    const hash = requestHash(planned.endpoint, planned.body);
+    if (planned.idempotencyKey) {
+      const existing = await this.findByIdempotencyKey(user.id, planned.idempotencyKey, hash);
+      if (existing) return { generation: existing, replayed: true };
+    }
+    const id = randomUUID();
+    const deadlineAt = new Date(Date.now() + this.config.generation.deadlineMs);
+    try {
+      const balance = await this.prisma.$transaction(
+        async (tx) => {
+          await tx.generation.create({
+            data: {
+              id,
+              userId: user.id,
+              kind: planned.dbKind,
+              model: model.name,
+              prompt: params.prompt,
+              params: params as unknown as Prisma.InputJsonValue,
+              projectId: params.projectId,
+              sourceImageKey: params.sourceImageKey,
+              parentId: planned.parentId,
+              idempotencyKey: planned.idempotencyKey,
+              requestHash: planned.idempotencyKey ? hash : undefined,
+              deadlineAt,
+              segments: {
+                create: plan.map((segment) => ({
+                  index: segment.index,
+                  prompt:
+                    planned.segmentPrompts?.[segment.index] ??
+                    params.segmentPrompts?.[segment.index] ??
+                    params.prompt,
+                  durationSeconds: new Prisma.Decimal(segment.durationSeconds),
+                  trimToSeconds:
+                    segment.trimToSeconds === undefined
+                      ? undefined
+                      : new Prisma.Decimal(segment.trimToSeconds),
+                  provider: model.provider,
+                })),
+              },
+            },
+          });
+          const reservation = await this.credits.reserve(tx, {
+            userId: user.id,
+            generationId: id,
+            amount: planned.price.toString(),
+            reason: `${model.name} ${params.kind} ${params.duration}`,
+          });
+          await this.jobs.send(JobName.GenerationRun, { generationId: id, provider: model.provider }, { tx });
+          return Number(reservation.balance.toString());
+        },
+        { maxWait: 30_000, timeout: 30_000 },
+      );
+      this.logger.log(
+        `generation ${id} queued: ${model.name}, ${plan.length} segment(s), ${planned.price} credits`,
+      );
+      return { generation: await this.load(id), replayed: false, balance };
+    } catch (error) {
+      // A concurrent request with the same Idempotency-Key won the race: answer with its generation.
+      if (planned.idempotencyKey && isUniqueViolation(error)) {
+        const existing = await this.findByIdempotencyKey(user.id, planned.idempotencyKey, hash);
+        if (existing) return { generation: existing, replayed: true };
+      }
+      throw error;
+    }
+  }
+
+  priceOf(model: ModelEntry, seconds: number): Prisma.Decimal {
+    const base = priceFor({ id: model.name, priceCredits: model.price.credits });
+    const price = new Prisma.Decimal(base.toString());
+    return model.price.per === 'second' ? price.mul(seconds).toDecimalPlaces(1) : price;
+  }
+
+  /** The caller's own image: a 403 for someone else's key, a 400 when nothing is stored there. */
+  async requireImage(user: AuthUser, key: string): Promise<string> {
+    const owned = assertOwnedKey(user, key, 'images');
+    const info = await this.storage.head(owned);
+    if (!info) {
+      throw new BadRequestException(`No image at ${owned}: upload it first with POST /uploads/images`);
+    }
+    if (info.bytes > this.config.uploads.maxImageBytes) {
+      throw new BadRequestException(
+        `The image at ${owned} is ${info.bytes} bytes; the limit is ${this.config.uploads.maxImageBytes}`,
+      );
+    }
+    return owned;
+  }
+
+  async get(user: AuthUser, id: string): Promise<GenerationWithSegments> {
+    if (!isUuid(id)) throw new NotFoundException('Generation not found');
+    const generation = await this.prisma.generation.findUnique({
+      where: { id },
+      include: { segments: true },
+    });
+    return ownedOr404(generation, user);
+  }
+
+  async load(id: string): Promise<GenerationWithSegments> {
+    return this.prisma.generation.findUniqueOrThrow({ where: { id }, include: { segments: true } });
+  }
+
+  /** The API view, with short-lived presigned URLs for a finished video. */
+  async view(generation: GenerationWithSegments): Promise<GenerationView> {
+    const urls: { videoUrl?: string; thumbnailUrl?: string } = {};
+    if (generation.status === 'SUCCEEDED' && generation.s3Key) {
+      urls.videoUrl = await this.storage.presignGet(generation.s3Key);
+      if (generation.thumbnailKey) urls.thumbnailUrl = await this.storage.presignGet(generation.thumbnailKey);
+    }
+    return toGenerationView(generation, urls);
+  }
+
+  async list(
+    user: AuthUser,
+    query: { cursor?: string; limit?: number; status?: string; projectId?: string },
+  ): Promise<{ items: GenerationWithSegments[]; nextCursor: string | null }> {
+    const limit = query.limit ?? 20;
+    const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const rows = await this.prisma.generation.findMany({
+      where: {
+        userId: user.id,
+        ...(query.status ? { status: query.status.toUpperCase() as never } : {}),
+        ...(query.projectId ? { projectId: query.projectId } : {}),
+        ...(cursor
+          ? {
+              OR: [
+                { createdAt: { lt: cursor.createdAt } },
+                { createdAt: cursor.createdAt, id: { lt: cursor.id } },
+              ],
+            }
+          : {}),
+      },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: limit + 1,
+      include: { segments: true },
+    });
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  /**
+   * Cancels a queued or running generation: marks it cancelled and refunds what was not delivered in one
+   * transaction, then asks the provider to stop (best effort; the worker notices the status and stops too).
+   */
+  async cancel(user: AuthUser, id: string): Promise<GenerationWithSegments> {
+    const generation = await this.get(user, id);
+    if (isTerminal(generation)) {
+      throw new ConflictException(`Generation ${id} is already ${generation.status.toLowerCase()}`);
+    }
+    const cancelled = await this.prisma.$transaction(async (tx) => {
+      const updated = await tx.generation.updateMany({
+        where: { id, status: { in: ['QUEUED', 'RUNNING'] } },
+        data: {
+          status: 'CANCELLED',
+          completedAt: new Date(),
+          errorCode: 'CANCELLED',
+          error: 'Cancelled by the user',
+        },
+      });
+      if (updated.count === 0) return false;
+      await tx.generationSegment.updateMany({
+        where: { generationId: id, status: { notIn: ['SUCCEEDED', 'FAILED'] } },
+        data: { status: 'CANCELLED' },
+      });
+      await this.credits.refund(id, generation.creditsReserved.toString(), 'cancelled by the user', tx);
+      return true;
+    });
+    if (!cancelled) {
+      const current = await this.load(id);
+      throw new ConflictException(`Generation ${id} is already ${current.status.toLowerCase()}`);
+    }
+    await this.cancelAtProvider(generation);
+    return this.load(id);
+  }
+
+  async cancelAtProvider(generation: GenerationWithSegments): Promise<void> {
+    for (const segment of generation.segments) {
+      if (!segment.providerRef || segment.status === 'SUCCEEDED') continue;
+      const ref = segment.providerRef as unknown as ProviderRef;
+      try {
+        await this.providers.forRef(ref).cancel(ref);
+      } catch (error) {
+        this.logger.warn(
+          `could not cancel ${ref.provider} job for ${generation.id}: ${(error as Error).message}`,
+        );
+      }
+    }
+  }
+
+  private async findByIdempotencyKey(
+    userId: string,
+    key: string,
+    hash: string,
+  ): Promise<GenerationWithSegments | undefined> {
+    const existing = await this.prisma.generation.findUnique({
+      where: { userId_idempotencyKey: { userId, idempotencyKey: key } },
+      include: { segments: true },
+    });
+    if (!existing) return undefined;
+    if (existing.requestHash !== hash) {
+      throw new ConflictException(
+        'This Idempotency-Key was already used with a different request; use a new key for a new request',
+      );
+    }
+    return existing;
+  }
+}
+
+function checkIdempotencyKey(key: string | undefined): void {
+  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+    throw new BadRequestException('Idempotency-Key must be 1 to 200 visible ASCII characters');
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (
+    (error as { code?: string })?.code === 'P2002' || /Unique constraint|duplicate key/i.test(String(error))
+  );
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+function encodeCursor(row: { createdAt: Date; id: string }): string {
+  return Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const createdAt = new Date(iso ?? '');
+  if (Number.isNaN(createdAt.getTime()) || !id || !isUuid(id))
+    throw new BadRequestException('Invalid cursor');
+  return { createdAt, id };
+}
