@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import request from 'supertest';
 import { createApp } from '../src/app.factory.js';
 import { AppConfig } from '../src/config/app-config.js';
@@ -8,10 +9,12 @@ import { JobName } from '../src/jobs/job-definitions.js';
 import { JobQueue } from '../src/jobs/job-queue.js';
 import { MetricsServer } from '../src/metrics/metrics.server.js';
 import { MetricsService } from '../src/metrics/metrics.service.js';
+import { ProviderSimulators } from '../src/simulators/provider-simulators.js';
 import { bearerFor } from './support/auth.js';
 import { parsePrometheus, sampleValue } from './support/prometheus.js';
 import { createTestContext, startTestApp, TestApp } from './support/test-app.js';
 import { databaseBackend } from './support/test-database.js';
+import { waitFor } from './support/wait-for.js';
 
 const METRICS_TOKEN = 'scrape-token-0123456789abcdef';
 
@@ -166,6 +169,85 @@ describe(`GET /metrics (${databaseBackend})`, () => {
       } finally {
         await other.close();
       }
+    });
+  });
+
+  describe('a generation through the pipeline', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp({
+        PROVIDERS_MODE: 'simulated',
+        SIMULATOR_QUEUE_MS: '100',
+        SIMULATOR_RUN_MS: '200',
+        PROVIDER_POLL_INTERVAL_MS: '100',
+        PROVIDER_POLL_MAX_INTERVAL_MS: '200',
+        INITIAL_CREDITS: '2000',
+      });
+    });
+    afterAll(() => t.close());
+
+    it('moves the generation, provider, credit and route series', async () => {
+      const auth = { Authorization: await bearerFor(t, 'metrics-pipeline') };
+      const image = await readFile(new URL('./fixtures/images/photo-320x180.png', import.meta.url));
+      const upload = await request(t.http)
+        .post('/uploads/images')
+        .set(auth)
+        .attach('file', image, 'photo.png')
+        .expect(201);
+      const ok = await request(t.http)
+        .post('/video-gen/generations')
+        .set(auth)
+        .send({ kind: 'image-to-video', id: upload.body.key, prompt: 'a calm lake' })
+        .expect(202);
+      t.app.get(ProviderSimulators).fal.faults.add({ on: 'submit', fault: { kind: 'moderation' }, times: 1 });
+      const refused = await request(t.http)
+        .post('/video-gen/generations')
+        .set(auth)
+        .send({ kind: 'image-to-video', id: upload.body.key, prompt: 'something flagged' })
+        .expect(202);
+      for (const id of [ok.body.id, refused.body.id]) {
+        await waitFor(
+          async () => {
+            const res = await request(t.http).get(`/video-gen/generations/${id}`).set(auth).expect(200);
+            return ['succeeded', 'failed'].includes(res.body.status);
+          },
+          { timeoutMs: 60_000, intervalMs: 100, what: `generation ${id}` },
+        );
+      }
+
+      const samples = parsePrometheus((await request(t.http).get('/metrics').expect(200)).text);
+      const veo3 = { model: 'veo3', kind: 'image-to-video' };
+      expect(sampleValue(samples, 'videogen_generations_total', { ...veo3, outcome: 'succeeded' })).toBe(1);
+      expect(sampleValue(samples, 'videogen_generations_total', { ...veo3, outcome: 'failed' })).toBe(1);
+      expect(
+        sampleValue(samples, 'videogen_generation_duration_seconds_count', { ...veo3, outcome: 'succeeded' }),
+      ).toBe(1);
+      const fal = (operation: string) =>
+        sampleValue(samples, 'videogen_provider_request_duration_seconds_count', {
+          provider: 'fal',
+          operation,
+          outcome: 'ok',
+        }) ?? 0;
+      expect(fal('submit')).toBe(2);
+      expect(fal('status')).toBeGreaterThanOrEqual(2);
+      expect(fal('result')).toBe(1);
+      expect(sampleValue(samples, 'videogen_credits_total', { type: 'reserved' })).toBe(1500);
+      expect(sampleValue(samples, 'videogen_credits_total', { type: 'captured' })).toBe(750);
+      expect(sampleValue(samples, 'videogen_credits_total', { type: 'refunded' })).toBe(750);
+      expect(
+        sampleValue(samples, 'http_request_duration_seconds_count', {
+          method: 'GET',
+          route: '/video-gen/generations/:id',
+          status: '200',
+        }),
+      ).toBeGreaterThanOrEqual(2);
+      expect(
+        sampleValue(samples, 'http_request_duration_seconds_count', {
+          method: 'POST',
+          route: '/video-gen/generations',
+          status: '202',
+        }),
+      ).toBe(2);
     });
   });
 

@@ -6,6 +6,16 @@ export type GenerationOutcome = 'succeeded' | 'failed' | 'cancelled';
 export type CreditMovement = 'reserved' | 'captured' | 'refunded';
 export type ProviderCallOutcome = 'ok' | 'error';
 
+/** `IMAGE_TO_VIDEO` (the database's kind) as the API spells it: `image-to-video`. */
+export function kindLabel(kind: string): string {
+  return kind.toLowerCase().replaceAll('_', '-');
+}
+
+/** Seconds from `since` to now. */
+export function secondsSince(since: Date): number {
+  return (Date.now() - since.getTime()) / 1000;
+}
+
 /** Something with a numeric value: a number, a Decimal (credits), or a decimal string. */
 export type Amount = number | string | { toNumber(): number };
 
