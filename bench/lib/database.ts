@@ -6,7 +6,9 @@ import pg from 'pg';
  * server the project's tests use. Each measurement gets a fresh database of its own, dropped afterwards.
  */
 export const adminDatabaseUrl =
-  process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
+  process.env.BENCH_DATABASE_URL ||
+  process.env.TEST_DATABASE_URL ||
+  'postgresql://postgres@127.0.0.1:5432/postgres';
 
 export interface BenchDatabase {
   url: string;

@@ -29,7 +29,12 @@ export class ServiceProcess {
   /** Starts it and waits until /health/live answers. */
   static async start(env: Record<string, string>, options: { port: number; timeoutMs?: number }) {
     const child = spawn(process.execPath, [MAIN], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env, PORT: String(options.port) },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        ...env,
+        PORT: String(options.port),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const service = new ServiceProcess(child, `http://127.0.0.1:${options.port}`);
@@ -70,7 +75,8 @@ export class ServiceProcess {
   /** Resident memory from /proc (Linux). */
   async memory(): Promise<MemoryReading> {
     const status = await readFile(`/proc/${this.pid}/status`, 'utf8');
-    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+    const kb = (field: string) =>
+      Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
     return { rss: kb('VmRSS'), peak: kb('VmHWM') };
   }
 

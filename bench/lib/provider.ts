@@ -27,35 +27,37 @@ export interface TimedRequest {
  */
 export class BenchProvider {
   readonly timed: TimedRequest[] = [];
-  private video: Buffer = Buffer.alloc(0);
-
   private constructor(
     readonly simulator: FalQueueSimulator,
     readonly key: string,
+    private readonly result: { video: Buffer },
   ) {}
 
   static async start(timing: JobTiming): Promise<BenchProvider> {
-    let provider: BenchProvider | undefined;
+    const result = { video: Buffer.alloc(0) };
     const key = `bench-${randomBytes(8).toString('hex')}`;
     const simulator = await FalQueueSimulator.start({
-      renderer: new PreparedVideoRenderer(() => provider!.video),
+      renderer: new PreparedVideoRenderer(() => result.video),
       key,
       timing,
     });
-    provider = new BenchProvider(simulator, key);
+    const provider = new BenchProvider(simulator, key, result);
     const requests = simulator.requests;
     const timed = provider.timed;
     // Keep a timestamp and drop the body of each request (1,000 submits of images add up).
     requests.push = (...items: RecordedRequest[]) => {
       for (const item of items) timed.push({ at: Date.now(), method: item.method, path: item.path });
-      return Array.prototype.push.apply(requests, items.map((item) => ({ ...item, body: Buffer.alloc(0) })));
+      return Array.prototype.push.apply(
+        requests,
+        items.map((item) => ({ ...item, body: Buffer.alloc(0) })),
+      );
     };
     return provider;
   }
 
   /** The video every job will produce from now on. */
   setVideo(video: Buffer): void {
-    this.video = video;
+    this.result.video = video;
   }
 
   get baseUrl(): string {

@@ -69,6 +69,8 @@ function ffmpeg(args: string[]): Promise<void> {
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.once('error', fail);
-    child.once('exit', (code) => (code === 0 ? done() : fail(new Error(`ffmpeg failed (${code}): ${stderr}`))));
+    child.once('exit', (code) =>
+      code === 0 ? done() : fail(new Error(`ffmpeg failed (${code}): ${stderr}`)),
+    );
   });
 }

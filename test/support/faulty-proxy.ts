@@ -1,4 +1,10 @@
-import { createServer, request as forward, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as forward,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 /**
@@ -33,14 +39,14 @@ export class FaultyProxy {
   ) {}
 
   static async start(targetEndpoint: string): Promise<FaultyProxy> {
-    let proxy: FaultyProxy | undefined;
-    const server = createServer((req, res) => proxy!.handle(req, res));
+    const server = createServer();
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     const { port } = server.address() as AddressInfo;
-    proxy = new FaultyProxy(server, new URL(targetEndpoint), `http://127.0.0.1:${port}`);
-    server.on('connection', (socket) => {
-      proxy!.sockets.add(socket);
-      socket.once('close', () => proxy!.sockets.delete(socket));
+    const proxy = new FaultyProxy(server, new URL(targetEndpoint), `http://127.0.0.1:${port}`);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => proxy.handle(req, res));
+    server.on('connection', (socket: Socket) => {
+      proxy.sockets.add(socket);
+      socket.once('close', () => proxy.sockets.delete(socket));
     });
     return proxy;
   }
