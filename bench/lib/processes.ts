@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
 /** The service, as built into .bench/ by `npm run bench` (swc, like `npm run build`). */
-const MAIN = resolve('.bench/src/main.js');
+export const SERVICE_MAIN = resolve('.bench/src/main.js');
 
 export interface MemoryReading {
   /** Current resident set, bytes. */
@@ -27,8 +27,11 @@ export class ServiceProcess {
   }
 
   /** Starts it and waits until /health/live answers. */
-  static async start(env: Record<string, string>, options: { port: number; timeoutMs?: number }) {
-    const child = spawn(process.execPath, [MAIN], {
+  static async start(
+    env: Record<string, string>,
+    options: { port: number; timeoutMs?: number; script?: string },
+  ): Promise<ServiceProcess> {
+    const child = spawn(process.execPath, [options.script ?? SERVICE_MAIN], {
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '/tmp',

@@ -30,7 +30,7 @@ export function markdownTable(figures: Figure[]): string {
     const target = figure.target ? `${figure.target}: ${figure.met ? 'met' : '**not met**'}` : '';
     lines.push(
       `| ${figure.name} [${figure.unit}] | ${cell(figure.value)} | ${figure.baseline?.name ?? ''} | ` +
-        `${figure.baseline ? cell(figure.baseline.value) : ''} | ${figure.ratio ?? ''} | ${target} |`,
+        `${figure.baseline ? cell(figure.baseline.value) : ''} | ${figure.ratio ?? 'n/a'} | ${target} |`,
     );
   }
   return lines.join('\n');

@@ -36,21 +36,22 @@ export function round(value: number, digits = 1): number {
   return Math.round(value * scale) / scale;
 }
 
-export function ratio(value: number, baseline: number): number {
-  return round(value / baseline, 2);
+/** value / baseline, or undefined when the baseline is zero (e.g. a latency under the 1 ms resolution). */
+export function ratio(value: number, baseline: number): number | undefined {
+  return baseline > 0 ? round(value / baseline, 2) : undefined;
 }
 
 /**
  * Runs several measurements round-robin, one run of each per round with the order rotating, after `warmups`
  * unrecorded rounds, so that whatever else the machine does weighs on every side of a comparison alike.
  */
-export async function interleaved<K extends string>(
+export async function interleaved<K extends string, T = number>(
   rounds: number,
   warmups: number,
-  measures: Record<K, (round: number) => Promise<number>>,
-): Promise<Record<K, number[]>> {
+  measures: Record<K, (round: number) => Promise<T>>,
+): Promise<Record<K, T[]>> {
   const names = Object.keys(measures) as K[];
-  const samples = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<K, number[]>;
+  const samples = Object.fromEntries(names.map((name) => [name, [] as T[]])) as Record<K, T[]>;
   for (let round = -warmups; round < rounds; round += 1) {
     const shift = Math.max(round, 0);
     for (let index = 0; index < names.length; index += 1) {
