@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.bench/', 'data/', 'coverage/', 'src/generated/'] },
+  { ignores: ['node_modules/', 'dist/', '.bench/', '.reliability/', 'data/', 'coverage/', 'src/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -5,7 +5,7 @@ import pg from 'pg';
 import type { JobTiming } from '../../src/simulators/simulator-faults.js';
 import { createDatabase, type BenchDatabase } from './database.js';
 import { baseEnv, bearer, BenchStorage, uploadImage } from './environment.js';
-import { freePort, ServiceProcess, sleep } from './processes.js';
+import { freePort, ServiceProcess, sleep, startService } from './processes.js';
 import { BenchProvider } from './provider.js';
 
 export interface GenerationRow {
@@ -47,9 +47,9 @@ export class WorkerRig {
     const apiDir = await mkdtemp(join(tmpdir(), 'vg-bench-api-'));
     const workerDir = await mkdtemp(join(tmpdir(), 'vg-bench-worker-'));
     const common = { ...storage.env(), ...provider.env() };
-    const api = await ServiceProcess.start(
+    const api = await startService(
       { ...baseEnv(database.url, apiDir), ...common, APP_ROLE: 'api' },
-      { port: await freePort() },
+      await freePort(),
     );
     const workerEnv = {
       ...baseEnv(database.url, workerDir),
@@ -80,7 +80,7 @@ export class WorkerRig {
   }
 
   async startWorker(): Promise<ServiceProcess> {
-    this.worker = await ServiceProcess.start(this.workerEnv, { port: await freePort() });
+    this.worker = await startService(this.workerEnv, await freePort());
     return this.worker;
   }
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { stat } from 'node:fs/promises';
+import { open, readFile, rm, stat } from 'node:fs/promises';
 
 /**
  * A playable H.264 MP4 of `seconds` (24 fps) of at least `targetBytes`: lossless frames of noise, which do
@@ -92,5 +92,35 @@ export async function makeTinyVideo(path: string, seconds = 8): Promise<number> 
     'yuv420p',
     path,
   ]);
+  return (await stat(path)).size;
+}
+
+/**
+ * A playable MP4 of at least `targetBytes`: an ordinary 8 s 720p H.264 video (moov first) followed by a `free`
+ * box of padding, which every MP4 reader skips. The bytes a worker must move are all there; the decoding work
+ * ffprobe and ffmpeg do on it stays that of an ordinary video (their processes are not the worker's memory).
+ */
+export async function makePaddedVideo(path: string, targetBytes: number, seconds = 8): Promise<number> {
+  const core = `${path}.core.mp4`;
+  await makeSmallVideo(core, seconds);
+  const video = await readFile(core);
+  await rm(core, { force: true });
+  const padding = Math.max(8, targetBytes - video.length);
+  const header = Buffer.alloc(16);
+  // A 64-bit box: size 1, type "free", then the real size, so padding beyond 4 GB would still be valid.
+  header.writeUInt32BE(1, 0);
+  header.write('free', 4, 'ascii');
+  header.writeBigUInt64BE(BigInt(padding), 8);
+  const handle = await open(path, 'w');
+  try {
+    await handle.write(video);
+    await handle.write(header);
+    const chunk = Buffer.alloc(8 * 1024 * 1024);
+    for (let left = padding - 16; left > 0; left -= chunk.length) {
+      await handle.write(chunk, 0, Math.min(chunk.length, left));
+    }
+  } finally {
+    await handle.close();
+  }
   return (await stat(path)).size;
 }

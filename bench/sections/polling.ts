@@ -93,12 +93,19 @@ export async function benchPolling(
     const staleness: number[] = [];
     const gaps: number[] = [];
     let missed = 0;
+    const stoppedAt = Date.now();
     for (const [id, acceptedAt] of created) {
       const times = polls.get(id) ?? [];
       for (const changedAt of [acceptedAt + options.queueMs, acceptedAt + cycle]) {
+        if (changedAt > stoppedAt) continue;
         const seen = times.find((at) => at >= changedAt);
-        if (seen === undefined) missed += 1;
-        else staleness.push((seen - changedAt) / 1000);
+        if (seen !== undefined) {
+          staleness.push((seen - changedAt) / 1000);
+        } else {
+          // Not seen when the measurement stopped: at least this stale (counted, so percentiles are not flattered).
+          missed += 1;
+          staleness.push((stoppedAt - changedAt) / 1000);
+        }
       }
       for (let i = 1; i < times.length; i += 1) gaps.push((times[i] - times[i - 1]) / 1000);
     }
@@ -137,7 +144,7 @@ export async function benchPolling(
         },
         ratio: ratio(stale.p99, roundRobinMax),
         better: 'lower',
-        target: `every status < ${options.targetSeconds} s (max ${stale.max} s, p50 ${stale.p50} s${missed ? `, ${missed} changes never seen` : ''})`,
+        target: `every status < ${options.targetSeconds} s (max ${stale.max} s, p50 ${stale.p50} s${missed ? `, ${missed} changes not yet seen at the end, counted as stale until then` : ''})`,
         met: missed === 0 && stale.max < options.targetSeconds,
       },
       {

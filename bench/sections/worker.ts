@@ -6,7 +6,7 @@ import type { Figure } from '../lib/report.js';
 import { WorkerRig } from '../lib/rig.js';
 import { sleep } from '../lib/processes.js';
 import { interleaved, median, ratio, round, spread } from '../lib/stats.js';
-import { makeLargeVideo, makeSmallVideo } from '../lib/videos.js';
+import { makeLargeVideo, makePaddedVideo, makeSmallVideo } from '../lib/videos.js';
 
 const MB = 1024 * 1024;
 
@@ -76,14 +76,20 @@ export async function benchWorker(options: WorkerOptions): Promise<{ figures: Fi
     ];
 
     process.stdout.write(`making a ${options.memoryMb} MB result...\n`);
-    const largeBytes = await makeLargeVideo(large, options.memoryMb * MB);
-    rig.provider.setVideo(await readFile(large));
-    const worker = rig.worker!;
+    const largeBytes = await makePaddedVideo(large, options.memoryMb * MB);
+    const largeVideo = await readFile(large);
     const idle: number[] = [];
     const peaks: number[] = [];
     const timeline: Array<Array<[number, number]>> = [];
     for (let run = 0; run < options.memoryRuns; run += 1) {
       process.stdout.write(`worker RSS with a ${round(largeBytes / MB)} MB result, run ${run + 1}...\n`);
+      // A fresh worker each run, warmed up by one ordinary generation: memory a process has used stays in
+      // its RSS, so idle must be measured before it ever handled a large result.
+      await rig.worker?.stop();
+      const worker = await rig.startWorker();
+      rig.provider.setVideo(videos.small);
+      await rig.succeeded(await rig.create());
+      rig.provider.setVideo(largeVideo);
       await sleep(1500);
       const resting: number[] = [];
       for (let i = 0; i < 10; i += 1) {
