@@ -51,4 +51,14 @@ describe('toErrorBody', () => {
       error: 'Internal Server Error',
     });
   });
+
+  it('answers 503 when the database cannot be reached, without its details', () => {
+    const dropped = new Error('outer', { cause: new Error('Connection terminated unexpectedly') });
+    expect(toErrorBody(dropped)).toEqual({
+      statusCode: 503,
+      message:
+        'The database is unavailable right now. Retry shortly, with the same Idempotency-Key for a request that creates something.',
+      error: 'Service Unavailable',
+    });
+  });
 });

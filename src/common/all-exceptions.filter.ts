@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { isDatabaseUnavailable } from '../database/database-errors.js';
+
+/** What a 503 for an unavailable database tells clients to wait before retrying. */
+const RETRY_AFTER_SECONDS = 5;
 
 export interface ErrorBody {
   statusCode: number;
@@ -32,6 +36,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
       response.end();
       return;
     }
+    if (body.statusCode === HttpStatus.SERVICE_UNAVAILABLE && !response.getHeader('Retry-After')) {
+      response.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+    }
     response.status(body.statusCode).json(body);
   }
 }
@@ -58,6 +65,16 @@ export function toErrorBody(exception: unknown): ErrorBody {
       statusCode: status,
       message: (exception as Error).message,
       error: defaultErrorName(status),
+    };
+  }
+  // A database restart or failover. The request most likely changed nothing, but a connection lost right after
+  // a commit cannot tell: retrying with the same Idempotency-Key is safe either way.
+  if (isDatabaseUnavailable(exception)) {
+    return {
+      statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+      message:
+        'The database is unavailable right now. Retry shortly, with the same Idempotency-Key for a request that creates something.',
+      error: 'Service Unavailable',
     };
   }
   return {

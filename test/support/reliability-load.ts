@@ -28,16 +28,18 @@ export async function createGeneration(
   user: LoadUser,
   provider: 'fal' | 'azure',
   label = 'load',
+  idempotencyKey?: string,
 ): Promise<{ status: number; id?: string; body: unknown }> {
-  const prompt = `${label} ${randomUUID()}`;
+  const prompt = `${label} ${idempotencyKey ?? randomUUID()}`;
   const body =
     provider === 'fal'
       ? { kind: 'image-to-video', id: user.image, prompt }
       : { kind: 'text-to-video', model: 'sora-2', prompt, duration: '8s' };
-  const res = await request(deployment.http)
+  const post = request(deployment.http)
     .post('/video-gen/generations')
-    .set('Authorization', user.authorization)
-    .send(body);
+    .set('Authorization', user.authorization);
+  if (idempotencyKey) post.set('Idempotency-Key', idempotencyKey);
+  const res = await post.send(body);
   return { status: res.status, id: res.status === 202 ? res.body.id : undefined, body: res.body };
 }
 

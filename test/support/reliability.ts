@@ -104,7 +104,14 @@ export class Deployment {
       ...options.env,
     };
     const app = await createApp(
-      loadConfig({ ...env, DATA_DIR: apiDir, PORT: '0', APP_ROLE: options.apiRunsWorkers ? 'all' : 'api' }),
+      loadConfig({
+        ...env,
+        // The workers' warnings are kept by ServiceProcess; the in-process API would print them into the run.
+        LOG_LEVEL: 'error',
+        DATA_DIR: apiDir,
+        PORT: '0',
+        APP_ROLE: options.apiRunsWorkers ? 'all' : 'api',
+      }),
     );
     await app.init();
     return new Deployment(database, databaseUrl, s3, storageProxy, simulators, env, app, [s3Dir, apiDir]);
