@@ -1,4 +1,5 @@
 import { BadRequestException, HttpException, HttpStatus, PayloadTooLargeException } from '@nestjs/common';
+import { StorageUnavailableError } from '../storage/object-storage.js';
 import { toErrorBody } from './all-exceptions.filter.js';
 
 describe('toErrorBody', () => {
@@ -60,5 +61,10 @@ describe('toErrorBody', () => {
         'The database is unavailable right now. Retry shortly, with the same Idempotency-Key for a request that creates something.',
       error: 'Service Unavailable',
     });
+  });
+
+  it('answers 503 when the object storage refuses for a while', () => {
+    const refused = new StorageUnavailableError('upload', 'videos/u/g.mp4', { cause: new Error('SlowDown') });
+    expect(toErrorBody(refused)).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
   });
 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { isDatabaseUnavailable } from '../database/database-errors.js';
+import { StorageUnavailableError } from '../storage/object-storage.js';
 
 /** What a 503 for an unavailable database tells clients to wait before retrying. */
 const RETRY_AFTER_SECONDS = 5;
@@ -74,6 +75,13 @@ export function toErrorBody(exception: unknown): ErrorBody {
       statusCode: HttpStatus.SERVICE_UNAVAILABLE,
       message:
         'The database is unavailable right now. Retry shortly, with the same Idempotency-Key for a request that creates something.',
+      error: 'Service Unavailable',
+    };
+  }
+  if (exception instanceof StorageUnavailableError) {
+    return {
+      statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+      message: 'The file storage is unavailable right now. Retry shortly.',
       error: 'Service Unavailable',
     };
   }

@@ -42,6 +42,20 @@ export abstract class ObjectStorage {
   abstract check(): Promise<void>;
 }
 
+/**
+ * The object store refused or dropped a request for a reason that passes (a 5xx, throttling, a connection
+ * lost or refused): the same request may well succeed a little later.
+ */
+export class StorageUnavailableError extends Error {
+  constructor(operation: string, key: string, options: { cause: unknown }) {
+    super(
+      `Object storage unavailable (${operation} ${key}): ${(options.cause as Error)?.message ?? options.cause}`,
+      options,
+    );
+    this.name = 'StorageUnavailableError';
+  }
+}
+
 export class ObjectNotFoundError extends Error {
   constructor(readonly key: string) {
     super(`No object at ${key}`);

@@ -15,6 +15,7 @@ import type { StorageConfig } from '../config/app-config.js';
 import {
   ObjectNotFoundError,
   ObjectStorage,
+  StorageUnavailableError,
   PresignedUpload,
   StoredObjectInfo,
   StoredObjectStream,
@@ -59,9 +60,11 @@ export class S3ObjectStorage extends ObjectStorage {
   }
 
   async put(key: string, body: Buffer | string, contentType: string): Promise<StoredObjectInfo> {
-    await this.client.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }),
-    );
+    await this.client
+      .send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }))
+      .catch((error: unknown) => {
+        throw translateUnavailable(error, 'put', key);
+      });
     return { key, contentType, bytes: Buffer.byteLength(body) };
   }
 
@@ -77,7 +80,9 @@ export class S3ObjectStorage extends ObjectStorage {
     upload.on('httpUploadProgress', (progress) => {
       bytes = Math.max(bytes, progress.loaded ?? 0);
     });
-    await upload.done();
+    await upload.done().catch((error: unknown) => {
+      throw translateUnavailable(error, 'upload', key);
+    });
     const info = await this.head(key);
     return info ?? { key, contentType, bytes };
   }
@@ -92,7 +97,7 @@ export class S3ObjectStorage extends ObjectStorage {
         body: result.Body as Readable,
       };
     } catch (error) {
-      throw translateNotFound(error, key);
+      throw translateUnavailable(translateNotFound(error, key), 'get', key);
     }
   }
 
@@ -109,7 +114,7 @@ export class S3ObjectStorage extends ObjectStorage {
       return { key, contentType: result.ContentType, bytes: result.ContentLength ?? 0 };
     } catch (error) {
       if (translateNotFound(error, key) instanceof ObjectNotFoundError) return undefined;
-      throw error;
+      throw translateUnavailable(error, 'head', key);
     }
   }
 
@@ -156,6 +161,52 @@ export class S3ObjectStorage extends ObjectStorage {
     this.client.destroy();
   }
 }
+
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+]);
+
+/**
+ * A server-side (5xx), throttling or network failure becomes StorageUnavailableError; anything else is kept.
+ * Looks through `cause`s, and at messages too: the SDK sometimes wraps a network error into a plain Error
+ * ("AWS SDK error wrapper for TimeoutError: read ECONNRESET").
+ */
+export function translateUnavailable(error: unknown, operation: string, key: string): unknown {
+  const seen = new Set<unknown>();
+  for (let current = error; current && typeof current === 'object' && !seen.has(current);) {
+    seen.add(current);
+    const e = current as {
+      code?: unknown;
+      name?: unknown;
+      message?: unknown;
+      cause?: unknown;
+      $fault?: unknown;
+      $metadata?: { httpStatusCode?: number };
+      $retryable?: unknown;
+    };
+    const status = e.$metadata?.httpStatusCode;
+    if (
+      e.$fault === 'server' ||
+      (typeof status === 'number' && (status >= 500 || status === 429)) ||
+      !!e.$retryable ||
+      (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) ||
+      e.name === 'TimeoutError' ||
+      e.name === 'RequestTimeout' ||
+      (typeof e.message === 'string' && NETWORK_MESSAGE.test(e.message))
+    ) {
+      return new StorageUnavailableError(operation, key, { cause: error });
+    }
+    current = e.cause;
+  }
+  return error;
+}
+
+const NETWORK_MESSAGE = /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|socket hang up|TimeoutError/;
 
 function translateNotFound(error: unknown, key: string): unknown {
   if (error instanceof NoSuchKey || error instanceof NotFound) return new ObjectNotFoundError(key);

@@ -27,7 +27,8 @@ import {
 import { ProviderRegistry } from '../providers/provider-registry.js';
 import type { GenerationInput, ProviderRef, SourceImage } from '../providers/video-provider.js';
 import { kindLabel, MetricsService, secondsSince } from '../metrics/metrics.service.js';
-import { ObjectStorage } from '../storage/object-storage.js';
+import { ObjectStorage, StorageUnavailableError } from '../storage/object-storage.js';
+import { isDatabaseUnavailable } from '../database/database-errors.js';
 import type { GenerationParams } from './generation-request.js';
 import { GenerationWithSegments, isTerminal } from './generation-view.js';
 import { nextPollDelay, segmentKey, videoKeys } from './pipeline-plan.js';
@@ -81,6 +82,11 @@ export class GenerationRunner {
     } catch (error) {
       if (error instanceof GenerationGone) return;
       if (error instanceof TransientJobError) throw error;
+      // The bucket or the database is away for a moment: retry the job, which resumes from the stored state
+      // (the provider's reference, finished segments) instead of failing a generation the provider made.
+      if (error instanceof StorageUnavailableError || isDatabaseUnavailable(error)) {
+        throw new TransientJobError((error as Error).message, { cause: error });
+      }
       const failure = toFailure(error);
       this.logger.warn(`generation ${generationId} failed (${failure.code}): ${failure.message}`);
       await this.fail(generationId, failure);

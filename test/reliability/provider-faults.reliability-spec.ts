@@ -17,7 +17,12 @@ describe('reliability: provider faults mixed at random under load', () => {
   beforeAll(async () => {
     deployment = await Deployment.start({
       apiRunsWorkers: true,
-      env: { GENERATION_DEADLINE_MS: '90000', JOBS_SWEEP_INTERVAL_MS: '2000' },
+      // Source images go through fal's storage upload, so its faults apply too.
+      env: {
+        GENERATION_DEADLINE_MS: '90000',
+        JOBS_SWEEP_INTERVAL_MS: '2000',
+        FAL_INLINE_IMAGE_MAX_BYTES: '0',
+      },
     });
   });
   afterAll(() => deployment?.stop());

@@ -8,9 +8,9 @@ import {
 } from '../support/reliability-load.js';
 import type { ServiceProcess } from '../support/service-process.js';
 
-const SOAK_MS = Number(process.env.SOAK_SECONDS ?? 60) * 1000;
+const SOAK_MS = Number(process.env.SOAK_SECONDS ?? 45) * 1000;
 
-// A bounded soak: a minute (SOAK_SECONDS) of mixed traffic from several users (image-to-video on fal,
+// A bounded soak: 45 s (SOAK_SECONDS) of mixed traffic from several users (image-to-video on fal,
 // text-to-video on Azure, duplicates with one Idempotency-Key, cancellations, status reads) against an API
 // and two worker processes, with provider faults added at random throughout, a window of S3 refusing uploads,
 // and one worker killed and replaced halfway. Then every invariant.

@@ -57,8 +57,8 @@ const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * ite
 export function randomProviderFault(provider: 'fal' | 'azure'): FaultRule {
   const on = pick(
     provider === 'fal'
-      ? (['submit', 'status', 'result', 'content'] as const)
-      : (['submit', 'status', 'content', 'list'] as const),
+      ? (['submit', 'status', 'result', 'content', 'upload', 'cancel'] as const)
+      : (['submit', 'status', 'content', 'list', 'cancel'] as const),
   );
   const common = [
     { kind: 'rate-limit', retryAfterSeconds: 1 },
@@ -80,6 +80,8 @@ export function randomProviderFault(provider: 'fal' | 'azure'): FaultRule {
       { kind: 'latency', ms: 500 },
     ],
     list: common,
+    upload: common,
+    cancel: common,
   };
   return { on, fault: pick(byOperation[on]), times: 1 + Math.floor(Math.random() * 2) };
 }

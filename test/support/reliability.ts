@@ -162,6 +162,8 @@ export interface SettledSummary {
   cancelled: number;
   /** Failure codes and how many generations ended with each. */
   failures: Record<string, number>;
+  /** One message per failure code, to say what happened. */
+  examples: Record<string, string>;
   ledger: { accounts: number; entries: number; totalBalance: string };
 }
 
@@ -176,7 +178,14 @@ export async function assertSettled(deployment: Deployment): Promise<SettledSumm
   const ledger = await assertLedgerInvariant(prisma);
   const problems: string[] = [];
   const generations = await prisma.generation.findMany({ include: { segments: true } });
-  const summary: SettledSummary = { succeeded: 0, failed: 0, cancelled: 0, failures: {}, ledger };
+  const summary: SettledSummary = {
+    succeeded: 0,
+    failed: 0,
+    cancelled: 0,
+    failures: {},
+    examples: {},
+    ledger,
+  };
   for (const g of generations) {
     const reserved = g.creditsReserved.toString();
     if (g.status === 'QUEUED' || g.status === 'RUNNING') {
@@ -196,6 +205,7 @@ export async function assertSettled(deployment: Deployment): Promise<SettledSumm
       summary[g.status === 'FAILED' ? 'failed' : 'cancelled'] += 1;
       const code = g.errorCode ?? 'none';
       summary.failures[code] = (summary.failures[code] ?? 0) + 1;
+      summary.examples[code] ??= (g.error ?? '').slice(0, 300);
       if (!g.creditsRefunded.eq(g.creditsReserved) || !g.creditsCaptured.isZero()) {
         problems.push(
           `${g.id}: ${g.status} with ${reserved} reserved, ${g.creditsCaptured} captured, ${g.creditsRefunded} refunded`,
