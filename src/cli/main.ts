@@ -25,7 +25,7 @@ process.exitCode = await runCli(process.argv.slice(2), {
   mediaConfig: () => loadMediaConfig(),
   clientConfig: () => loadClientConfig(),
   stderrIsTTY: process.stderr.isTTY === true,
-  columns: () => process.stderr.columns ?? 80,
+  columns: () => process.stderr.columns || 80, // 0 on a terminal that never said its size
   stdinIsTTY: process.stdin.isTTY === true,
   confirm,
   onInterrupt: (handler) => {

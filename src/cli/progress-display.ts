@@ -1,6 +1,9 @@
 import { describeState, formatPlainLine, formatProgressBar } from './progress.js';
 import type { GenerationView } from './service-types.js';
 
+/** Without a terminal, progress is logged in steps of this many percent (status changes always show). */
+const PLAIN_PERCENT_STEP = 10;
+
 export interface DisplayTarget {
   err(text: string): void;
   /** Redraw one line in place (a terminal) or print a line per change (a log). */
@@ -30,10 +33,10 @@ export class ProgressDisplay {
       this.draw();
       return;
     }
-    const state = describeState(view);
+    const state = describeState(view, { percentStep: PLAIN_PERCENT_STEP });
     if (state !== this.lastPlain) {
       this.lastPlain = state;
-      this.target.err(`${formatPlainLine(view, Date.now() - this.startedAt)}\n`);
+      this.target.err(`${formatPlainLine(view, Date.now() - this.startedAt, PLAIN_PERCENT_STEP)}\n`);
     }
   }
 

@@ -109,6 +109,8 @@ describe('formatProgressBar', () => {
 describe('plain lines and times', () => {
   it('prefixes the elapsed time and the id', () => {
     expect(formatPlainLine(view({ progress: 12 }), 72_500)).toBe('[1:12] g-1 running, 12%');
+    expect(formatPlainLine(view({ progress: 19.9 }), 0, 10)).toBe('[0:00] g-1 running, 10%');
+    expect(describeState(view({ progress: 99 }), { percentStep: 10 })).toBe('running, 90%');
     expect(formatElapsed(3_725_000)).toBe('1:02:05');
     expect(formatElapsed(-5)).toBe('0:00');
   });

@@ -28,8 +28,11 @@ function queuePosition(view: GenerationView): number | undefined {
   return view.queuePosition ?? currentSegment(view)?.segment.queuePosition;
 }
 
-/** "running, segment 2/3, 52%": the state in words, without timing. */
-export function describeState(view: GenerationView): string {
+/**
+ * "running, segment 2/3, 52%": the state in words, without timing. With `percentStep`, the percent is rounded
+ * down to that step, so a log gets a line per meaningful change rather than one per percent.
+ */
+export function describeState(view: GenerationView, opts: { percentStep?: number } = {}): string {
   const parts: string[] = [view.status];
   const segment = currentSegment(view);
   if (segment && (view.status === 'running' || view.status === 'queued')) {
@@ -38,7 +41,8 @@ export function describeState(view: GenerationView): string {
   const position = queuePosition(view);
   if (position !== undefined && view.status === 'queued') parts.push(`queue position ${position}`);
   const percent = overallProgress(view);
-  if (percent !== undefined && view.status === 'running') parts.push(`${Math.floor(percent)}%`);
+  const step = opts.percentStep ?? 1;
+  if (percent !== undefined && view.status === 'running') parts.push(`${Math.floor(percent / step) * step}%`);
   return parts.join(', ');
 }
 
@@ -52,8 +56,8 @@ export function formatElapsed(ms: number): string {
 }
 
 /** One line per change when stderr is not a terminal (logs, CI): `[0:12] <id> running, segment 2/3, 52%`. */
-export function formatPlainLine(view: GenerationView, elapsedMs: number): string {
-  return `[${formatElapsed(elapsedMs)}] ${view.id} ${describeState(view)}`;
+export function formatPlainLine(view: GenerationView, elapsedMs: number, percentStep = 1): string {
+  return `[${formatElapsed(elapsedMs)}] ${view.id} ${describeState(view, { percentStep })}`;
 }
 
 const BAR_MIN = 10;

@@ -151,8 +151,9 @@ export class ServiceClient {
 
   /**
    * Streams a video to `path` through a temporary file renamed into place, so an interrupted download never
-   * leaves a truncated video under the real name. The service's own URLs get the token; presigned storage
-   * URLs must not (S3 refuses a second authorization). Returns the size written.
+   * leaves a truncated video under the real name. The URL is presigned: it carries its own authorization, so
+   * the token is not sent (S3 refuses a second authorization, and the token must not leak to storage). Returns
+   * the size written.
    */
   async download(
     url: string,
@@ -160,13 +161,9 @@ export class ServiceClient {
     opts: { signal?: AbortSignal; expectedBytes?: number } = {},
   ): Promise<number> {
     const target = new URL(url, `${this.config.serviceUrl}/`);
-    const ownUrl = target.origin === new URL(this.config.serviceUrl).origin;
     let response: Response;
     try {
-      response = await fetch(target, {
-        headers: ownUrl ? { Authorization: `Bearer ${this.config.token}` } : {},
-        signal: opts.signal,
-      });
+      response = await fetch(target, { signal: opts.signal });
     } catch (error) {
       throw networkFailure(error, target.origin, opts.signal);
     }
