@@ -161,6 +161,8 @@ async function produce(
     if (finished.status !== 'succeeded') {
       throw new CommandFailedError(describeUnsuccessful(finished).join('\n'));
     }
+    // The presigned URL is short-lived: a fresh view has one even if the last event did not carry it.
+    if (!finished.videoUrl) finished = await client.getGeneration(finished.id, interrupt.signal);
     if (!finished.videoUrl) {
       throw new CommandFailedError(`generation ${finished.id} succeeded but the service gave no video URL`);
     }
