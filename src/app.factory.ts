@@ -26,6 +26,9 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
     bufferLogs: true,
     bodyParser: false,
+    // Start-up errors are thrown to the caller (main.ts logs them and exits; tests see them) instead of
+    // Nest calling process.exit itself.
+    abortOnError: false,
   });
   app.useLogger(app.get(Logger));
   if (config.security.trustProxy !== undefined) app.set('trust proxy', config.security.trustProxy);

@@ -2,12 +2,14 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from './auth/auth.module.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
+import { CreditsModule } from './credits/credits.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MediaModule } from './media/media.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
+import { VideoGenModule } from './video-gen/video-gen.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { UploadsModule } from './uploads/uploads.module.js';
 
@@ -21,14 +23,15 @@ export class AppModule {
         LoggingModule,
         DatabaseModule,
         StorageModule,
-        // Worker processes refuse to start without a handler for each job listed here; the generation
-        // pipeline adds JobName.GenerationRun and JobName.GenerationSweep together with their @OnJob handlers.
-        JobsModule.forRoot({ expectHandlersFor: [] }),
+        // Worker processes refuse to start without a handler for every job (VideoGenModule has them).
+        JobsModule.forRoot(),
         AuthModule,
         HealthModule,
         UploadsModule,
         MediaModule,
         ProvidersModule,
+        CreditsModule,
+        VideoGenModule,
       ],
     };
   }

@@ -8,6 +8,14 @@ export interface DatabaseConfig {
   url?: string;
   pgliteDir: string;
   poolSize: number;
+  /** Defaults for every interactive transaction: how long to wait to start one, and how long it may run. */
+  transactionMaxWaitMs: number;
+  transactionTimeoutMs: number;
+}
+
+export interface CreditsConfig {
+  /** Balance of an account created on a subject's first use, as a decimal string (one decimal place). */
+  initialCredits: string;
 }
 
 export interface StorageConfig {
@@ -108,6 +116,21 @@ export interface JobsConfig {
   stopTimeoutMs: number;
 }
 
+export interface GenerationConfig {
+  /** A generation still running after this long is failed and refunded by the sweeper. */
+  deadlineMs: number;
+  /** How long the synchronous endpoints wait before answering 202 with a status URL. */
+  syncWaitTimeoutMs: number;
+  syncPollIntervalMs: number;
+  eventsIntervalMs: number;
+  /** First and longest wait between provider status polls (exponential with jitter in between). */
+  pollIntervalMs: number;
+  maxPollIntervalMs: number;
+  /** Most provider calls one generation may take (chained segments). */
+  maxSegments: number;
+  chainMaxSeconds: number;
+}
+
 export type AppConfigValues = {
   [K in keyof AppConfig as AppConfig[K] extends (...args: never[]) => unknown ? never : K]: AppConfig[K];
 };
@@ -129,11 +152,13 @@ export class AppConfig {
   declare readonly database: DatabaseConfig;
   declare readonly storage: StorageConfig;
   declare readonly auth: AuthConfig;
+  declare readonly generation: GenerationConfig;
   declare readonly security: SecurityConfig;
   declare readonly uploads: UploadsConfig;
   declare readonly providers: ProvidersConfig;
   declare readonly media: MediaConfig;
   declare readonly jobs: JobsConfig;
+  declare readonly credits: CreditsConfig;
 
   constructor(values: AppConfigValues) {
     Object.assign(this, values);
@@ -164,6 +189,9 @@ const PRODUCTION_REQUIRED: Array<[string, (env: Environment) => boolean]> = [
   ['JWT_SECRET or JWT_JWKS_URL', (env) => !!env.JWT_SECRET || !!env.JWT_JWKS_URL],
 ];
 
+/** Zero-config (non-production) accounts start with enough credits to try the service at once. */
+export const DEMO_INITIAL_CREDITS = '10000';
+
 export function loadConfig(env: Environment = process.env): AppConfig {
   const vars = validateEnvironment(env);
   const production = vars.NODE_ENV === 'production';
@@ -193,10 +221,23 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     role: (vars.APP_ROLE as AppRole | undefined) ?? 'all',
     shutdownTimeoutMs,
     bodyLimitBytes: vars.BODY_LIMIT_BYTES ?? 1_048_576,
+    generation: {
+      deadlineMs: vars.GENERATION_DEADLINE_MS ?? 30 * 60_000,
+      syncWaitTimeoutMs: vars.SYNC_WAIT_TIMEOUT_MS ?? 110_000,
+      syncPollIntervalMs: 250,
+      eventsIntervalMs: 500,
+      pollIntervalMs: vars.PROVIDER_POLL_INTERVAL_MS ?? 2_000,
+      maxPollIntervalMs: vars.PROVIDER_POLL_MAX_INTERVAL_MS ?? 15_000,
+      maxSegments: vars.MAX_SEGMENTS ?? 10,
+      chainMaxSeconds: vars.CHAIN_MAX_SECONDS ?? 120,
+    },
     database: {
       url: vars.DATABASE_URL,
       pgliteDir: resolve(dataDir, 'pglite'),
       poolSize: vars.DATABASE_POOL_SIZE ?? 10,
+      // Generous because PGlite runs transactions one at a time: a burst of requests queues rather than fails.
+      transactionMaxWaitMs: vars.DATABASE_TX_MAX_WAIT_MS ?? 10_000,
+      transactionTimeoutMs: vars.DATABASE_TX_TIMEOUT_MS ?? 15_000,
     },
     storage: {
       embedded: !vars.S3_BUCKET,
@@ -272,6 +313,9 @@ export function loadConfig(env: Environment = process.env): AppConfig {
         local: vars.PROVIDER_CONCURRENCY_LOCAL ?? 1,
       },
       stopTimeoutMs: Math.floor(shutdownTimeoutMs * 0.8),
+    },
+    credits: {
+      initialCredits: vars.INITIAL_CREDITS ?? (production ? '0' : DEMO_INITIAL_CREDITS),
     },
   });
 }

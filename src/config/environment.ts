@@ -6,6 +6,7 @@ import {
   IsOptional,
   IsString,
   IsUrl,
+  Matches,
   Max,
   Min,
   ValidateIf,
@@ -15,6 +16,10 @@ import {
 const toInt = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : Number(value);
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+// Credits have one decimal place (Decimal(14,1) in the database).
+const CREDIT_AMOUNT = /^\d{1,13}(\.\d)?$/;
+const CREDIT_AMOUNT_MESSAGE = 'must be a non-negative number of credits with at most one decimal place';
 
 /**
  * Every environment variable the service reads, validated once at start-up.
@@ -45,6 +50,13 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) EMBEDDED_S3_PORT?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(604800) PRESIGN_TTL_SECONDS?: number;
 
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(600_000) DATABASE_TX_MAX_WAIT_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(600_000) DATABASE_TX_TIMEOUT_MS?: number;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(CREDIT_AMOUNT, { message: CREDIT_AMOUNT_MESSAGE })
+  INITIAL_CREDITS?: string;
   // --- video providers (src/providers) ---
   @IsOptional() @IsIn(['live', 'simulated']) PROVIDERS_MODE?: string;
   @IsOptional() @Transform(emptyToUndefined) @IsString() MODEL_CATALOG_JSON?: string;
@@ -97,6 +109,13 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(emptyToUndefined) @IsString() FFMPEG_PATH?: string;
   @IsOptional() @Transform(emptyToUndefined) @IsString() FFPROBE_PATH?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1000) FFMPEG_TIMEOUT_MS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1000) GENERATION_DEADLINE_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) SYNC_WAIT_TIMEOUT_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(50) PROVIDER_POLL_INTERVAL_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(50) PROVIDER_POLL_MAX_INTERVAL_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(50) MAX_SEGMENTS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) CHAIN_MAX_SECONDS?: number;
 }
 
 export type Environment = Record<string, string | undefined>;

@@ -25,8 +25,12 @@ import { PrismaService } from './prisma.service.js';
     },
     {
       provide: PrismaService,
-      inject: [DatabaseConnection],
-      useFactory: (connection: DatabaseConnection) => new PrismaService(connection),
+      inject: [DatabaseConnection, AppConfig],
+      useFactory: (connection: DatabaseConnection, config: AppConfig) =>
+        new PrismaService(connection, {
+          maxWait: config.database.transactionMaxWaitMs,
+          timeout: config.database.transactionTimeoutMs,
+        }),
     },
   ],
   exports: [DatabaseConnection, PrismaService],

@@ -1,0 +1,606 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { CreditsService } from '../credits/credits.service.js';
+import { PrismaService } from '../database/prisma.service.js';
+import { Prisma, type GenerationSegment } from '../generated/prisma/client.js';
+import { PermanentJobError, TransientJobError } from '../jobs/job-errors.js';
+import { JobName } from '../jobs/job-definitions.js';
+import type { JobContext } from '../jobs/job-queue.js';
+import { OnJob } from '../jobs/on-job.decorator.js';
+import { MediaService } from '../media/media.service.js';
+import type { VideoInfo } from '../media/media.types.js';
+import { ModelCatalog } from '../providers/model-catalog.js';
+import type { ModelEntry } from '../providers/model-catalog.types.js';
+import {
+  ProviderAmbiguousSubmitError,
+  ProviderError,
+  ProviderFailedError,
+  ProviderRateLimitedError,
+  ProviderRejectedError,
+} from '../providers/provider-errors.js';
+import { ProviderRegistry } from '../providers/provider-registry.js';
+import type { GenerationInput, ProviderRef, SourceImage } from '../providers/video-provider.js';
+import { ObjectStorage } from '../storage/object-storage.js';
+import type { GenerationParams } from './generation-request.js';
+import { GenerationWithSegments, isTerminal } from './generation-view.js';
+import { nextPollDelay, segmentKey, videoKeys } from './pipeline-plan.js';
+
+/** Length of each crossfade between chained segments. */
+const CROSSFADE_SECONDS = 0.5;
+
+/** A failure that ends the generation: the user sees `message`, the credits not delivered are refunded. */
+export class GenerationFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'GenerationFailure';
+  }
+}
+
+/** The generation was cancelled or failed elsewhere while this worker had it: stop quietly. */
+class GenerationGone extends Error {}
+
+/**
+ * The worker side of a generation: for each planned segment, submit to the provider (persisting the
+ * provider's reference before anything else), poll until done, stream the result into S3, check it is a
+ * real video, and chain the next segment from its last frame; then stitch, thumbnail, and capture the
+ * credits. Every step is resumable: a restarted worker continues from the stored state and never submits a
+ * segment that the provider may already be making.
+ */
+@Injectable()
+export class GenerationRunner {
+  private readonly logger = new Logger(GenerationRunner.name);
+
+  constructor(
+    @Inject(PrismaService) private readonly prisma: PrismaService,
+    @Inject(CreditsService) private readonly credits: CreditsService,
+    @Inject(ModelCatalog) private readonly catalog: ModelCatalog,
+    @Inject(ProviderRegistry) private readonly providers: ProviderRegistry,
+    @Inject(ObjectStorage) private readonly storage: ObjectStorage,
+    @Inject(MediaService) private readonly media: MediaService,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {}
+
+  @OnJob(JobName.GenerationRun)
+  handleGenerationRun(job: JobContext<typeof JobName.GenerationRun>): Promise<void> {
+    return this.run(job.data.generationId, job.signal);
+  }
+
+  async run(generationId: string, signal?: AbortSignal): Promise<void> {
+    const workDir = join(this.config.dataDir, 'work', generationId);
+    try {
+      await this.advance(generationId, workDir, signal ?? new AbortController().signal);
+    } catch (error) {
+      if (error instanceof GenerationGone) return;
+      if (error instanceof TransientJobError) throw error;
+      const failure = toFailure(error);
+      this.logger.warn(`generation ${generationId} failed (${failure.code}): ${failure.message}`);
+      await this.fail(generationId, failure);
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+    }
+  }
+
+  private async advance(generationId: string, workDir: string, signal: AbortSignal): Promise<void> {
+    let generation = await this.load(generationId);
+    if (isTerminal(generation)) return;
+    if (generation.status === 'QUEUED') {
+      await this.prisma.generation.updateMany({
+        where: { id: generationId, status: 'QUEUED' },
+        data: { status: 'RUNNING', startedAt: new Date() },
+      });
+      generation = await this.load(generationId);
+    }
+    await mkdir(workDir, { recursive: true });
+    const model = this.catalog.find(generation.model);
+    if (!model)
+      throw new GenerationFailure('MODEL_REMOVED', `Model ${generation.model} is no longer offered`);
+    const params = generation.params as unknown as GenerationParams;
+    const count = generation.segments.length;
+    const files: string[] = [];
+    for (let index = 0; index < count; index++) {
+      if (signal.aborted) throw new TransientJobError('worker stopping');
+      // Fresh state each time: the previous segment has just stored the frame this one starts from.
+      generation = await this.load(generationId);
+      const segment = generation.segments.find((s) => s.index === index)!;
+      files.push(await this.runSegment(generation, model, params, segment, count, workDir, signal));
+    }
+    await this.finish(generation, params, files, workDir);
+  }
+
+  /** Brings one segment to SUCCEEDED and returns its video as a local file. */
+  private async runSegment(
+    generation: GenerationWithSegments,
+    model: ModelEntry,
+    params: GenerationParams,
+    initial: GenerationSegment,
+    segmentCount: number,
+    workDir: string,
+    signal: AbortSignal,
+  ): Promise<string> {
+    const local = join(workDir, `segment-${initial.index}.mp4`);
+    let segment = initial;
+    if (segment.status === 'SUCCEEDED' && segment.s3Key) {
+      await this.download(segment.s3Key, local);
+      return local;
+    }
+    if (segment.status === 'FAILED' || segment.status === 'CANCELLED') throw new GenerationGone();
+    const input = await this.inputFor(generation, model, params, segment, workDir);
+    if (segment.status === 'PENDING') segment = await this.submit(generation, segment, model, input);
+    if (segment.status === 'SUBMITTING' || segment.status === 'SUBMIT_AMBIGUOUS') {
+      segment = await this.resolveAmbiguous(generation, segment, model, input);
+    }
+    const ref = segment.providerRef as unknown as ProviderRef;
+    await this.waitForProvider(generation, segment, ref, segmentCount, signal);
+    await this.receive(generation, segment, ref, local, segmentCount, workDir);
+    return local;
+  }
+
+  private async inputFor(
+    generation: GenerationWithSegments,
+    model: ModelEntry,
+    params: GenerationParams,
+    segment: GenerationSegment,
+    workDir: string,
+  ): Promise<GenerationInput> {
+    let image: SourceImage | undefined;
+    const previous = generation.segments.find((s) => s.index === segment.index - 1);
+    const imageKey =
+      segment.index === 0
+        ? params.sourceImageKey
+        : previous && (await this.lastFrameOf(generation, previous, workDir));
+    if (segment.index > 0 && !imageKey) {
+      throw new GenerationFailure('CHAIN_BROKEN', `Segment ${segment.index} has no frame to start from`);
+    }
+    if (imageKey) {
+      const bytes = await this.storage.getBuffer(imageKey);
+      const info = await this.media.imageInfo(bytes);
+      image = { bytes, contentType: contentTypeOf(info.format), width: info.width, height: info.height };
+    }
+    return {
+      model,
+      prompt: segment.prompt,
+      image,
+      durationSeconds: Number(segment.durationSeconds),
+      aspectRatio: params.aspectRatio,
+      resolution: params.resolution,
+      size: params.size,
+      generateAudio: params.generateAudio,
+      negativePrompt: params.negativePrompt,
+      seed: params.seed,
+      // Seed 000's frame index and crop apply to the user's image, i.e. the first segment only.
+      frameIndex: segment.index === 0 ? params.frameIndex : undefined,
+      crop: segment.index === 0 ? params.crop : undefined,
+    };
+  }
+
+  /**
+   * The stored last frame of a finished segment. An extended video's first segment is the original
+   * generation, delivered before; its frame is taken now, once, and stored like any other.
+   */
+  private async lastFrameOf(
+    generation: GenerationWithSegments,
+    segment: GenerationSegment,
+    workDir: string,
+  ): Promise<string | undefined> {
+    if (segment.lastFrameKey) return segment.lastFrameKey;
+    if (segment.status !== 'SUCCEEDED' || !segment.s3Key) return undefined;
+    const video = join(workDir, `segment-${segment.index}.source.mp4`);
+    const frame = join(workDir, `segment-${segment.index}-last.png`);
+    await this.download(segment.s3Key, video);
+    await this.media.extractLastFrame(video, frame);
+    const key = `videos/${generation.userId}/${generation.id}/segment-${segment.index}-last.png`;
+    await this.storage.put(key, await readFile(frame), 'image/png');
+    await this.prisma.generationSegment.update({ where: { id: segment.id }, data: { lastFrameKey: key } });
+    return key;
+  }
+
+  /** Marks the segment SUBMITTING before the call and stores the provider's reference right after it. */
+  private async submit(
+    generation: GenerationWithSegments,
+    segment: GenerationSegment,
+    model: ModelEntry,
+    input: GenerationInput,
+  ): Promise<GenerationSegment> {
+    const claimed = await this.prisma.generationSegment.updateMany({
+      where: { id: segment.id, status: 'PENDING' },
+      data: { status: 'SUBMITTING', submittedAt: new Date(), attempts: { increment: 1 } },
+    });
+    if (claimed.count === 0) return this.reloadSegment(segment.id);
+    await this.assertActive(generation.id);
+    const provider = this.providers.forModel(model);
+    try {
+      const ref = await provider.submit(input);
+      return await this.prisma.generationSegment.update({
+        where: { id: segment.id },
+        data: { status: 'SUBMITTED', providerRef: ref as never },
+      });
+    } catch (error) {
+      if (error instanceof ProviderAmbiguousSubmitError) {
+        await this.prisma.generationSegment.update({
+          where: { id: segment.id },
+          data: { status: 'SUBMIT_AMBIGUOUS' },
+        });
+        return this.reloadSegment(segment.id);
+      }
+      // Not accepted (rate limited, transient, rejected): safe to submit again later.
+      await this.prisma.generationSegment.update({ where: { id: segment.id }, data: { status: 'PENDING' } });
+      throw asJobError(error);
+    }
+  }
+
+  /**
+   * A submit whose outcome is unknown (or a worker that died between sending and storing the reference):
+   * look it up at the provider. Never resubmit blindly: that can pay the provider twice.
+   */
+  private async resolveAmbiguous(
+    generation: GenerationWithSegments,
+    segment: GenerationSegment,
+    model: ModelEntry,
+    input: GenerationInput,
+  ): Promise<GenerationSegment> {
+    const provider = this.providers.forModel(model);
+    const lookup = await provider
+      .findSubmission(input, segment.submittedAt ?? generation.createdAt)
+      .catch((error: unknown) => ({ unknown: (error as Error).message }));
+    if ('found' in lookup) {
+      return this.prisma.generationSegment.update({
+        where: { id: segment.id },
+        data: { status: 'SUBMITTED', providerRef: lookup.found as never },
+      });
+    }
+    if ('absent' in lookup) {
+      await this.prisma.generationSegment.update({ where: { id: segment.id }, data: { status: 'PENDING' } });
+      return this.submit(generation, await this.reloadSegment(segment.id), model, input);
+    }
+    throw new GenerationFailure(
+      'SUBMIT_AMBIGUOUS',
+      `The provider did not confirm whether it accepted segment ${segment.index + 1} (${lookup.unknown}); ` +
+        'it was not resubmitted, to avoid paying twice. Your credits for it are refunded.',
+    );
+  }
+
+  private async waitForProvider(
+    generation: GenerationWithSegments,
+    segment: GenerationSegment,
+    ref: ProviderRef,
+    segmentCount: number,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const provider = this.providers.forRef(ref);
+    let attempt = 0;
+    let failuresInARow = 0;
+    const startedAt = Date.now();
+    for (;;) {
+      await this.assertActive(generation.id);
+      let delay: number;
+      try {
+        const status = await provider.poll(ref);
+        failuresInARow = 0;
+        if (status.state === 'succeeded') return;
+        if (status.state === 'failed')
+          throw status.error ?? new GenerationFailure('PROVIDER_FAILED', 'The provider failed');
+        if (status.state === 'cancelled')
+          throw new GenerationFailure('PROVIDER_CANCELLED', 'The provider cancelled the job');
+        await this.reportProgress(
+          generation.id,
+          segment,
+          status.progress,
+          status.queuePosition,
+          segmentCount,
+        );
+        delay = nextPollDelay(
+          attempt++,
+          this.config.generation.pollIntervalMs,
+          this.config.generation.maxPollIntervalMs,
+        );
+      } catch (error) {
+        if (!(error instanceof ProviderError) || !error.retryable) throw error;
+        failuresInARow++;
+        if (failuresInARow >= 8) throw asJobError(error);
+        delay =
+          error instanceof ProviderRateLimitedError && error.retryAfterMs !== undefined
+            ? error.retryAfterMs
+            : nextPollDelay(
+                failuresInARow,
+                this.config.generation.pollIntervalMs,
+                this.config.generation.maxPollIntervalMs,
+              );
+      }
+      if (Date.now() - startedAt > this.config.generation.deadlineMs) {
+        throw new GenerationFailure('TIMED_OUT', 'The provider did not finish in time');
+      }
+      await sleep(delay, undefined, { signal }).catch(() => {
+        throw new TransientJobError('worker stopping while waiting for the provider');
+      });
+    }
+  }
+
+  /** Streams the provider's video to disk and into S3, checks it, trims it and keeps its last frame. */
+  private async receive(
+    generation: GenerationWithSegments,
+    segment: GenerationSegment,
+    ref: ProviderRef,
+    local: string,
+    segmentCount: number,
+    workDir: string,
+  ): Promise<void> {
+    const provider = this.providers.forRef(ref);
+    const raw = join(workDir, `segment-${segment.index}.raw.mp4`);
+    const result = await provider.fetchResult(ref).catch((error: unknown) => {
+      throw asJobError(error);
+    });
+    try {
+      await pipeline(result.stream, createWriteStream(raw));
+    } catch (error) {
+      throw asJobError(error);
+    }
+    await this.checkVideo(raw, Number(segment.durationSeconds), `segment ${segment.index + 1}`);
+    if (segment.trimToSeconds !== null) await this.media.trim(raw, Number(segment.trimToSeconds), local);
+    else await rename(raw, local);
+    const keys = videoKeys(generation.userId, generation.id);
+    const s3Key =
+      segmentCount === 1 ? keys.video : segmentKey(generation.userId, generation.id, segment.index);
+    await this.storage.upload(s3Key, createReadStream(local), 'video/mp4');
+    let lastFrameKey: string | undefined;
+    if (segment.index < segmentCount - 1) {
+      const frame = join(workDir, `segment-${segment.index}-last.png`);
+      await this.media.extractLastFrame(local, frame);
+      lastFrameKey = `${s3Key.replace(/\.mp4$/, '')}-last.png`;
+      await this.storage.put(lastFrameKey, await readFile(frame), 'image/png');
+    }
+    await this.prisma.generationSegment.update({
+      where: { id: segment.id },
+      data: { status: 'SUCCEEDED', s3Key, lastFrameKey, progress: 100, completedAt: new Date() },
+    });
+    await this.reportProgress(generation.id, segment, 100, undefined, segmentCount);
+  }
+
+  /** A provider's file must be a playable video of about the planned length; anything else fails the generation. */
+  private async checkVideo(file: string, expectedSeconds: number, what: string): Promise<VideoInfo> {
+    let info: VideoInfo;
+    try {
+      // verify() decodes every packet: a result cut off after its index fails here, not in the user's player.
+      info = await this.media.verify(file);
+    } catch (error) {
+      throw new GenerationFailure(
+        'INVALID_RESULT',
+        `The provider returned ${what} that is not a playable video`,
+        {
+          cause: error,
+        },
+      );
+    }
+    const tolerance = Math.max(0.5, expectedSeconds * 0.1);
+    if (!(info.durationSeconds > 0) || Math.abs(info.durationSeconds - expectedSeconds) > tolerance) {
+      throw new GenerationFailure(
+        'INVALID_RESULT',
+        `The provider returned ${what} of ${info.durationSeconds.toFixed(2)}s instead of ${expectedSeconds}s`,
+      );
+    }
+    return info;
+  }
+
+  /** Stitches the segments (when there are several), stores the thumbnail, captures the credits. */
+  private async finish(
+    generation: GenerationWithSegments,
+    params: GenerationParams,
+    files: string[],
+    workDir: string,
+    partial?: { capture: Prisma.Decimal; failure: GenerationFailure; deliveredSeconds: number },
+  ): Promise<boolean> {
+    const keys = videoKeys(generation.userId, generation.id);
+    const transition = params.transition ?? 'cut';
+    let finalFile = files[0];
+    if (files.length > 1) {
+      finalFile = join(workDir, 'final.mp4');
+      const result = await this.media.concat(files, finalFile, {
+        transition,
+        crossfadeSeconds: CROSSFADE_SECONDS,
+      });
+      this.logger.log(`generation ${generation.id}: ${files.length} segments joined by ${result.method}`);
+    }
+    // A single segment was stored under the final key as it arrived, unless this is a partial chain.
+    if (files.length > 1 || partial) {
+      await this.storage.upload(keys.video, createReadStream(finalFile), 'video/mp4');
+    }
+    const planned = partial?.deliveredSeconds ?? params.durationSeconds;
+    const joins = transition === 'crossfade' ? files.length - 1 : 0;
+    const info = await this.checkVideo(finalFile, planned - joins * CROSSFADE_SECONDS, 'a video');
+    const thumbnail = join(workDir, 'thumbnail.jpg');
+    await this.media.thumbnail(finalFile, thumbnail);
+    await this.storage.put(keys.thumbnail, await readFile(thumbnail), 'image/jpeg');
+    const bytes = (await stat(finalFile)).size;
+    const succeeded = await this.prisma.$transaction(async (tx) => {
+      const updated = await tx.generation.updateMany({
+        where: { id: generation.id, status: 'RUNNING' },
+        data: {
+          status: 'SUCCEEDED',
+          s3Key: keys.video,
+          thumbnailKey: keys.thumbnail,
+          durationSeconds: info.durationSeconds.toFixed(3),
+          width: info.width,
+          height: info.height,
+          bytes: BigInt(bytes),
+          progress: 100,
+          queuePosition: null,
+          completedAt: new Date(),
+          ...(partial ? { errorCode: 'PARTIAL_RESULT', error: partial.failure.message } : {}),
+        },
+      });
+      if (updated.count === 0) return false;
+      if (partial) {
+        await tx.generationSegment.updateMany({
+          where: { generationId: generation.id, status: { not: 'SUCCEEDED' } },
+          data: { status: 'FAILED', error: partial.failure.message, errorCode: partial.failure.code },
+        });
+      }
+      // Capturing less than the reservation refunds the rest in the same transaction.
+      await this.credits.capture(generation.id, partial?.capture.toString(), tx);
+      return true;
+    });
+    if (succeeded)
+      this.logger.log(`generation ${generation.id} succeeded${partial ? ' (partial)' : ''}: ${keys.video}`);
+    return succeeded;
+  }
+
+  /**
+   * A chain whose later segment failed for good still delivers what was made: the finished segments are
+   * stitched and charged, the rest refunded. Returns false when there is nothing to deliver.
+   */
+  private async finishPartially(
+    generation: GenerationWithSegments,
+    failure: GenerationFailure,
+  ): Promise<boolean> {
+    const made = [...generation.segments]
+      .filter((s) => s.status === 'SUCCEEDED' && s.s3Key)
+      .sort((a, b) => a.index - b.index);
+    const contiguous = made.filter((s, i) => s.index === i);
+    if (generation.kind !== 'CHAIN' || contiguous.length === 0 || failure.code === 'CANCELLED') return false;
+    const workDir = join(this.config.dataDir, 'work', `${generation.id}-partial`);
+    await mkdir(workDir, { recursive: true });
+    try {
+      const files: string[] = [];
+      for (const segment of contiguous) {
+        const file = join(workDir, `segment-${segment.index}.mp4`);
+        await this.download(segment.s3Key!, file);
+        files.push(file);
+      }
+      const params = generation.params as unknown as GenerationParams;
+      const share = new Prisma.Decimal(contiguous.length).div(generation.segments.length);
+      const capture = generation.creditsReserved.mul(share).toDecimalPlaces(1, Prisma.Decimal.ROUND_DOWN);
+      const deliveredSeconds = contiguous.reduce(
+        (sum, s) => sum + Number(s.trimToSeconds ?? s.durationSeconds),
+        0,
+      );
+      const message =
+        `Segment ${contiguous.length + 1} of ${generation.segments.length} failed (${failure.message}); ` +
+        `the first ${contiguous.length} are delivered and the rest refunded`;
+      return await this.finish(generation, params, files, workDir, {
+        capture,
+        failure: new GenerationFailure(failure.code, message),
+        deliveredSeconds,
+      });
+    } catch (error) {
+      this.logger.warn(`generation ${generation.id}: partial result failed: ${(error as Error).message}`);
+      return false;
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+    }
+  }
+
+  /** Fails the generation and refunds its reservation, once, whichever process gets here first. */
+  async fail(generationId: string, failure: GenerationFailure): Promise<void> {
+    const generation = await this.prisma.generation.findUnique({
+      where: { id: generationId },
+      include: { segments: true },
+    });
+    if (!generation || isTerminal(generation)) return;
+    if (await this.finishPartially(generation, failure)) return;
+    await this.prisma.$transaction(async (tx) => {
+      const updated = await tx.generation.updateMany({
+        where: { id: generationId, status: { in: ['QUEUED', 'RUNNING'] } },
+        data: {
+          status: 'FAILED',
+          errorCode: failure.code,
+          error: failure.message,
+          queuePosition: null,
+          completedAt: new Date(),
+        },
+      });
+      if (updated.count === 0) return;
+      await tx.generationSegment.updateMany({
+        where: { generationId, status: { notIn: ['SUCCEEDED'] } },
+        data: { status: 'FAILED', error: failure.message, errorCode: failure.code },
+      });
+      await this.credits.refund(generationId, generation.creditsReserved.toString(), failure.message, tx);
+    });
+    for (const segment of generation.segments) {
+      if (segment.providerRef && segment.status === 'SUBMITTED') {
+        const ref = segment.providerRef as unknown as ProviderRef;
+        await this.providers
+          .forRef(ref)
+          .cancel(ref)
+          .catch(() => undefined);
+      }
+    }
+  }
+
+  private async reportProgress(
+    generationId: string,
+    segment: GenerationSegment,
+    progress: number | undefined,
+    queuePosition: number | undefined,
+    segmentCount: number,
+  ): Promise<void> {
+    const overall =
+      progress === undefined
+        ? undefined
+        : Math.min(99, Math.floor((segment.index * 100 + progress) / segmentCount));
+    await this.prisma.generationSegment.update({
+      where: { id: segment.id },
+      data: { progress: progress ?? null, queuePosition: queuePosition ?? null },
+    });
+    await this.prisma.generation.updateMany({
+      where: { id: generationId, status: 'RUNNING' },
+      data: { progress: overall ?? null, queuePosition: queuePosition ?? null },
+    });
+  }
+
+  private async assertActive(generationId: string): Promise<void> {
+    const current = await this.prisma.generation.findUnique({
+      where: { id: generationId },
+      select: { status: true },
+    });
+    if (!current || isTerminal(current)) throw new GenerationGone();
+  }
+
+  private load(id: string): Promise<GenerationWithSegments> {
+    return this.prisma.generation.findUniqueOrThrow({ where: { id }, include: { segments: true } });
+  }
+
+  private reloadSegment(id: string): Promise<GenerationSegment> {
+    return this.prisma.generationSegment.findUniqueOrThrow({ where: { id } });
+  }
+
+  private async download(key: string, file: string): Promise<void> {
+    const { body } = await this.storage.get(key);
+    await pipeline(body as Readable, createWriteStream(file));
+  }
+}
+
+function contentTypeOf(format: string): string {
+  return format === 'png' ? 'image/png' : format === 'webp' ? 'image/webp' : 'image/jpeg';
+}
+
+/** Retryable provider trouble becomes a TransientJobError (the queue retries with backoff); the rest fails. */
+function asJobError(error: unknown): Error {
+  if (error instanceof ProviderError && error.retryable) {
+    return new TransientJobError(error.message, {
+      cause: error,
+      retryAfterMs: error instanceof ProviderRateLimitedError ? error.retryAfterMs : undefined,
+    });
+  }
+  if (error instanceof TransientJobError || error instanceof PermanentJobError) return error;
+  return error as Error;
+}
+
+function toFailure(error: unknown): GenerationFailure {
+  if (error instanceof GenerationFailure) return error;
+  if (error instanceof ProviderRejectedError)
+    return new GenerationFailure(error.reason.toUpperCase(), error.userMessage, { cause: error });
+  if (error instanceof ProviderFailedError)
+    return new GenerationFailure(`PROVIDER_${error.reason.toUpperCase()}`, error.message, { cause: error });
+  if (error instanceof ProviderError)
+    return new GenerationFailure('PROVIDER_ERROR', error.message, { cause: error });
+  return new GenerationFailure('INTERNAL', (error as Error)?.message ?? String(error), { cause: error });
+}

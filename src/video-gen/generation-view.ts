@@ -1,0 +1,119 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { Generation, GenerationSegment } from '../generated/prisma/client.js';
+import type { GenerationParams } from './generation-request.js';
+
+export type GenerationStatusName = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export const TERMINAL_STATUSES = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
+
+export class SegmentView {
+  @ApiProperty() index!: number;
+  @ApiProperty() status!: string;
+  @ApiProperty() durationSeconds!: number;
+  @ApiPropertyOptional() trimToSeconds?: number;
+  @ApiPropertyOptional() progress?: number;
+  @ApiPropertyOptional() queuePosition?: number;
+  @ApiPropertyOptional() error?: string;
+}
+
+export class CreditsView {
+  @ApiProperty({ description: 'Credits reserved when the generation was created' }) reserved!: number;
+  @ApiProperty({ description: 'Credits charged for what was delivered' }) used!: number;
+  @ApiProperty({ description: 'Credits given back (failure, cancellation, undelivered segments)' })
+  refunded!: number;
+}
+
+export class GenerationView {
+  @ApiProperty() id!: string;
+  @ApiProperty({ enum: ['image-to-video', 'text-to-video', 'extend', 'chain'] }) kind!: string;
+  @ApiProperty() model!: string;
+  @ApiProperty({ enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] })
+  status!: GenerationStatusName;
+  @ApiProperty() prompt!: string;
+  @ApiProperty({ example: '8s' }) duration!: string;
+  @ApiPropertyOptional() projectId?: string;
+  @ApiPropertyOptional() sourceImageKey?: string;
+  @ApiPropertyOptional() parentId?: string;
+  @ApiPropertyOptional({ description: '0..100' }) progress?: number;
+  @ApiPropertyOptional({ description: 'Requests ahead at the provider, when it says' })
+  queuePosition?: number;
+  @ApiProperty({ type: [SegmentView] }) segments!: SegmentView[];
+  @ApiProperty({ type: CreditsView }) credits!: CreditsView;
+  @ApiPropertyOptional() errorCode?: string;
+  @ApiPropertyOptional() error?: string;
+  @ApiPropertyOptional() s3Key?: string;
+  @ApiPropertyOptional({ description: 'Presigned, short-lived' }) videoUrl?: string;
+  @ApiPropertyOptional({ description: 'Presigned, short-lived' }) thumbnailUrl?: string;
+  @ApiPropertyOptional() thumbnailKey?: string;
+  @ApiPropertyOptional() durationSeconds?: number;
+  @ApiPropertyOptional() width?: number;
+  @ApiPropertyOptional() height?: number;
+  @ApiPropertyOptional() bytes?: number;
+  @ApiProperty() createdAt!: string;
+  @ApiPropertyOptional() startedAt?: string;
+  @ApiPropertyOptional() completedAt?: string;
+  @ApiPropertyOptional({ description: 'Milliseconds from creation to completion' }) generationTime?: number;
+}
+
+export type GenerationWithSegments = Generation & { segments: GenerationSegment[] };
+
+/** The API's view of a generation. Pure: presigned URLs are passed in by the caller. */
+export function toGenerationView(
+  generation: GenerationWithSegments,
+  urls: { videoUrl?: string; thumbnailUrl?: string } = {},
+): GenerationView {
+  const params = generation.params as unknown as GenerationParams;
+  const segments = [...generation.segments].sort((a, b) => a.index - b.index);
+  return compact({
+    id: generation.id,
+    kind: generation.kind.toLowerCase().replace(/_/g, '-'),
+    model: generation.model,
+    status: generation.status.toLowerCase() as GenerationStatusName,
+    prompt: generation.prompt,
+    duration: params.duration,
+    projectId: generation.projectId ?? undefined,
+    sourceImageKey: generation.sourceImageKey ?? undefined,
+    parentId: generation.parentId ?? undefined,
+    progress: generation.progress ?? undefined,
+    queuePosition: generation.queuePosition ?? undefined,
+    segments: segments.map((s) =>
+      compact({
+        index: s.index,
+        status: s.status.toLowerCase().replace(/_/g, '-'),
+        durationSeconds: Number(s.durationSeconds),
+        trimToSeconds: s.trimToSeconds === null ? undefined : Number(s.trimToSeconds),
+        progress: s.progress ?? undefined,
+        queuePosition: s.queuePosition ?? undefined,
+        error: s.error ?? undefined,
+      }),
+    ),
+    credits: {
+      reserved: Number(generation.creditsReserved),
+      used: Number(generation.creditsCaptured),
+      refunded: Number(generation.creditsRefunded),
+    },
+    errorCode: generation.errorCode ?? undefined,
+    error: generation.error ?? undefined,
+    s3Key: generation.s3Key ?? undefined,
+    videoUrl: urls.videoUrl,
+    thumbnailKey: generation.thumbnailKey ?? undefined,
+    thumbnailUrl: urls.thumbnailUrl,
+    durationSeconds: generation.durationSeconds === null ? undefined : Number(generation.durationSeconds),
+    width: generation.width ?? undefined,
+    height: generation.height ?? undefined,
+    bytes: generation.bytes === null ? undefined : Number(generation.bytes),
+    createdAt: generation.createdAt.toISOString(),
+    startedAt: generation.startedAt?.toISOString(),
+    completedAt: generation.completedAt?.toISOString(),
+    generationTime: generation.completedAt
+      ? generation.completedAt.getTime() - generation.createdAt.getTime()
+      : undefined,
+  });
+}
+
+function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+export function isTerminal(generation: { status: string }): boolean {
+  return TERMINAL_STATUSES.has(generation.status);
+}

@@ -1,0 +1,183 @@
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  HttpStatus,
+  Inject,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import type { Request, Response } from 'express';
+import type { AuthUser } from '../auth/auth-user.js';
+import { CurrentUser } from '../auth/current-user.decorator.js';
+import { AppConfig } from '../config/app-config.js';
+import { CreateChainDto, CreateGenerationDto, ExtendGenerationDto } from './dto/create-generation.dto.js';
+import { followGeneration } from './generation-waiter.js';
+import { GenerationView, isTerminal } from './generation-view.js';
+import { GenerationsService } from './generations.service.js';
+
+export class ListGenerationsQuery {
+  @IsOptional() @MaxLength(200) @IsString() cursor?: string;
+  @IsOptional() @Type(() => Number) @Max(100) @Min(1) @IsInt() limit?: number;
+  @IsOptional() @IsIn(['queued', 'running', 'succeeded', 'failed', 'cancelled']) status?: string;
+  @IsOptional() @MaxLength(200) @IsString() projectId?: string;
+}
+
+const IDEMPOTENCY_HEADER = {
+  name: 'Idempotency-Key',
+  required: false,
+  description: 'Repeat a request safely: the same key returns the same generation and charges once',
+};
+
+/** Seed 000's automated chaining: one long video from segments made one after another. */
+@ApiTags('generations')
+@ApiBearerAuth()
+@Controller('video-gen/chains')
+export class ChainsController {
+  constructor(@Inject(GenerationsService) private readonly generations: GenerationsService) {}
+
+  @Post()
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: 'Queue a long video made of chained segments (each from the previous one’s last frame)',
+    description:
+      'All segments are reserved up front. If a segment fails for good, the segments made so far are stitched and ' +
+      'delivered (errorCode PARTIAL_RESULT) and the rest is refunded.',
+  })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiResponse({ status: 202, type: GenerationView })
+  async create(
+    @CurrentUser() user: AuthUser,
+    @Body() body: CreateChainDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<GenerationView> {
+    const { generation } = await this.generations.createChain(user, body, idempotencyKey);
+    res.setHeader('Location', `/video-gen/generations/${generation.id}`);
+    return this.generations.view(generation);
+  }
+}
+
+/** The asynchronous API: create, follow, list and cancel generations. */
+@ApiTags('generations')
+@ApiBearerAuth()
+@Controller('video-gen/generations')
+export class GenerationsController {
+  constructor(
+    @Inject(GenerationsService) private readonly generations: GenerationsService,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {}
+
+  @Post()
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: 'Queue a generation; answers as soon as the credits are reserved and the job is queued',
+  })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiResponse({ status: 202, type: GenerationView })
+  async create(
+    @CurrentUser() user: AuthUser,
+    @Body() body: CreateGenerationDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<GenerationView> {
+    const { kind, model, ...fields } = body;
+    const { generation } = await this.generations.create({
+      user,
+      kind,
+      modelName: model,
+      fields,
+      endpoint: 'POST /video-gen/generations',
+      body,
+      idempotencyKey,
+    });
+    res.setHeader('Location', `/video-gen/generations/${generation.id}`);
+    return this.generations.view(generation);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Your generations, newest first' })
+  async list(@CurrentUser() user: AuthUser, @Query() query: ListGenerationsQuery) {
+    const page = await this.generations.list(user, query);
+    return {
+      items: await Promise.all(page.items.map((g) => this.generations.view(g))),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Status, progress, credits and, when done, presigned video and thumbnail URLs' })
+  @ApiResponse({ status: 200, type: GenerationView })
+  async get(@CurrentUser() user: AuthUser, @Param('id') id: string): Promise<GenerationView> {
+    return this.generations.view(await this.generations.get(user, id));
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Cancel at the provider when possible and refund what was not delivered' })
+  async cancel(@CurrentUser() user: AuthUser, @Param('id') id: string): Promise<GenerationView> {
+    return this.generations.view(await this.generations.cancel(user, id));
+  }
+
+  @Post(':id/extend')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: 'Extend a finished video: the original followed by a new segment made from its last frame',
+    description: 'A new generation, billed for the new part only (seed 000, "video extension").',
+  })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiResponse({ status: 202, type: GenerationView })
+  async extend(
+    @CurrentUser() user: AuthUser,
+    @Param('id') id: string,
+    @Body() body: ExtendGenerationDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<GenerationView> {
+    const { generation } = await this.generations.extend(user, id, body, idempotencyKey);
+    res.setHeader('Location', `/video-gen/generations/${generation.id}`);
+    return this.generations.view(generation);
+  }
+
+  @Get(':id/events')
+  @ApiProduces('text/event-stream')
+  @ApiOperation({ summary: 'Server-Sent Events: one `status` event per change, ending at a terminal state' })
+  async events(
+    @CurrentUser() user: AuthUser,
+    @Param('id') id: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    await this.generations.get(user, id); // 404 before the stream starts
+    res.status(200);
+    res.setHeader('Content-Type', 'text/event-stream');
+    res.setHeader('Cache-Control', 'no-cache, no-transform');
+    res.setHeader('Connection', 'keep-alive');
+    res.setHeader('X-Accel-Buffering', 'no');
+    res.flushHeaders();
+    const closed = new AbortController();
+    req.on('close', () => closed.abort());
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    try {
+      for await (const generation of followGeneration(() => this.generations.load(id), {
+        intervalMs: this.config.generation.eventsIntervalMs,
+        signal: closed.signal,
+      })) {
+        const view = await this.generations.view(generation);
+        res.write(`event: status\nid: ${Date.now()}\ndata: ${JSON.stringify(view)}\n\n`);
+        if (isTerminal(generation)) res.write('event: end\ndata: {}\n\n');
+      }
+    } finally {
+      clearInterval(heartbeat);
+      res.end();
+    }
+  }
+}

@@ -1,0 +1,467 @@
+import { randomUUID } from 'node:crypto';
+import {
+  BadRequestException,
+  ConflictException,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+} from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { assertOwnedKey, ownedOr404 } from '../auth/ownership.js';
+import type { AuthUser } from '../auth/auth-user.js';
+import { CreditsService } from '../credits/credits.service.js';
+import { priceFor } from '../credits/pricing.js';
+import { PrismaService } from '../database/prisma.service.js';
+import { GenerationKind as DbKind, Prisma } from '../generated/prisma/client.js';
+import { JobName } from '../jobs/job-definitions.js';
+import { JobQueue } from '../jobs/job-queue.js';
+import { ModelCatalog } from '../providers/model-catalog.js';
+import type { GenerationKind, ModelEntry } from '../providers/model-catalog.types.js';
+import { ProviderRegistry } from '../providers/provider-registry.js';
+import type { ProviderRef } from '../providers/video-provider.js';
+import { ObjectStorage } from '../storage/object-storage.js';
+import type { PlannedSegment } from './duration-planner.js';
+import { buildParams, GenerationParams, planFor, requestHash, RequestFields } from './generation-request.js';
+import { GenerationView, GenerationWithSegments, isTerminal, toGenerationView } from './generation-view.js';
+
+export interface CreateGenerationCommand {
+  user: AuthUser;
+  kind: GenerationKind;
+  /** Defaults to veo3 for image-to-video (seed 002). */
+  modelName?: string;
+  fields: RequestFields;
+  /** Which endpoint received the request, for the idempotency fingerprint. */
+  endpoint: string;
+  body: unknown;
+  idempotencyKey?: string;
+}
+
+export interface CreatedGeneration {
+  generation: GenerationWithSegments;
+  /** True when an earlier request with the same Idempotency-Key created it. */
+  replayed: boolean;
+  balance?: number;
+}
+
+export interface PlannedGeneration {
+  user: AuthUser;
+  dbKind: DbKind;
+  model: ModelEntry;
+  params: GenerationParams;
+  plan: PlannedSegment[];
+  price: Prisma.Decimal;
+  parentId?: string;
+  endpoint: string;
+  body: unknown;
+  idempotencyKey?: string;
+  /** Extend: the original video, already delivered and paid for, becomes segment 0. */
+  deliveredFirst?: { s3Key: string; durationSeconds: number; prompt: string };
+}
+
+const DEFAULT_MODEL: Record<GenerationKind, string> = { 'image-to-video': 'veo3', 'text-to-video': 'sora-2' };
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+/**
+ * Creating, reading and cancelling generations. A generation is created only once every check has passed,
+ * and its row, its credit reservation and its job are written in ONE transaction: there is never a
+ * charge without a job, or a job without a charge.
+ */
+@Injectable()
+export class GenerationsService {
+  private readonly logger = new Logger(GenerationsService.name);
+
+  constructor(
+    @Inject(PrismaService) private readonly prisma: PrismaService,
+    @Inject(CreditsService) private readonly credits: CreditsService,
+    @Inject(JobQueue) private readonly jobs: JobQueue,
+    @Inject(ModelCatalog) private readonly catalog: ModelCatalog,
+    @Inject(ProviderRegistry) private readonly providers: ProviderRegistry,
+    @Inject(ObjectStorage) private readonly storage: ObjectStorage,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {}
+
+  async create(command: CreateGenerationCommand): Promise<CreatedGeneration> {
+    const { user, kind, fields } = command;
+    checkIdempotencyKey(command.idempotencyKey);
+    const model = this.catalog.requireUsable(command.modelName ?? DEFAULT_MODEL[kind], kind);
+    this.providers.forModel(model);
+    const params = buildParams(kind, model, fields);
+    if (kind === 'image-to-video') {
+      if (!fields.id) throw new BadRequestException(['id should not be empty']);
+      params.sourceImageKey = await this.requireImage(user, fields.id);
+    }
+    const plan = planFor(model, params.durationSeconds, this.config.generation.maxSegments);
+    return this.createPlanned({
+      user,
+      dbKind: kind === 'image-to-video' ? 'IMAGE_TO_VIDEO' : 'TEXT_TO_VIDEO',
+      model,
+      params,
+      plan,
+      price: this.priceOf(model, params.durationSeconds),
+      endpoint: command.endpoint,
+      body: command.body,
+      idempotencyKey: command.idempotencyKey,
+    });
+  }
+
+  /** Writes the generation, its segments, the reservation and the job in one transaction. */
+  async createPlanned(planned: PlannedGeneration): Promise<CreatedGeneration> {
+    const { user, params, plan, model } = planned;
+    const hash = requestHash(planned.endpoint, planned.body);
+    if (planned.idempotencyKey) {
+      const existing = await this.findByIdempotencyKey(user.id, planned.idempotencyKey, hash);
+      if (existing) return { generation: existing, replayed: true };
+    }
+    const id = randomUUID();
+    const deadlineAt = new Date(Date.now() + this.config.generation.deadlineMs);
+    try {
+      const balance = await this.prisma.$transaction(
+        async (tx) => {
+          await tx.generation.create({
+            data: {
+              id,
+              userId: user.id,
+              kind: planned.dbKind,
+              model: model.name,
+              prompt: params.prompt,
+              params: params as unknown as Prisma.InputJsonValue,
+              projectId: params.projectId,
+              sourceImageKey: params.sourceImageKey,
+              parentId: planned.parentId,
+              idempotencyKey: planned.idempotencyKey,
+              requestHash: planned.idempotencyKey ? hash : undefined,
+              deadlineAt,
+              segments: {
+                create: segmentRows(planned),
+              },
+            },
+          });
+          const reservation = await this.credits.reserve(tx, {
+            userId: user.id,
+            generationId: id,
+            amount: planned.price.toString(),
+            reason: `${model.name} ${params.kind} ${params.duration}`,
+          });
+          await this.jobs.send(JobName.GenerationRun, { generationId: id, provider: model.provider }, { tx });
+          return Number(reservation.balance.toString());
+        },
+        { maxWait: 30_000, timeout: 30_000 },
+      );
+      this.logger.log(
+        `generation ${id} queued: ${model.name}, ${plan.length} segment(s), ${planned.price} credits`,
+      );
+      return { generation: await this.load(id), replayed: false, balance };
+    } catch (error) {
+      // A concurrent request with the same Idempotency-Key won the race: answer with its generation.
+      if (planned.idempotencyKey && isUniqueViolation(error)) {
+        const existing = await this.findByIdempotencyKey(user.id, planned.idempotencyKey, hash);
+        if (existing) return { generation: existing, replayed: true };
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * What a request costs, from the catalog: a flat price per generation (the seed's 750 for veo3, whatever
+   * the duration) or a price per second. A chain is `segments` generations.
+   */
+  priceOf(model: ModelEntry, seconds: number, segments = 1): Prisma.Decimal {
+    const base = priceFor({ id: model.name, priceCredits: model.price.credits });
+    const price = new Prisma.Decimal(base.toString());
+    return model.price.per === 'second' ? price.mul(seconds).toDecimalPlaces(1) : price.mul(segments);
+  }
+
+  /**
+   * Seed 000's video extension: a new generation whose video is the original followed by a new segment made
+   * from the original's last frame. Billed for the new part only.
+   */
+  async extend(
+    user: AuthUser,
+    parentId: string,
+    request: { prompt: string; duration?: string; model?: string },
+    idempotencyKey?: string,
+  ): Promise<CreatedGeneration> {
+    checkIdempotencyKey(idempotencyKey);
+    const parent = await this.get(user, parentId);
+    if (parent.status !== 'SUCCEEDED' || !parent.s3Key || parent.durationSeconds === null) {
+      throw new ConflictException(
+        `Generation ${parentId} has no finished video to extend (it is ${parent.status.toLowerCase()})`,
+      );
+    }
+    const model = this.catalog.requireUsable(request.model ?? parent.model, 'image-to-video');
+    this.providers.forModel(model);
+    const parentSeconds = Number(parent.durationSeconds);
+    const params = buildParams('image-to-video', model, {
+      prompt: request.prompt,
+      duration: request.duration,
+      projectId: parent.projectId ?? undefined,
+    });
+    const newSeconds = params.durationSeconds;
+    const newPlan = planFor(model, newSeconds, this.config.generation.maxSegments - 1);
+    params.durationSeconds = Math.round((parentSeconds + newSeconds) * 1000) / 1000;
+    return this.createPlanned({
+      user,
+      dbKind: 'EXTEND',
+      model,
+      params,
+      plan: newPlan.map((segment) => ({ ...segment, index: segment.index + 1 })),
+      price: this.priceOf(model, newSeconds),
+      parentId: parent.id,
+      deliveredFirst: { s3Key: parent.s3Key, durationSeconds: parentSeconds, prompt: parent.prompt },
+      endpoint: `POST /video-gen/generations/${parentId}/extend`,
+      body: request,
+      idempotencyKey,
+    });
+  }
+
+  /**
+   * Seed 000's `chain_videos.py`: one long video from planned segments, each made from the previous one's
+   * last frame. Every segment is reserved up front; segments never made are refunded.
+   */
+  async createChain(
+    user: AuthUser,
+    request: {
+      prompt?: string;
+      prompts?: string[];
+      totalDuration: number;
+      model?: string;
+      imageId?: string;
+      transition?: 'cut' | 'crossfade';
+      projectId?: string;
+    },
+    idempotencyKey?: string,
+  ): Promise<CreatedGeneration> {
+    checkIdempotencyKey(idempotencyKey);
+    const first = request.prompts?.[0] ?? request.prompt;
+    if (!first) throw new BadRequestException(['prompt or prompts should not be empty']);
+    const { chainMaxSeconds, maxSegments } = this.config.generation;
+    if (request.totalDuration > chainMaxSeconds) {
+      throw new BadRequestException(
+        `totalDuration must not be greater than ${chainMaxSeconds} (CHAIN_MAX_SECONDS)`,
+      );
+    }
+    const kind: GenerationKind = request.imageId ? 'image-to-video' : 'text-to-video';
+    const model = this.catalog.requireUsable(request.model ?? DEFAULT_MODEL['text-to-video'], kind);
+    this.providers.forModel(model);
+    const plan = planFor(model, request.totalDuration, maxSegments);
+    if (plan.length > 1 && !model.kinds.includes('image-to-video')) {
+      throw new BadRequestException(
+        `Model "${model.name}" cannot continue a video from its last frame (it does no image-to-video)`,
+      );
+    }
+    const prompts = request.prompts ?? [first];
+    const params = buildParams(kind, model, {
+      prompt: first,
+      duration: `${request.totalDuration}s`,
+      projectId: request.projectId,
+      id: request.imageId,
+    });
+    params.segmentPrompts = plan.map((segment) => prompts[Math.min(segment.index, prompts.length - 1)]);
+    params.transition = request.transition ?? 'cut';
+    if (request.imageId) params.sourceImageKey = await this.requireImage(user, request.imageId);
+    return this.createPlanned({
+      user,
+      dbKind: 'CHAIN',
+      model,
+      params,
+      plan,
+      price: this.priceOf(model, request.totalDuration, plan.length),
+      endpoint: 'POST /video-gen/chains',
+      body: request,
+      idempotencyKey,
+    });
+  }
+
+  /** The caller's own image: a 403 for someone else's key, a 400 when nothing is stored there. */
+  async requireImage(user: AuthUser, key: string): Promise<string> {
+    const owned = assertOwnedKey(user, key, 'images');
+    const info = await this.storage.head(owned);
+    if (!info) {
+      throw new BadRequestException(`No image at ${owned}: upload it first with POST /uploads/images`);
+    }
+    if (info.bytes > this.config.uploads.maxImageBytes) {
+      throw new BadRequestException(
+        `The image at ${owned} is ${info.bytes} bytes; the limit is ${this.config.uploads.maxImageBytes}`,
+      );
+    }
+    return owned;
+  }
+
+  async get(user: AuthUser, id: string): Promise<GenerationWithSegments> {
+    if (!isUuid(id)) throw new NotFoundException('Generation not found');
+    const generation = await this.prisma.generation.findUnique({
+      where: { id },
+      include: { segments: true },
+    });
+    return ownedOr404(generation, user);
+  }
+
+  async load(id: string): Promise<GenerationWithSegments> {
+    return this.prisma.generation.findUniqueOrThrow({ where: { id }, include: { segments: true } });
+  }
+
+  /** The API view, with short-lived presigned URLs for a finished video. */
+  async view(generation: GenerationWithSegments): Promise<GenerationView> {
+    const urls: { videoUrl?: string; thumbnailUrl?: string } = {};
+    if (generation.status === 'SUCCEEDED' && generation.s3Key) {
+      urls.videoUrl = await this.storage.presignGet(generation.s3Key);
+      if (generation.thumbnailKey) urls.thumbnailUrl = await this.storage.presignGet(generation.thumbnailKey);
+    }
+    return toGenerationView(generation, urls);
+  }
+
+  async list(
+    user: AuthUser,
+    query: { cursor?: string; limit?: number; status?: string; projectId?: string },
+  ): Promise<{ items: GenerationWithSegments[]; nextCursor: string | null }> {
+    const limit = query.limit ?? 20;
+    const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const rows = await this.prisma.generation.findMany({
+      where: {
+        userId: user.id,
+        ...(query.status ? { status: query.status.toUpperCase() as never } : {}),
+        ...(query.projectId ? { projectId: query.projectId } : {}),
+        ...(cursor
+          ? {
+              OR: [
+                { createdAt: { lt: cursor.createdAt } },
+                { createdAt: cursor.createdAt, id: { lt: cursor.id } },
+              ],
+            }
+          : {}),
+      },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: limit + 1,
+      include: { segments: true },
+    });
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  /**
+   * Cancels a queued or running generation: marks it cancelled and refunds what was not delivered in one
+   * transaction, then asks the provider to stop (best effort; the worker notices the status and stops too).
+   */
+  async cancel(user: AuthUser, id: string): Promise<GenerationWithSegments> {
+    const generation = await this.get(user, id);
+    if (isTerminal(generation)) {
+      throw new ConflictException(`Generation ${id} is already ${generation.status.toLowerCase()}`);
+    }
+    const cancelled = await this.prisma.$transaction(async (tx) => {
+      const updated = await tx.generation.updateMany({
+        where: { id, status: { in: ['QUEUED', 'RUNNING'] } },
+        data: {
+          status: 'CANCELLED',
+          completedAt: new Date(),
+          errorCode: 'CANCELLED',
+          error: 'Cancelled by the user',
+        },
+      });
+      if (updated.count === 0) return false;
+      await tx.generationSegment.updateMany({
+        where: { generationId: id, status: { notIn: ['SUCCEEDED', 'FAILED'] } },
+        data: { status: 'CANCELLED' },
+      });
+      await this.credits.refund(id, generation.creditsReserved.toString(), 'cancelled by the user', tx);
+      return true;
+    });
+    if (!cancelled) {
+      const current = await this.load(id);
+      throw new ConflictException(`Generation ${id} is already ${current.status.toLowerCase()}`);
+    }
+    await this.cancelAtProvider(generation);
+    return this.load(id);
+  }
+
+  async cancelAtProvider(generation: GenerationWithSegments): Promise<void> {
+    for (const segment of generation.segments) {
+      if (!segment.providerRef || segment.status === 'SUCCEEDED') continue;
+      const ref = segment.providerRef as unknown as ProviderRef;
+      try {
+        await this.providers.forRef(ref).cancel(ref);
+      } catch (error) {
+        this.logger.warn(
+          `could not cancel ${ref.provider} job for ${generation.id}: ${(error as Error).message}`,
+        );
+      }
+    }
+  }
+
+  private async findByIdempotencyKey(
+    userId: string,
+    key: string,
+    hash: string,
+  ): Promise<GenerationWithSegments | undefined> {
+    const existing = await this.prisma.generation.findUnique({
+      where: { userId_idempotencyKey: { userId, idempotencyKey: key } },
+      include: { segments: true },
+    });
+    if (!existing) return undefined;
+    if (existing.requestHash !== hash) {
+      throw new ConflictException(
+        'This Idempotency-Key was already used with a different request; use a new key for a new request',
+      );
+    }
+    return existing;
+  }
+}
+
+/** The segment rows of a new generation: the delivered original first (extend), then the planned calls. */
+function segmentRows(planned: PlannedGeneration): Prisma.GenerationSegmentCreateWithoutGenerationInput[] {
+  const { params, plan, model, deliveredFirst } = planned;
+  const rows: Prisma.GenerationSegmentCreateWithoutGenerationInput[] = [];
+  if (deliveredFirst) {
+    rows.push({
+      index: 0,
+      status: 'SUCCEEDED',
+      prompt: deliveredFirst.prompt,
+      durationSeconds: new Prisma.Decimal(deliveredFirst.durationSeconds),
+      provider: 'delivered',
+      s3Key: deliveredFirst.s3Key,
+      progress: 100,
+      completedAt: new Date(),
+    });
+  }
+  for (const segment of plan) {
+    rows.push({
+      index: segment.index,
+      prompt: params.segmentPrompts?.[segment.index] ?? params.prompt,
+      durationSeconds: new Prisma.Decimal(segment.durationSeconds),
+      trimToSeconds:
+        segment.trimToSeconds === undefined ? undefined : new Prisma.Decimal(segment.trimToSeconds),
+      provider: model.provider,
+    });
+  }
+  return rows;
+}
+
+function checkIdempotencyKey(key: string | undefined): void {
+  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+    throw new BadRequestException('Idempotency-Key must be 1 to 200 visible ASCII characters');
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (
+    (error as { code?: string })?.code === 'P2002' || /Unique constraint|duplicate key/i.test(String(error))
+  );
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+function encodeCursor(row: { createdAt: Date; id: string }): string {
+  return Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const createdAt = new Date(iso ?? '');
+  if (Number.isNaN(createdAt.getTime()) || !id || !isUuid(id))
+    throw new BadRequestException('Invalid cursor');
+  return { createdAt, id };
+}

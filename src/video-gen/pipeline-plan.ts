@@ -1,0 +1,23 @@
+/** Where a generation's files live: everything of a user's under `videos/<userId>/`. */
+export function videoKeys(userId: string, generationId: string): { video: string; thumbnail: string } {
+  return { video: `videos/${userId}/${generationId}.mp4`, thumbnail: `videos/${userId}/${generationId}.jpg` };
+}
+
+export function segmentKey(userId: string, generationId: string, index: number): string {
+  return `videos/${userId}/${generationId}/segment-${index}.mp4`;
+}
+
+/**
+ * How long to wait before polling the provider again: exponential from `baseMs` up to `maxMs`, with
+ * +-20% jitter so many generations started together do not poll in lockstep.
+ */
+export function nextPollDelay(
+  attempt: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
+  const exponential = Math.min(maxMs, baseMs * 1.5 ** Math.max(0, attempt));
+  const jitter = 0.8 + random() * 0.4;
+  return Math.round(Math.min(maxMs, exponential * jitter));
+}

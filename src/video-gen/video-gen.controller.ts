@@ -1,0 +1,157 @@
+import {
+  Body,
+  Controller,
+  Headers,
+  HttpCode,
+  HttpStatus,
+  Inject,
+  InternalServerErrorException,
+  Post,
+  Res,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { AuthUser } from '../auth/auth-user.js';
+import { CurrentUser } from '../auth/current-user.decorator.js';
+import { AppConfig } from '../config/app-config.js';
+import { CreditsService } from '../credits/credits.service.js';
+import type { GenerationKind } from '../providers/model-catalog.types.js';
+import { ImageToVideoDto, TextToVideoDto } from './dto/create-generation.dto.js';
+import type { GenerationParams } from './generation-request.js';
+import { followGeneration } from './generation-waiter.js';
+import { GenerationWithSegments, isTerminal } from './generation-view.js';
+import { GenerationsService } from './generations.service.js';
+
+class SyncCredits {
+  @ApiProperty({ example: 750 }) used!: number;
+  @ApiProperty({ example: 150.0 }) balance!: number;
+}
+
+/** Seed 002's success body. */
+export class SyncGenerationResponse {
+  @ApiProperty({ example: true }) success!: true;
+  @ApiProperty({ description: 'The generation, for GET /video-gen/generations/:id' }) id!: string;
+  @ApiProperty({ example: 'videos/user123/0b9c….mp4' }) s3Key!: string;
+  @ApiProperty({ example: 'veo3' }) model!: string;
+  @ApiProperty({ type: SyncCredits }) credits!: SyncCredits;
+  @ApiProperty({ example: '8s' }) duration!: string;
+  @ApiProperty({ example: 45000, description: 'Milliseconds' }) generationTime!: number;
+}
+
+/** Answer when the generation outlives SYNC_WAIT_TIMEOUT_MS: it continues, credits stay reserved. */
+export class StillRunningResponse {
+  @ApiProperty({ example: false }) success!: false;
+  @ApiProperty() id!: string;
+  @ApiProperty({ example: 'running' }) status!: string;
+  @ApiProperty({ example: '/video-gen/generations/0b9c…' }) statusUrl!: string;
+  @ApiProperty() message!: string;
+}
+
+const IDEMPOTENCY_HEADER = {
+  name: 'Idempotency-Key',
+  required: false,
+  description: 'Repeat a request safely: the same key returns the same generation and charges once',
+};
+
+/**
+ * Seed 002's synchronous endpoints, built on the asynchronous pipeline: the request creates a generation
+ * and waits for it. A client that disconnects does not cancel it.
+ */
+@ApiTags('video-gen')
+@ApiBearerAuth()
+@Controller('video-gen')
+export class VideoGenController {
+  constructor(
+    @Inject(GenerationsService) private readonly generations: GenerationsService,
+    @Inject(CreditsService) private readonly credits: CreditsService,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {}
+
+  @Post('image-to-video')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Generate a video from an uploaded image and wait for it (seed 002)' })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiResponse({ status: 200, type: SyncGenerationResponse })
+  @ApiResponse({
+    status: 202,
+    type: StillRunningResponse,
+    description: 'Still running after SYNC_WAIT_TIMEOUT_MS',
+  })
+  imageToVideo(
+    @CurrentUser() user: AuthUser,
+    @Body() body: ImageToVideoDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.generateAndWait('image-to-video', user, body, idempotencyKey, res);
+  }
+
+  @Post('text-to-video')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Generate a video from a prompt and wait for it' })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiResponse({ status: 200, type: SyncGenerationResponse })
+  @ApiResponse({ status: 202, type: StillRunningResponse })
+  textToVideo(
+    @CurrentUser() user: AuthUser,
+    @Body() body: TextToVideoDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return this.generateAndWait('text-to-video', user, body, idempotencyKey, res);
+  }
+
+  private async generateAndWait(
+    kind: GenerationKind,
+    user: AuthUser,
+    body: ImageToVideoDto | TextToVideoDto,
+    idempotencyKey: string | undefined,
+    res: Response,
+  ): Promise<SyncGenerationResponse | StillRunningResponse> {
+    const { model, ...fields } = body;
+    const { generation: created } = await this.generations.create({
+      user,
+      kind,
+      modelName: model,
+      fields,
+      endpoint: `POST /video-gen/${kind}`,
+      body,
+      idempotencyKey,
+    });
+    let generation: GenerationWithSegments = created;
+    for await (const update of followGeneration(() => this.generations.load(created.id), {
+      intervalMs: this.config.generation.syncPollIntervalMs,
+      deadline: Date.now() + this.config.generation.syncWaitTimeoutMs,
+    })) {
+      generation = update;
+    }
+    if (!isTerminal(generation)) {
+      res.status(HttpStatus.ACCEPTED);
+      res.setHeader('Location', `/video-gen/generations/${generation.id}`);
+      return {
+        success: false,
+        id: generation.id,
+        status: generation.status.toLowerCase(),
+        statusUrl: `/video-gen/generations/${generation.id}`,
+        message:
+          'Still generating; follow statusUrl (or its /events stream). Your credits stay reserved until it ends.',
+      };
+    }
+    const label = kind === 'image-to-video' ? 'Image-to-video' : 'Text-to-video';
+    if (generation.status !== 'SUCCEEDED' || !generation.s3Key) {
+      throw new InternalServerErrorException(
+        `${label} generation failed: ${generation.error ?? generation.status.toLowerCase()}`,
+      );
+    }
+    const balance = await this.credits.balance(user.id);
+    return {
+      success: true,
+      id: generation.id,
+      s3Key: generation.s3Key,
+      model: generation.model,
+      credits: { used: Number(generation.creditsCaptured), balance: Number(balance.toString()) },
+      duration: (generation.params as unknown as GenerationParams).duration,
+      generationTime: (generation.completedAt ?? new Date()).getTime() - generation.createdAt.getTime(),
+    };
+  }
+}
