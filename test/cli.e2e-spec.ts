@@ -74,6 +74,13 @@ describe(`video-gen CLI against a running service (${databaseBackend})`, () => {
   const cli = (argv: string[], terminal?: Parameters<typeof runAgainst>[2]) =>
     runAgainst(env, argv, terminal);
 
+  const viewOf = async (id: string) =>
+    (
+      await request(t.http)
+        .get(`/video-gen/generations/${id}`)
+        .set('Authorization', `Bearer ${env.VIDEO_GEN_TOKEN}`)
+        .expect(200)
+    ).body;
   const balanceOf = async (user: string): Promise<number> =>
     (
       await request(t.http)
@@ -92,6 +99,11 @@ describe(`video-gen CLI against a running service (${databaseBackend})`, () => {
     await t?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
+  afterEach(() => {
+    const simulators = t.app.get(ProviderSimulators);
+    simulators.fal.faults.clear();
+    simulators.azure.faults.clear();
+  });
 
   it('generate with an image: uploads, follows, downloads a real MP4 and prints the summary', async () => {
     const before = await balanceOf('cli-user');
@@ -106,11 +118,7 @@ describe(`video-gen CLI against a running service (${databaseBackend})`, () => {
     const video = await media.probe(output);
     expect(video.durationSeconds).toBeGreaterThan(0);
     expect(video.videoCodec).toBe('h264');
-    const view = (
-      await request(t.http)
-        .get(`/video-gen/generations/${id}`)
-        .set('Authorization', `Bearer ${env.VIDEO_GEN_TOKEN}`)
-    ).body;
+    const view = await viewOf(id!);
     expect(view).toMatchObject({ status: 'succeeded', kind: 'image-to-video', bytes: video.bytes });
 
     const after = await balanceOf('cli-user');
@@ -183,6 +191,90 @@ describe(`video-gen CLI against a running service (${databaseBackend})`, () => {
     );
   });
 
+  it('extend continues a finished video from its last frame (seed 000), billing only the new part', async () => {
+    const first = await cli([
+      'generate',
+      'A bird flying through the forest',
+      '-i',
+      PHOTO,
+      '-m',
+      'sora-2',
+      '-d',
+      '8s',
+      '-o',
+      join(dir, 'bird.mp4'),
+    ]);
+    expect(first.code).toBe(0);
+    const originalId = /^generation (\S+) succeeded/m.exec(first.out)![1];
+    const before = await balanceOf('cli-user');
+
+    const output = join(dir, 'bird-longer.mp4');
+    const run = await cli(['extend', originalId, 'The bird continues flying', '-d', '8s', '-o', output]);
+    expect(run.err).not.toMatch(/video-gen:/);
+    expect(run.code).toBe(0);
+    const id = /^generation (\S+) succeeded \(sora-2, extend, /m.exec(run.out)![1];
+    expect(id).not.toBe(originalId);
+    const view = await viewOf(id);
+    expect(view).toMatchObject({ kind: 'extend', status: 'succeeded' });
+    expect(view.segments).toHaveLength(2);
+    expect(before - (await balanceOf('cli-user'))).toBe(view.credits.used);
+    const original = await media.probe(join(dir, 'bird.mp4'));
+    const extended = await media.probe(output);
+    expect(extended.durationSeconds).toBeCloseTo(original.durationSeconds + 8, 0);
+    expect(extended.bytes).toBe(view.bytes);
+  });
+
+  it('chain "A journey through the mountains" --duration 36 makes a 36 s video of three Sora-2 segments', async () => {
+    const output = join(dir, 'long_video.mp4');
+    const run = await cli([
+      'chain',
+      'A journey through the mountains',
+      '--duration',
+      '36',
+      '--model',
+      'sora-2',
+      '-o',
+      output,
+    ]);
+    expect(run.err).not.toMatch(/video-gen:/);
+    expect(run.code).toBe(0);
+    const id = /^generation (\S+) succeeded \(sora-2, chain, 36 s/m.exec(run.out)![1];
+    expect(run.err).toMatch(new RegExp(`^\\[\\d+:\\d\\d\\] ${id} running, segment 3/3`, 'm'));
+    const video = await media.probe(output);
+    expect(Math.abs(video.durationSeconds - 36)).toBeLessThanOrEqual(1 / video.fps + 1e-3);
+    const view = await viewOf(id);
+    expect(view.segments.map((s: { durationSeconds: number }) => s.durationSeconds)).toEqual([12, 12, 12]);
+    expect(run.out).toContain(`credits used: ${view.credits.used}, balance `);
+  });
+
+  it('chain with an image and one prompt per segment delivers a partial result when a segment fails', async () => {
+    const simulators = t.app.get(ProviderSimulators);
+    const output = join(dir, 'partial.mp4');
+    let faulted = false;
+    const run = await cli(
+      ['chain', 'One', 'Two', 'Three', '-d', '36', '-m', 'sora-2', '--image', PHOTO, '-o', output],
+      {
+        // Once the first segment is done, the next submission to the provider is refused for good.
+        onErr: (text) => {
+          if (!faulted && / segment 2\/3/.test(text)) {
+            faulted = true;
+            simulators.azure.faults.add({ on: 'submit', fault: { kind: 'moderation' }, times: 1 });
+          }
+        },
+      },
+    );
+    expect(faulted).toBe(true);
+    expect(run.code).toBe(0);
+    expect(run.err).toMatch(/^uploaded photo-320x180\.jpg/);
+    const id = /^generation (\S+) succeeded/m.exec(run.out)![1];
+    const view = await viewOf(id);
+    expect(view).toMatchObject({ status: 'succeeded', errorCode: 'PARTIAL_RESULT' });
+    expect(view.credits.refunded).toBeGreaterThan(0);
+    expect(run.out).toContain(`partial result: ${view.error}\n`);
+    expect(run.out).toContain(`credits used: ${view.credits.used} (refunded ${view.credits.refunded})`);
+    expect((await media.probe(output)).durationSeconds).toBeCloseTo(view.durationSeconds, 1);
+  });
+
   it('a refused request prints the server’s messages and status, and charges nothing', async () => {
     const before = await balanceOf('cli-user');
     const run = await cli(['generate', 'p', '--duration', '7s', '-o', join(dir, 'never.mp4')]);
@@ -208,6 +300,8 @@ describe(`video-gen CLI against a running service (${databaseBackend})`, () => {
     const run = await cli([
       'generate',
       'Something the provider refuses',
+      '-i',
+      PHOTO,
       '-m',
       'veo3',
       '-o',

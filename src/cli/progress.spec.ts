@@ -149,9 +149,12 @@ describe('formatSummary', () => {
       duration: '36s',
       durationSeconds: 24.04,
       credits: { reserved: 3000, used: 2000, refunded: 1000 },
+      errorCode: 'PARTIAL_RESULT',
+      error: 'Segment 3 of 3 failed: moderation',
     });
     expect(formatSummary({ view: partial, path: 'long.mp4', bytes: 10 })).toBe(
       'generation g-1 succeeded (sora-2, chain, 24.0 s)\n' +
+        'partial result: Segment 3 of 3 failed: moderation\n' +
         'credits used: 2000 (refunded 1000)\n' +
         'saved long.mp4 (10 B)\n',
     );

@@ -128,8 +128,11 @@ export function formatSummary(opts: {
     view.width && view.height ? `${view.width}x${view.height}` : undefined,
   ].filter(Boolean);
   const credits = `credits used: ${view.credits.used}${view.credits.refunded > 0 ? ` (refunded ${view.credits.refunded})` : ''}`;
+  // A chain whose later segment failed for good still delivers the segments made so far (PARTIAL_RESULT).
+  const partial = view.error ? [`partial result: ${view.error}`] : [];
   return [
     `generation ${view.id} succeeded (${shape.join(', ')})`,
+    ...partial,
     opts.balance === undefined ? credits : `${credits}, balance ${opts.balance}`,
     `saved ${opts.path} (${formatBytes(opts.bytes)})`,
   ]
