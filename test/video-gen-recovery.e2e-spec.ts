@@ -1,14 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import request from 'supertest';
 import { PrismaService } from '../src/database/prisma.service.js';
 import { ProviderSimulators } from '../src/simulators/provider-simulators.js';
 import { GenerationSweeper } from '../src/video-gen/generation-sweeper.service.js';
-import { bearerFor } from './support/auth.js';
+import { authHeader, FAST_SIMULATED, uploadImage } from './support/generations.js';
 import { assertLedgerInvariant } from './support/ledger-invariant.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 import { databaseBackend } from './support/test-database.js';
-
-const fixture = (name: string) => readFile(new URL(`./fixtures/images/${name}`, import.meta.url));
 
 describe(`generations that go wrong at the provider (${databaseBackend})`, () => {
   let t: TestApp;
@@ -17,11 +14,7 @@ describe(`generations that go wrong at the provider (${databaseBackend})`, () =>
 
   beforeAll(async () => {
     t = await startTestApp({
-      PROVIDERS_MODE: 'simulated',
-      SIMULATOR_QUEUE_MS: '50',
-      SIMULATOR_RUN_MS: '150',
-      PROVIDER_POLL_INTERVAL_MS: '100',
-      PROVIDER_POLL_MAX_INTERVAL_MS: '200',
+      ...FAST_SIMULATED,
       FAL_REQUEST_TIMEOUT_MS: '500',
       GENERATION_DEADLINE_MS: '3000',
       JOBS_RETRY_BASE_DELAY_MS: '100',
@@ -35,18 +28,14 @@ describe(`generations that go wrong at the provider (${databaseBackend})`, () =>
     await t.close();
   });
 
-  const auth = async (user: string) => ({ Authorization: await bearerFor(t, user) });
+  const auth = (user: string) => authHeader(t, user);
 
   async function create(user: string): Promise<string> {
-    const upload = await request(t.http)
-      .post('/uploads/images')
-      .set(await auth(user))
-      .attach('file', await fixture('photo-320x180.png'), 'photo.png')
-      .expect(201);
+    const key = await uploadImage(t, user);
     const created = await request(t.http)
       .post('/video-gen/generations')
       .set(await auth(user))
-      .send({ kind: 'image-to-video', id: upload.body.key, prompt: 'p' })
+      .send({ kind: 'image-to-video', id: key, prompt: 'p' })
       .expect(202);
     return created.body.id;
   }
