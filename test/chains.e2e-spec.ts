@@ -1,25 +1,17 @@
-import { readFile } from 'node:fs/promises';
 import request from 'supertest';
 import { PrismaService } from '../src/database/prisma.service.js';
 import { ProviderSimulators } from '../src/simulators/provider-simulators.js';
-import { bearerFor } from './support/auth.js';
+import {
+  authHeader,
+  FAST_SIMULATED,
+  GenerationBody as View,
+  isTerminal as terminal,
+  uploadImage,
+  waitForGeneration,
+} from './support/generations.js';
 import { assertLedgerInvariant } from './support/ledger-invariant.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 import { databaseBackend } from './support/test-database.js';
-
-const fixture = (name: string) => readFile(new URL(`./fixtures/images/${name}`, import.meta.url));
-
-interface View {
-  id: string;
-  status: string;
-  kind: string;
-  errorCode?: string;
-  error?: string;
-  durationSeconds?: number;
-  parentId?: string;
-  segments: Array<{ index: number; status: string; durationSeconds: number }>;
-  credits: { reserved: number; used: number; refunded: number };
-}
 
 describe(`extension and chaining (seed 000) (${databaseBackend})`, () => {
   let t: TestApp;
@@ -27,14 +19,7 @@ describe(`extension and chaining (seed 000) (${databaseBackend})`, () => {
   let prisma: PrismaService;
 
   beforeAll(async () => {
-    t = await startTestApp({
-      PROVIDERS_MODE: 'simulated',
-      SIMULATOR_QUEUE_MS: '50',
-      SIMULATOR_RUN_MS: '150',
-      PROVIDER_POLL_INTERVAL_MS: '100',
-      PROVIDER_POLL_MAX_INTERVAL_MS: '200',
-      INITIAL_CREDITS: '10000',
-    });
+    t = await startTestApp({ ...FAST_SIMULATED, INITIAL_CREDITS: '10000' });
     simulators = t.app.get(ProviderSimulators);
     prisma = t.app.get(PrismaService);
   });
@@ -44,26 +29,9 @@ describe(`extension and chaining (seed 000) (${databaseBackend})`, () => {
     await t.close();
   });
 
-  const auth = async (user: string) => ({ Authorization: await bearerFor(t, user) });
-
-  async function get(user: string, id: string): Promise<View> {
-    return (
-      await request(t.http)
-        .get(`/video-gen/generations/${id}`)
-        .set(await auth(user))
-        .expect(200)
-    ).body;
-  }
-
-  async function waitFor(user: string, id: string, done: (v: View) => boolean = terminal): Promise<View> {
-    for (let i = 0; i < 1200; i++) {
-      const view = await get(user, id);
-      if (done(view)) return view;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`generation ${id} did not get there`);
-  }
-  const terminal = (v: View) => ['succeeded', 'failed', 'cancelled'].includes(v.status);
+  const auth = (user: string) => authHeader(t, user);
+  const waitFor = (user: string, id: string, done?: (v: View) => boolean) =>
+    waitForGeneration(t, user, id, done);
 
   it('chains 36 s from three 12 s Sora 2 segments, each from the previous last frame', async () => {
     const user = 'chain-user';
@@ -135,16 +103,12 @@ describe(`extension and chaining (seed 000) (${databaseBackend})`, () => {
 
   it('extends a finished video from its last frame, billing only the new part', async () => {
     const user = 'extend-user';
-    const upload = await request(t.http)
-      .post('/uploads/images')
-      .set(await auth(user))
-      .attach('file', await fixture('photo-320x180.png'), 'photo.png')
-      .expect(201);
+    const key = await uploadImage(t, user);
     const original = await request(t.http)
       .post('/video-gen/image-to-video')
       .set(await auth(user))
       .send({
-        id: upload.body.key,
+        id: key,
         prompt: 'A bird flying through the forest',
         model: 'sora-2',
         duration: '8s',
