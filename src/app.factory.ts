@@ -1,4 +1,4 @@
-import { ValidationPipe } from '@nestjs/common';
+import { DynamicModule, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -21,9 +21,16 @@ export function createValidationPipe(): ValidationPipe {
   });
 }
 
-/** Builds the fully configured application; main.ts and the HTTP tests both use it, so tests run the real thing. */
-export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
+/**
+ * Builds the fully configured application; main.ts and the HTTP tests both use it, so tests run the real thing.
+ * `root` defaults to AppModule; the benchmark passes a module that imports AppModule and adds its baseline
+ * endpoints, so they run behind exactly the same middleware, guards, pipes and filters.
+ */
+export async function createApp(
+  config: AppConfig,
+  root: DynamicModule = AppModule.register(config),
+): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(root, {
     bufferLogs: true,
     bodyParser: false,
     // Start-up errors are thrown to the caller (main.ts logs them and exits; tests see them) instead of

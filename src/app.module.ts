@@ -8,6 +8,7 @@ import { HealthModule } from './health/health.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MediaModule } from './media/media.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
 import { VideoGenModule } from './video-gen/video-gen.module.js';
 import { StorageModule } from './storage/storage.module.js';
@@ -30,6 +31,7 @@ export class AppModule {
         UploadsModule,
         MediaModule,
         ProvidersModule,
+        MetricsModule,
         CreditsModule,
         VideoGenModule,
       ],

@@ -116,6 +116,19 @@ export interface JobsConfig {
   stopTimeoutMs: number;
 }
 
+export interface MetricsConfig {
+  /** When set, every scrape must send `Authorization: Bearer <token>`, on either port. */
+  token?: string;
+  /** When set, `/metrics` is also served on this port (0 = any free port) of `host`, apart from the API. */
+  port?: number;
+  host: string;
+  /**
+   * Whether the API port answers `/metrics`: always in development and test, in production only with a token
+   * (without one the metrics stay off the public port and are served on METRICS_PORT alone, if set).
+   */
+  onApiPort: boolean;
+}
+
 export interface GenerationConfig {
   /** A generation still running after this long is failed and refunded by the sweeper. */
   deadlineMs: number;
@@ -158,6 +171,7 @@ export class AppConfig {
   declare readonly providers: ProvidersConfig;
   declare readonly media: MediaConfig;
   declare readonly jobs: JobsConfig;
+  declare readonly metrics: MetricsConfig;
   declare readonly credits: CreditsConfig;
 
   constructor(values: AppConfigValues) {
@@ -313,6 +327,12 @@ export function loadConfig(env: Environment = process.env): AppConfig {
         local: vars.PROVIDER_CONCURRENCY_LOCAL ?? 1,
       },
       stopTimeoutMs: Math.floor(shutdownTimeoutMs * 0.8),
+    },
+    metrics: {
+      token: vars.METRICS_TOKEN,
+      port: vars.METRICS_PORT,
+      host: vars.METRICS_HOST ?? vars.HOST ?? '0.0.0.0',
+      onApiPort: !production || !!vars.METRICS_TOKEN,
     },
     credits: {
       initialCredits: vars.INITIAL_CREDITS ?? (production ? '0' : DEMO_INITIAL_CREDITS),

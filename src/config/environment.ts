@@ -9,6 +9,7 @@ import {
   Matches,
   Max,
   Min,
+  MinLength,
   ValidateIf,
   validateSync,
 } from 'class-validator';
@@ -116,6 +117,11 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(50) PROVIDER_POLL_MAX_INTERVAL_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(50) MAX_SEGMENTS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) CHAIN_MAX_SECONDS?: number;
+
+  // --- metrics (src/metrics) ---
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(16) METRICS_TOKEN?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) METRICS_PORT?: number;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() METRICS_HOST?: string;
 }
 
 export type Environment = Record<string, string | undefined>;

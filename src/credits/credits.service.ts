@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { PrismaService } from '../database/prisma.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { CreditEntryType, Prisma } from '../generated/prisma/client.js';
 import {
   CreditAmountInput,
@@ -135,6 +136,7 @@ export class CreditsService {
   constructor(
     @Inject(PrismaService) private readonly prisma: PrismaService,
     @Inject(AppConfig) config: AppConfig,
+    @Inject(MetricsService) private readonly metrics: MetricsService,
   ) {
     this.initialCredits = parseCredits(config.credits.initialCredits, {
       allowZero: true,
@@ -160,6 +162,8 @@ export class CreditsService {
     }
 
     const { balance, entry } = await this.debit(tx, input.userId, input.generationId, amount, reason);
+    // Counted when written: a caller's transaction that then rolls back (a failed enqueue) over-counts by one.
+    this.metrics.creditsMoved('reserved', amount);
     return { applied: true, amount, balance, entry };
   }
 
@@ -229,6 +233,8 @@ export class CreditsService {
                "creditsRefunded" = "creditsRefunded" + ${formatCredits(remainder)}::numeric,
                "updatedAt" = ${new Date()}
          WHERE id = ${generationId}::uuid`;
+      this.metrics.creditsMoved('captured', captured);
+      if (remainderRefund) this.metrics.creditsMoved('refunded', remainder);
       return { applied: true, captured, balance, entry, remainderRefund };
     });
   }
@@ -286,6 +292,7 @@ export class CreditsService {
       await t.$executeRaw`
         UPDATE "Generation" SET "creditsRefunded" = ${formatCredits(refunded)}::numeric, "updatedAt" = ${new Date()}
          WHERE id = ${generationId}::uuid`;
+      this.metrics.creditsMoved('refunded', refunded);
       return { applied: true, refunded, balance, entry };
     });
   }

@@ -26,6 +26,7 @@ import {
 } from '../providers/provider-errors.js';
 import { ProviderRegistry } from '../providers/provider-registry.js';
 import type { GenerationInput, ProviderRef, SourceImage } from '../providers/video-provider.js';
+import { kindLabel, MetricsService, secondsSince } from '../metrics/metrics.service.js';
 import { ObjectStorage } from '../storage/object-storage.js';
 import type { GenerationParams } from './generation-request.js';
 import { GenerationWithSegments, isTerminal } from './generation-view.js';
@@ -68,6 +69,7 @@ export class GenerationRunner {
     @Inject(ObjectStorage) private readonly storage: ObjectStorage,
     @Inject(MediaService) private readonly media: MediaService,
     @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(MetricsService) private readonly metrics: MetricsService,
   ) {}
 
   @OnJob(JobName.GenerationRun)
@@ -219,7 +221,7 @@ export class GenerationRunner {
     await this.assertActive(generation.id);
     const provider = this.providers.forModel(model);
     try {
-      const ref = await provider.submit(input);
+      const ref = await this.metrics.timeProviderCall(model.provider, 'submit', () => provider.submit(input));
       return await this.prisma.generationSegment.update({
         where: { id: segment.id },
         data: { status: 'SUBMITTED', providerRef: ref as never },
@@ -284,7 +286,7 @@ export class GenerationRunner {
       await this.assertActive(generation.id);
       let delay: number;
       try {
-        const status = await provider.poll(ref);
+        const status = await this.metrics.timeProviderCall(ref.provider, 'status', () => provider.poll(ref));
         failuresInARow = 0;
         if (status.state === 'succeeded') return;
         if (status.state === 'failed')
@@ -336,9 +338,11 @@ export class GenerationRunner {
   ): Promise<void> {
     const provider = this.providers.forRef(ref);
     const raw = join(workDir, `segment-${segment.index}.raw.mp4`);
-    const result = await provider.fetchResult(ref).catch((error: unknown) => {
-      throw asJobError(error);
-    });
+    const result = await this.metrics
+      .timeProviderCall(ref.provider, 'result', () => provider.fetchResult(ref))
+      .catch((error: unknown) => {
+        throw asJobError(error);
+      });
     try {
       await pipeline(result.stream, createWriteStream(raw));
     } catch (error) {
@@ -448,8 +452,15 @@ export class GenerationRunner {
       await this.credits.capture(generation.id, partial?.capture.toString(), tx);
       return true;
     });
-    if (succeeded)
+    if (succeeded) {
       this.logger.log(`generation ${generation.id} succeeded${partial ? ' (partial)' : ''}: ${keys.video}`);
+      this.metrics.generationFinished(
+        generation.model,
+        kindLabel(generation.kind),
+        partial ? 'partial' : 'succeeded',
+        secondsSince(generation.createdAt),
+      );
+    }
     return succeeded;
   }
 
@@ -506,7 +517,7 @@ export class GenerationRunner {
     });
     if (!generation || isTerminal(generation)) return;
     if (await this.finishPartially(generation, failure)) return;
-    await this.prisma.$transaction(async (tx) => {
+    const failed = await this.prisma.$transaction(async (tx) => {
       const updated = await tx.generation.updateMany({
         where: { id: generationId, status: { in: ['QUEUED', 'RUNNING'] } },
         data: {
@@ -517,13 +528,22 @@ export class GenerationRunner {
           completedAt: new Date(),
         },
       });
-      if (updated.count === 0) return;
+      if (updated.count === 0) return false;
       await tx.generationSegment.updateMany({
         where: { generationId, status: { notIn: ['SUCCEEDED'] } },
         data: { status: 'FAILED', error: failure.message, errorCode: failure.code },
       });
       await this.credits.refund(generationId, generation.creditsReserved.toString(), failure.message, tx);
+      return true;
     });
+    if (failed) {
+      this.metrics.generationFinished(
+        generation.model,
+        kindLabel(generation.kind),
+        'failed',
+        secondsSince(generation.createdAt),
+      );
+    }
     for (const segment of generation.segments) {
       if (segment.providerRef && segment.status === 'SUBMITTED') {
         const ref = segment.providerRef as unknown as ProviderRef;

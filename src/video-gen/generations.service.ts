@@ -16,6 +16,7 @@ import { PrismaService } from '../database/prisma.service.js';
 import { GenerationKind as DbKind, Prisma } from '../generated/prisma/client.js';
 import { JobName } from '../jobs/job-definitions.js';
 import { JobQueue } from '../jobs/job-queue.js';
+import { kindLabel, MetricsService, secondsSince } from '../metrics/metrics.service.js';
 import { ModelCatalog } from '../providers/model-catalog.js';
 import type { GenerationKind, ModelEntry } from '../providers/model-catalog.types.js';
 import { ProviderRegistry } from '../providers/provider-registry.js';
@@ -79,6 +80,7 @@ export class GenerationsService {
     @Inject(ProviderRegistry) private readonly providers: ProviderRegistry,
     @Inject(ObjectStorage) private readonly storage: ObjectStorage,
     @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(MetricsService) private readonly metrics: MetricsService,
   ) {}
 
   async create(command: CreateGenerationCommand): Promise<CreatedGeneration> {
@@ -371,6 +373,12 @@ export class GenerationsService {
       const current = await this.load(id);
       throw new ConflictException(`Generation ${id} is already ${current.status.toLowerCase()}`);
     }
+    this.metrics.generationFinished(
+      generation.model,
+      kindLabel(generation.kind),
+      'cancelled',
+      secondsSince(generation.createdAt),
+    );
     await this.cancelAtProvider(generation);
     return this.load(id);
   }

@@ -1,0 +1,118 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+
+/** The service, as built into .bench/ by `npm run bench` (swc, like `npm run build`). */
+export const SERVICE_MAIN = resolve('.bench/src/main.js');
+
+export interface MemoryReading {
+  /** Current resident set, bytes. */
+  rss: number;
+  /** Peak resident set since start or the last resetPeak(), bytes (Linux VmHWM). */
+  peak: number;
+}
+
+/** One service process (`node .bench/src/main.js`) with the given environment, e.g. a worker. */
+export class ServiceProcess {
+  private output = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly baseUrl: string,
+  ) {
+    child.stdout!.on('data', (chunk: Buffer) => this.keep(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => this.keep(chunk));
+    this.exited = new Promise((done) => child.once('exit', (code, signal) => done({ code, signal })));
+  }
+
+  /** Starts it and waits until /health/live answers. */
+  static async start(
+    env: Record<string, string>,
+    options: { port: number; timeoutMs?: number; script?: string },
+  ): Promise<ServiceProcess> {
+    const child = spawn(process.execPath, [options.script ?? SERVICE_MAIN], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        ...env,
+        PORT: String(options.port),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const service = new ServiceProcess(child, `http://127.0.0.1:${options.port}`);
+    await service.waitReady(options.timeoutMs ?? 120_000);
+    return service;
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  get log(): string {
+    return this.output;
+  }
+
+  private keep(chunk: Buffer): void {
+    // Only the tail matters for a failure message; a long run must not grow this without bound.
+    this.output = (this.output + chunk.toString()).slice(-20_000);
+  }
+
+  private async waitReady(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.child.exitCode !== null || this.child.signalCode !== null) {
+        throw new Error(`service exited while starting:\n${this.output}`);
+      }
+      try {
+        const res = await fetch(`${this.baseUrl}/health/live`);
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await sleep(200);
+    }
+    throw new Error(`service not ready within ${timeoutMs} ms:\n${this.output}`);
+  }
+
+  /** Resident memory from /proc (Linux). */
+  async memory(): Promise<MemoryReading> {
+    const status = await readFile(`/proc/${this.pid}/status`, 'utf8');
+    const kb = (field: string) =>
+      Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+    return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+  }
+
+  /** Resets the kernel's peak-RSS mark to the current RSS (`echo 5 > /proc/<pid>/clear_refs`). */
+  async resetPeak(): Promise<void> {
+    await writeFile(`/proc/${this.pid}/clear_refs`, '5');
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+  }
+
+  /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
+  async stop(graceMs = 15_000): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
+
+/** A free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}

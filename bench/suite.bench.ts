@@ -1,0 +1,104 @@
+/**
+ * `npm run bench`: the whole benchmark suite (issue 8), with simulated providers, on PostgreSQL. Every figure
+ * is the median of several runs after a warm-up, with min and max, beside a baseline measured in the same run
+ * on the same machine, and their ratio. Writes bench/results/latest.json and bench/results/latest.md and
+ * prints the table. `npm run bench -- --only http,worker` runs some sections; BENCH_QUICK=1 shortens them
+ * (for trying the suite out, not for figures). bench/README.md says how each figure is measured.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { serverVersion } from './lib/database.js';
+import { markdownTable, type Figure } from './lib/report.js';
+import { round } from './lib/stats.js';
+import { benchHttpCreate } from './sections/http-create.js';
+import { benchWorker } from './sections/worker.js';
+
+const quick = process.env.BENCH_QUICK === '1';
+const onlyArg = process.argv.find((arg) => arg.startsWith('--only'));
+const only = onlyArg
+  ? new Set(
+      (onlyArg.includes('=') ? onlyArg.split('=')[1] : process.argv[process.argv.indexOf(onlyArg) + 1]).split(
+        ',',
+      ),
+    )
+  : undefined;
+
+type Section = { name: string; run: () => Promise<{ figures: Figure[]; details?: unknown }> };
+
+const SECTIONS: Section[] = [
+  {
+    name: 'http',
+    run: async () => ({
+      figures: await benchHttpCreate(
+        quick
+          ? { connections: [1, 50], seconds: 2, rounds: 1, users: 5 }
+          : { connections: [1, 50], seconds: 5, rounds: 3, users: 50 },
+      ),
+    }),
+  },
+  {
+    name: 'worker',
+    run: () =>
+      benchWorker(
+        quick
+          ? { overheadMb: 10, overheadRounds: 1, memoryMb: 100, memoryRuns: 1 }
+          : { overheadMb: 50, overheadRounds: 5, memoryMb: 500, memoryRuns: 3 },
+      ),
+  },
+];
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const loadBefore = loadavg();
+  const results: Record<string, { seconds: number; figures: Figure[]; details?: unknown; error?: string }> =
+    {};
+  for (const section of SECTIONS) {
+    if (only && !only.has(section.name)) continue;
+    process.stdout.write(`\n== ${section.name} ==\n`);
+    const sectionStart = Date.now();
+    try {
+      const { figures, details } = await section.run();
+      results[section.name] = { seconds: round((Date.now() - sectionStart) / 1000), figures, details };
+      process.stdout.write(`${markdownTable(figures)}\n`);
+    } catch (error) {
+      results[section.name] = {
+        seconds: round((Date.now() - sectionStart) / 1000),
+        figures: [],
+        error: (error as Error).stack ?? String(error),
+      };
+      process.stdout.write(`section ${section.name} failed: ${(error as Error).message}\n`);
+      process.exitCode = 1;
+    }
+  }
+  const figures = Object.values(results).flatMap((result) => result.figures);
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGb: round(totalmem() / 2 ** 30),
+    node: process.version,
+    postgres: await serverVersion(),
+    // Other work on a shared machine stretches every time; each ratio's two sides ran under it alike.
+    loadAverage1m: { before: round(loadBefore[0], 2), after: round(loadavg()[0], 2) },
+  };
+  const table = markdownTable(figures);
+  const header =
+    `${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB, Node ${machine.node}, ` +
+    `PostgreSQL ${machine.postgres}, load average ${machine.loadAverage1m.before} -> ${machine.loadAverage1m.after}; ` +
+    `\`npm run bench\` took ${round((Date.now() - started) / 60_000)} min${quick ? ' (BENCH_QUICK: not for figures)' : ''}`;
+  const dir = resolve('bench/results');
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    join(dir, 'latest.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), quick, machine, sections: results }, null, 2)}\n`,
+  );
+  await writeFile(join(dir, 'latest.md'), `${header}\n\n${table}\n`);
+  process.stdout.write(`\n${header}\n\n${table}\n\nwrote bench/results/latest.json and latest.md\n`);
+}
+
+export const run = promisify(execFile);
+export const readJson = async <T>(path: string): Promise<T> => JSON.parse(await readFile(path, 'utf8')) as T;
+
+await main();
