@@ -5,15 +5,15 @@
  * prints the table. `npm run bench -- --only http,worker` runs some sections; BENCH_QUICK=1 shortens them
  * (for trying the suite out, not for figures). bench/README.md says how each figure is measured.
  */
-import { execFile } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { serverVersion } from './lib/database.js';
 import { markdownTable, type Figure } from './lib/report.js';
 import { round } from './lib/stats.js';
+import { benchCredits, benchMedia } from './sections/external.js';
 import { benchHttpCreate } from './sections/http-create.js';
+import { benchPolling } from './sections/polling.js';
 import { benchWorker } from './sections/worker.js';
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -35,7 +35,7 @@ const SECTIONS: Section[] = [
       figures: await benchHttpCreate(
         quick
           ? { connections: [1, 50], seconds: 2, rounds: 1, users: 5 }
-          : { connections: [1, 50], seconds: 5, rounds: 3, users: 50 },
+          : { connections: [1, 50], seconds: 4, rounds: 3, users: 50 },
       ),
     }),
   },
@@ -48,6 +48,21 @@ const SECTIONS: Section[] = [
           : { overheadMb: 50, overheadRounds: 5, memoryMb: 500, memoryRuns: 3 },
       ),
   },
+  {
+    name: 'polling',
+    run: () =>
+      benchPolling({
+        generations: quick ? 100 : 1000,
+        queueMs: quick ? 10_000 : 15_000,
+        runMs: quick ? 20_000 : 60_000,
+        // One worker holds a job slot per generation while it polls, so 1,000 in flight need 1,000 slots.
+        workerEnv: { PROVIDER_CONCURRENCY_FAL: quick ? '100' : '1000' },
+        graceMs: quick ? 30_000 : 60_000,
+        targetSeconds: 10,
+      }),
+  },
+  { name: 'credits', run: benchCredits },
+  { name: 'media', run: benchMedia },
 ];
 
 async function main(): Promise<void> {
@@ -97,8 +112,5 @@ async function main(): Promise<void> {
   await writeFile(join(dir, 'latest.md'), `${header}\n\n${table}\n`);
   process.stdout.write(`\n${header}\n\n${table}\n\nwrote bench/results/latest.json and latest.md\n`);
 }
-
-export const run = promisify(execFile);
-export const readJson = async <T>(path: string): Promise<T> => JSON.parse(await readFile(path, 'utf8')) as T;
 
 await main();

@@ -485,4 +485,24 @@ describe(`credits for new accounts (${databaseBackend})`, () => {
     expect(page.entries[0].amount.toFixed(1)).toBe('250.5');
     await assertLedgerInvariant(t.app.get(PrismaService));
   });
+
+  it('serves a new user’s concurrent first reservations from the initial credits', async () => {
+    const credits = t.app.get(CreditsService);
+    const prisma = t.app.get(PrismaService);
+    const userId = `user-${randomUUID()}`;
+    // Each transaction finds no account, and all but one lose the race to open it: those must still reserve.
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, () =>
+        prisma.$transaction(async (tx) => {
+          const generation = await tx.generation.create({
+            data: { userId, kind: 'IMAGE_TO_VIDEO', model: 'veo3', prompt: 'p', params: {} },
+          });
+          return credits.reserve(tx, { userId, generationId: generation.id, amount: 10, reason: 'r' });
+        }),
+      ),
+    );
+    expect(results.filter((result) => result.status === 'rejected')).toEqual([]);
+    expect((await credits.balance(userId)).toFixed(1)).toBe('50.5');
+    await assertLedgerInvariant(prisma);
+  });
 });

@@ -15,6 +15,9 @@ export interface MemoryReading {
 /** One service process (`node .bench/src/main.js`) with the given environment, e.g. a worker. */
 export class ServiceProcess {
   private output = '';
+  private partial = '';
+  /** Warnings and errors the process logged, by message with ids and numbers blanked out. */
+  readonly problems = new Map<string, number>();
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   private constructor(
@@ -54,8 +57,33 @@ export class ServiceProcess {
   }
 
   private keep(chunk: Buffer): void {
+    const text = chunk.toString();
     // Only the tail matters for a failure message; a long run must not grow this without bound.
-    this.output = (this.output + chunk.toString()).slice(-20_000);
+    this.output = (this.output + text).slice(-20_000);
+    const lines = (this.partial + text).split('\n');
+    this.partial = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!line.startsWith('{')) continue;
+      try {
+        const entry = JSON.parse(line) as { level?: number; msg?: string };
+        if ((entry.level ?? 0) < 40 || !entry.msg) continue;
+        const message = entry.msg
+          .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>')
+          .replace(/\d+/g, '#')
+          .slice(0, 200);
+        this.problems.set(message, (this.problems.get(message) ?? 0) + 1);
+      } catch {
+        // not a log line
+      }
+    }
+  }
+
+  /** The most frequent warnings and errors, most frequent first. */
+  problemSummary(limit = 10): Array<{ message: string; count: number }> {
+    return [...this.problems]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, limit)
+      .map(([message, count]) => ({ message, count }));
   }
 
   private async waitReady(timeoutMs: number): Promise<void> {

@@ -74,3 +74,23 @@ function ffmpeg(args: string[]): Promise<void> {
     );
   });
 }
+
+/** A very small 8 s video (160x90, 12 fps), so that 1,000 results cost the machine little to handle. */
+export async function makeTinyVideo(path: string, seconds = 8): Promise<number> {
+  await ffmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=160x90:rate=12',
+    '-t',
+    String(seconds),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-pix_fmt',
+    'yuv420p',
+    path,
+  ]);
+  return (await stat(path)).size;
+}

@@ -405,7 +405,12 @@ export class CreditsService {
       return row;
     };
     let row = await take();
-    if (row.debited === null && (await this.openAccount(tx, userId))) row = await take();
+    if (row.debited === null) {
+      // No account yet, or too little. Open it if missing; when a concurrent first request opened it
+      // (our insert waited for that commit and did nothing) the next statement sees it just the same.
+      await this.openAccount(tx, userId);
+      row = await take();
+    }
     if (row.debited === null) {
       // Read only to word the error: nothing is written on this path.
       const available = (await this.readBalance(tx, userId)) ?? ZERO_CREDITS;
