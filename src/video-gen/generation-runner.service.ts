@@ -281,6 +281,7 @@ export class GenerationRunner {
     const provider = this.providers.forRef(ref);
     let attempt = 0;
     let failuresInARow = 0;
+    let reported = '';
     const startedAt = Date.now();
     for (;;) {
       await this.assertActive(generation.id);
@@ -293,13 +294,18 @@ export class GenerationRunner {
           throw status.error ?? new GenerationFailure('PROVIDER_FAILED', 'The provider failed');
         if (status.state === 'cancelled')
           throw new GenerationFailure('PROVIDER_CANCELLED', 'The provider cancelled the job');
-        await this.reportProgress(
-          generation.id,
-          segment,
-          status.progress,
-          status.queuePosition,
-          segmentCount,
-        );
+        // Write only what changed: at scale most polls report the same queue position or progress.
+        const now = `${status.progress}|${status.queuePosition}`;
+        if (now !== reported) {
+          reported = now;
+          await this.reportProgress(
+            generation.id,
+            segment,
+            status.progress,
+            status.queuePosition,
+            segmentCount,
+          );
+        }
         delay = nextPollDelay(
           attempt++,
           this.config.generation.pollIntervalMs,
