@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import request from 'supertest';
 import { IMAGE_CONTENT_TYPES, probeImage } from '../src/uploads/image-probe.js';
 import { bearerFor } from './support/auth.js';
+import { PrismaService } from '../src/database/prisma.service.js';
 import { expectOnlyClientErrors, hostileJson, hostileKey, hostileRawJson } from './support/http-fuzz.js';
 import { storedKeys } from './support/storage.js';
 import { startTestApp, TestApp } from './support/test-app.js';
@@ -121,8 +122,58 @@ describe(`property: hostile input gets a 4xx and changes nothing (${databaseBack
     );
   });
 
+  it('the generation endpoints with hostile bodies and keys: 4xx, no charge, no record', async () => {
+    // Alice has uploaded nothing and no paid provider is configured, so no request here can be valid.
+    const prisma = t.app.get(PrismaService);
+    const unchanged = {
+      numRuns: 60,
+      snapshot: async () => ({
+        generations: await prisma.generation.count(),
+        entries: await prisma.creditEntry.count(),
+        accounts: await prisma.creditAccount.findMany({ orderBy: { userId: 'asc' } }),
+        keys: await storedKeys(t),
+      }),
+    };
+    const fields = {
+      id: hostileKey('alice'),
+      imageId: hostileKey('alice'),
+      prompt: fc.string({ maxLength: 20 }),
+      prompts: fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }),
+      duration: fc.constantFrom('5s', '8s', '10s', '6s', '8', ''),
+      totalDuration: fc.integer({ min: -5, max: 400 }),
+      kind: fc.constantFrom('image-to-video', 'text-to-video', 'chain'),
+      model: fc.constantFrom('veo3', 'sora-2', 'local-motion', 'nope'),
+      crop: fc.record({ left: fc.double(), top: fc.double(), right: fc.double(), bottom: fc.double() }),
+      frameIndex: fc.integer({ min: -2, max: 50 }),
+      seed: fc.integer(),
+    };
+    const paths = [
+      '/video-gen/image-to-video',
+      '/video-gen/text-to-video',
+      '/video-gen/generations',
+      '/video-gen/chains',
+      `/video-gen/generations/${'00000000-0000-4000-8000-000000000000'}/extend`,
+    ];
+    for (const path of paths) {
+      await expectOnlyClientErrors(
+        {
+          name: `POST ${path}`,
+          input: hostileJson(fields),
+          send: (body) =>
+            request(t.http)
+              .post(path)
+              .set('Authorization', alice)
+              .set('Content-Type', 'application/json')
+              .send(JSON.stringify(body)),
+          maySucceed: () => false,
+        },
+        unchanged,
+      );
+    }
+  });
+
   it('every JSON endpoint with bodies that are not valid JSON', async () => {
-    for (const path of ['/uploads/images/presign', '/uploads/images/complete']) {
+    for (const path of ['/uploads/images/presign', '/uploads/images/complete', '/video-gen/generations']) {
       await expectOnlyClientErrors(
         {
           name: `POST ${path} (raw)`,

@@ -1,14 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import request from 'supertest';
 import { PrismaService } from '../src/database/prisma.service.js';
 import { ProviderSimulators } from '../src/simulators/provider-simulators.js';
 import { ObjectStorage } from '../src/storage/object-storage.js';
-import { bearerFor } from './support/auth.js';
+import { authHeader, uploadImage, waitForGeneration } from './support/generations.js';
 import { assertLedgerInvariant } from './support/ledger-invariant.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 import { databaseBackend } from './support/test-database.js';
-
-const fixture = (name: string) => readFile(new URL(`./fixtures/images/${name}`, import.meta.url));
 
 describe(`video generation pipeline (${databaseBackend})`, () => {
   let t: TestApp;
@@ -36,16 +33,8 @@ describe(`video generation pipeline (${databaseBackend})`, () => {
     await t.close();
   });
 
-  async function upload(user: string, name = 'photo-320x180.png'): Promise<string> {
-    const res = await request(t.http)
-      .post('/uploads/images')
-      .set('Authorization', await bearerFor(t, user))
-      .attach('file', await fixture(name), name)
-      .expect(201);
-    return res.body.key;
-  }
-
-  const auth = async (user: string) => ({ Authorization: await bearerFor(t, user) });
+  const upload = (user: string) => uploadImage(t, user);
+  const auth = (user: string) => authHeader(t, user);
 
   async function balanceOf(user: string): Promise<number> {
     const res = await request(t.http)
@@ -55,17 +44,7 @@ describe(`video generation pipeline (${databaseBackend})`, () => {
     return res.body.balance;
   }
 
-  async function waitForTerminal(user: string, id: string): Promise<{ status: string }> {
-    for (let i = 0; i < 600; i++) {
-      const res = await request(t.http)
-        .get(`/video-gen/generations/${id}`)
-        .set(await auth(user))
-        .expect(200);
-      if (['succeeded', 'failed', 'cancelled'].includes(res.body.status)) return res.body;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`generation ${id} did not finish`);
-  }
+  const waitForTerminal = (user: string, id: string) => waitForGeneration(t, user, id);
 
   describe('POST /video-gen/image-to-video (seed 002)', () => {
     it('generates a real video, stores it, charges 750 and answers the seed’s shape', async () => {

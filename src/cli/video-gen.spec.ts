@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MediaFixtures } from '../../test/support/media-fixtures.js';
 import { loadMediaConfig } from '../config/app-config.js';
+import { loadClientConfig } from '../config/client-config.js';
 import { MediaService } from '../media/media.service.js';
 import { runCli } from './video-gen.js';
 
@@ -17,6 +18,7 @@ async function cli(argv: string[], env: Record<string, string> = {}) {
     out: (text) => (out += text),
     err: (text) => (err += text),
     mediaConfig: () => loadMediaConfig(env),
+    clientConfig: () => loadClientConfig(env),
   });
   return { code, out, err };
 }

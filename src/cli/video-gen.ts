@@ -1,77 +1,67 @@
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { MediaConfig } from '../config/app-config.js';
 import { ConfigurationError } from '../config/environment.js';
 import { MediaError } from '../media/media.error.js';
 import { MediaService } from '../media/media.service.js';
+import { parseCommand, type ParsedCommand } from './cli-args.js';
+import {
+  ApiError,
+  CommandFailedError,
+  describeError,
+  MissingTokenError,
+  ServiceUnreachableError,
+  UsageError,
+} from './cli-errors.js';
+import { runServiceCommand, type ServiceIo } from './service-commands.js';
 
-export interface CliIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
+export interface CliIo extends ServiceIo {
   /** FFMPEG_PATH and friends, read only when a command needs ffmpeg. */
   mediaConfig: () => MediaConfig;
 }
 
-const USAGE = `Usage: video-gen <command> [options]
+/** Failures the user can act on: shown as a message, exit code 1. */
+const EXPLAINED_ERRORS = [
+  MediaError,
+  ConfigurationError,
+  MissingTokenError,
+  ServiceUnreachableError,
+  ApiError,
+  CommandFailedError,
+];
 
-Commands:
-  extract-last-frame <video> [-o frame.jpg]   Save the last frame of a video (runs locally, no service needed)
-
-Options:
-  -o, --output <file>   Output image (.jpg, .png or .webp); default <video>.last.jpg beside the video
-  -h, --help            Show this help
-`;
-
-/** The `video-gen` command line. Returns the process exit code. */
+/** The `video-gen` command line. Returns the process exit code: 0 ok, 1 failure, 2 usage, 130 Ctrl-C. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const [command, ...rest] = argv;
-  if (!command || command === '-h' || command === '--help' || command === 'help') {
-    io.out(USAGE);
-    return command ? 0 : 2;
+  let command: ParsedCommand;
+  try {
+    command = parseCommand(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.err(`video-gen: ${error.message}\n\n${error.usage}`);
+    return 2;
   }
   try {
-    switch (command) {
+    switch (command.name) {
+      case 'help':
+        io.out(command.text);
+        return 0;
       case 'extract-last-frame':
-        return await extractLastFrame(rest, io);
+        return await extractLastFrame(command.video, command.output, io);
       default:
-        io.err(`video-gen: unknown command "${command}"\n\n${USAGE}`);
-        return 2;
+        return await runServiceCommand(command, io);
     }
   } catch (error) {
-    if (error instanceof MediaError || error instanceof ConfigurationError) {
-      io.err(`video-gen: ${error.message}\n`);
-      return 1;
-    }
-    const code = (error as { code?: unknown } | null)?.code;
-    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`video-gen: ${(error as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
-    throw error;
+    if (!EXPLAINED_ERRORS.some((type) => error instanceof type)) throw error; // a bug: keep its stack
+    io.err(`video-gen: ${describeError(error).join('\n')}\n`);
+    return 1;
   }
 }
 
-async function extractLastFrame(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    options: { output: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },
-  });
-  if (values.help) {
-    io.out(USAGE);
-    return 0;
-  }
-  if (positionals.length !== 1) {
-    io.err(`video-gen: extract-last-frame takes exactly one video\n\n${USAGE}`);
-    return 2;
-  }
-  const video = resolve(positionals[0]);
-  const output = resolve(
-    values.output ?? join(dirname(video), `${basename(video, extname(video))}.last.jpg`),
-  );
+async function extractLastFrame(videoPath: string, output: string | undefined, io: CliIo): Promise<number> {
+  const video = resolve(videoPath);
+  const target = resolve(output ?? join(dirname(video), `${basename(video, extname(video))}.last.jpg`));
   const media = new MediaService({ media: io.mediaConfig() });
-  await media.extractLastFrame(video, output);
-  const { width, height } = await media.imageInfo(output);
-  io.out(`${output} (${width}x${height})\n`);
+  await media.extractLastFrame(video, target);
+  const { width, height } = await media.imageInfo(target);
+  io.out(`${target} (${width}x${height})\n`);
   return 0;
 }

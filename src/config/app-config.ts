@@ -241,7 +241,7 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       syncPollIntervalMs: 250,
       eventsIntervalMs: 500,
       pollIntervalMs: vars.PROVIDER_POLL_INTERVAL_MS ?? 2_000,
-      maxPollIntervalMs: vars.PROVIDER_POLL_MAX_INTERVAL_MS ?? 15_000,
+      maxPollIntervalMs: vars.PROVIDER_POLL_MAX_INTERVAL_MS ?? 8_000,
       maxSegments: vars.MAX_SEGMENTS ?? 10,
       chainMaxSeconds: vars.CHAIN_MAX_SECONDS ?? 120,
     },

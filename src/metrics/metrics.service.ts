@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { JobQueue, type QueueStats } from '../jobs/job-queue.js';
 
-export type GenerationOutcome = 'succeeded' | 'failed' | 'cancelled';
+/** `partial`: a chain delivered with some segments missing (and those refunded). */
+export type GenerationOutcome = 'succeeded' | 'partial' | 'failed' | 'cancelled';
 export type CreditMovement = 'reserved' | 'captured' | 'refunded';
 export type ProviderCallOutcome = 'ok' | 'error';
 

@@ -8,7 +8,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { CreditsService } from '../credits/credits.service.js';
 import { PrismaService } from '../database/prisma.service.js';
-import type { GenerationSegment } from '../generated/prisma/client.js';
+import { Prisma, type GenerationSegment } from '../generated/prisma/client.js';
 import { PermanentJobError, TransientJobError } from '../jobs/job-errors.js';
 import { JobName } from '../jobs/job-definitions.js';
 import type { JobContext } from '../jobs/job-queue.js';
@@ -32,6 +32,9 @@ import { isDatabaseUnavailable } from '../database/database-errors.js';
 import type { GenerationParams } from './generation-request.js';
 import { GenerationWithSegments, isTerminal } from './generation-view.js';
 import { nextPollDelay, segmentKey, videoKeys } from './pipeline-plan.js';
+
+/** Length of each crossfade between chained segments. */
+const CROSSFADE_SECONDS = 0.5;
 
 /** A failure that ends the generation: the user sees `message`, the credits not delivered are refunded. */
 export class GenerationFailure extends Error {
@@ -139,7 +142,7 @@ export class GenerationRunner {
       return local;
     }
     if (segment.status === 'FAILED' || segment.status === 'CANCELLED') throw new GenerationGone();
-    const input = await this.inputFor(generation, model, params, segment);
+    const input = await this.inputFor(generation, model, params, segment, workDir);
     if (segment.status === 'PENDING') segment = await this.submit(generation, segment, model, input);
     if (segment.status === 'SUBMITTING' || segment.status === 'SUBMIT_AMBIGUOUS') {
       segment = await this.resolveAmbiguous(generation, segment, model, input);
@@ -155,10 +158,14 @@ export class GenerationRunner {
     model: ModelEntry,
     params: GenerationParams,
     segment: GenerationSegment,
+    workDir: string,
   ): Promise<GenerationInput> {
     let image: SourceImage | undefined;
     const previous = generation.segments.find((s) => s.index === segment.index - 1);
-    const imageKey = segment.index === 0 ? params.sourceImageKey : (previous?.lastFrameKey ?? undefined);
+    const imageKey =
+      segment.index === 0
+        ? params.sourceImageKey
+        : previous && (await this.lastFrameOf(generation, previous, workDir));
     if (segment.index > 0 && !imageKey) {
       throw new GenerationFailure('CHAIN_BROKEN', `Segment ${segment.index} has no frame to start from`);
     }
@@ -182,6 +189,27 @@ export class GenerationRunner {
       frameIndex: segment.index === 0 ? params.frameIndex : undefined,
       crop: segment.index === 0 ? params.crop : undefined,
     };
+  }
+
+  /**
+   * The stored last frame of a finished segment. An extended video's first segment is the original
+   * generation, delivered before; its frame is taken now, once, and stored like any other.
+   */
+  private async lastFrameOf(
+    generation: GenerationWithSegments,
+    segment: GenerationSegment,
+    workDir: string,
+  ): Promise<string | undefined> {
+    if (segment.lastFrameKey) return segment.lastFrameKey;
+    if (segment.status !== 'SUCCEEDED' || !segment.s3Key) return undefined;
+    const video = join(workDir, `segment-${segment.index}.source.mp4`);
+    const frame = join(workDir, `segment-${segment.index}-last.png`);
+    await this.download(segment.s3Key, video);
+    await this.media.extractLastFrame(video, frame);
+    const key = `videos/${generation.userId}/${generation.id}/segment-${segment.index}-last.png`;
+    await this.storage.put(key, await readFile(frame), 'image/png');
+    await this.prisma.generationSegment.update({ where: { id: segment.id }, data: { lastFrameKey: key } });
+    return key;
   }
 
   /** Marks the segment SUBMITTING before the call and stores the provider's reference right after it. */
@@ -259,6 +287,7 @@ export class GenerationRunner {
     const provider = this.providers.forRef(ref);
     let attempt = 0;
     let failuresInARow = 0;
+    let reported = '';
     const startedAt = Date.now();
     for (;;) {
       await this.assertActive(generation.id);
@@ -271,13 +300,18 @@ export class GenerationRunner {
           throw status.error ?? new GenerationFailure('PROVIDER_FAILED', 'The provider failed');
         if (status.state === 'cancelled')
           throw new GenerationFailure('PROVIDER_CANCELLED', 'The provider cancelled the job');
-        await this.reportProgress(
-          generation.id,
-          segment,
-          status.progress,
-          status.queuePosition,
-          segmentCount,
-        );
+        // Write only what changed: at scale most polls report the same queue position or progress.
+        const now = `${status.progress}|${status.queuePosition}`;
+        if (now !== reported) {
+          reported = now;
+          await this.reportProgress(
+            generation.id,
+            segment,
+            status.progress,
+            status.queuePosition,
+            segmentCount,
+          );
+        }
         delay = nextPollDelay(
           attempt++,
           this.config.generation.pollIntervalMs,
@@ -378,15 +412,26 @@ export class GenerationRunner {
     params: GenerationParams,
     files: string[],
     workDir: string,
-  ): Promise<void> {
+    partial?: { capture: Prisma.Decimal; failure: GenerationFailure; deliveredSeconds: number },
+  ): Promise<boolean> {
     const keys = videoKeys(generation.userId, generation.id);
+    const transition = params.transition ?? 'cut';
     let finalFile = files[0];
     if (files.length > 1) {
       finalFile = join(workDir, 'final.mp4');
-      await this.media.concat(files, finalFile, { transition: params.transition ?? 'cut' });
+      const result = await this.media.concat(files, finalFile, {
+        transition,
+        crossfadeSeconds: CROSSFADE_SECONDS,
+      });
+      this.logger.log(`generation ${generation.id}: ${files.length} segments joined by ${result.method}`);
+    }
+    // A single segment was stored under the final key as it arrived, unless this is a partial chain.
+    if (files.length > 1 || partial) {
       await this.storage.upload(keys.video, createReadStream(finalFile), 'video/mp4');
     }
-    const info = await this.checkVideo(finalFile, params.durationSeconds, 'a video');
+    const planned = partial?.deliveredSeconds ?? params.durationSeconds;
+    const joins = transition === 'crossfade' ? files.length - 1 : 0;
+    const info = await this.checkVideo(finalFile, planned - joins * CROSSFADE_SECONDS, 'a video');
     const thumbnail = join(workDir, 'thumbnail.jpg');
     await this.media.thumbnail(finalFile, thumbnail);
     await this.storage.put(keys.thumbnail, await readFile(thumbnail), 'image/jpeg');
@@ -405,20 +450,74 @@ export class GenerationRunner {
           progress: 100,
           queuePosition: null,
           completedAt: new Date(),
+          ...(partial ? { errorCode: 'PARTIAL_RESULT', error: partial.failure.message } : {}),
         },
       });
       if (updated.count === 0) return false;
-      await this.credits.capture(generation.id, undefined, tx);
+      if (partial) {
+        await tx.generationSegment.updateMany({
+          where: { generationId: generation.id, status: { not: 'SUCCEEDED' } },
+          data: { status: 'FAILED', error: partial.failure.message, errorCode: partial.failure.code },
+        });
+      }
+      // Capturing less than the reservation refunds the rest in the same transaction.
+      await this.credits.capture(generation.id, partial?.capture.toString(), tx);
       return true;
     });
     if (succeeded) {
-      this.logger.log(`generation ${generation.id} succeeded: ${keys.video}`);
+      this.logger.log(`generation ${generation.id} succeeded${partial ? ' (partial)' : ''}: ${keys.video}`);
       this.metrics.generationFinished(
         generation.model,
         kindLabel(generation.kind),
-        'succeeded',
+        partial ? 'partial' : 'succeeded',
         secondsSince(generation.createdAt),
       );
+    }
+    return succeeded;
+  }
+
+  /**
+   * A chain whose later segment failed for good still delivers what was made: the finished segments are
+   * stitched and charged, the rest refunded. Returns false when there is nothing to deliver.
+   */
+  private async finishPartially(
+    generation: GenerationWithSegments,
+    failure: GenerationFailure,
+  ): Promise<boolean> {
+    const made = [...generation.segments]
+      .filter((s) => s.status === 'SUCCEEDED' && s.s3Key)
+      .sort((a, b) => a.index - b.index);
+    const contiguous = made.filter((s, i) => s.index === i);
+    if (generation.kind !== 'CHAIN' || contiguous.length === 0 || failure.code === 'CANCELLED') return false;
+    const workDir = join(this.config.dataDir, 'work', `${generation.id}-partial`);
+    await mkdir(workDir, { recursive: true });
+    try {
+      const files: string[] = [];
+      for (const segment of contiguous) {
+        const file = join(workDir, `segment-${segment.index}.mp4`);
+        await this.download(segment.s3Key!, file);
+        files.push(file);
+      }
+      const params = generation.params as unknown as GenerationParams;
+      const share = new Prisma.Decimal(contiguous.length).div(generation.segments.length);
+      const capture = generation.creditsReserved.mul(share).toDecimalPlaces(1, Prisma.Decimal.ROUND_DOWN);
+      const deliveredSeconds = contiguous.reduce(
+        (sum, s) => sum + Number(s.trimToSeconds ?? s.durationSeconds),
+        0,
+      );
+      const message =
+        `Segment ${contiguous.length + 1} of ${generation.segments.length} failed (${failure.message}); ` +
+        `the first ${contiguous.length} are delivered and the rest refunded`;
+      return await this.finish(generation, params, files, workDir, {
+        capture,
+        failure: new GenerationFailure(failure.code, message),
+        deliveredSeconds,
+      });
+    } catch (error) {
+      this.logger.warn(`generation ${generation.id}: partial result failed: ${(error as Error).message}`);
+      return false;
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
     }
   }
 
@@ -429,6 +528,7 @@ export class GenerationRunner {
       include: { segments: true },
     });
     if (!generation || isTerminal(generation)) return;
+    if (await this.finishPartially(generation, failure)) return;
     const failed = await this.prisma.$transaction(async (tx) => {
       const updated = await tx.generation.updateMany({
         where: { id: generationId, status: { in: ['QUEUED', 'RUNNING'] } },

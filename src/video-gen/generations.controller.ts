@@ -19,7 +19,7 @@ import type { Request, Response } from 'express';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { AppConfig } from '../config/app-config.js';
-import { CreateGenerationDto } from './dto/create-generation.dto.js';
+import { CreateChainDto, CreateGenerationDto, ExtendGenerationDto } from './dto/create-generation.dto.js';
 import { followGeneration } from './generation-waiter.js';
 import { GenerationView, isTerminal } from './generation-view.js';
 import { GenerationsService } from './generations.service.js';
@@ -36,6 +36,35 @@ const IDEMPOTENCY_HEADER = {
   required: false,
   description: 'Repeat a request safely: the same key returns the same generation and charges once',
 };
+
+/** Seed 000's automated chaining: one long video from segments made one after another. */
+@ApiTags('generations')
+@ApiBearerAuth()
+@Controller('video-gen/chains')
+export class ChainsController {
+  constructor(@Inject(GenerationsService) private readonly generations: GenerationsService) {}
+
+  @Post()
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: 'Queue a long video made of chained segments (each from the previous one’s last frame)',
+    description:
+      'All segments are reserved up front. If a segment fails for good, the segments made so far are stitched and ' +
+      'delivered (errorCode PARTIAL_RESULT) and the rest is refunded.',
+  })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiResponse({ status: 202, type: GenerationView })
+  async create(
+    @CurrentUser() user: AuthUser,
+    @Body() body: CreateChainDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<GenerationView> {
+    const { generation } = await this.generations.createChain(user, body, idempotencyKey);
+    res.setHeader('Location', `/video-gen/generations/${generation.id}`);
+    return this.generations.view(generation);
+  }
+}
 
 /** The asynchronous API: create, follow, list and cancel generations. */
 @ApiTags('generations')
@@ -96,6 +125,26 @@ export class GenerationsController {
   @ApiOperation({ summary: 'Cancel at the provider when possible and refund what was not delivered' })
   async cancel(@CurrentUser() user: AuthUser, @Param('id') id: string): Promise<GenerationView> {
     return this.generations.view(await this.generations.cancel(user, id));
+  }
+
+  @Post(':id/extend')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: 'Extend a finished video: the original followed by a new segment made from its last frame',
+    description: 'A new generation, billed for the new part only (seed 000, "video extension").',
+  })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiResponse({ status: 202, type: GenerationView })
+  async extend(
+    @CurrentUser() user: AuthUser,
+    @Param('id') id: string,
+    @Body() body: ExtendGenerationDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<GenerationView> {
+    const { generation } = await this.generations.extend(user, id, body, idempotencyKey);
+    res.setHeader('Location', `/video-gen/generations/${generation.id}`);
+    return this.generations.view(generation);
   }
 
   @Get(':id/events')

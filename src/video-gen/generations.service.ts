@@ -56,8 +56,8 @@ export interface PlannedGeneration {
   endpoint: string;
   body: unknown;
   idempotencyKey?: string;
-  /** Segments already paid for and delivered by another generation (extend: the original video). */
-  segmentPrompts?: string[];
+  /** Extend: the original video, already delivered and paid for, becomes segment 0. */
+  deliveredFirst?: { s3Key: string; durationSeconds: number; prompt: string };
 }
 
 const DEFAULT_MODEL: Record<GenerationKind, string> = { 'image-to-video': 'veo3', 'text-to-video': 'sora-2' };
@@ -135,19 +135,7 @@ export class GenerationsService {
               requestHash: planned.idempotencyKey ? hash : undefined,
               deadlineAt,
               segments: {
-                create: plan.map((segment) => ({
-                  index: segment.index,
-                  prompt:
-                    planned.segmentPrompts?.[segment.index] ??
-                    params.segmentPrompts?.[segment.index] ??
-                    params.prompt,
-                  durationSeconds: new Prisma.Decimal(segment.durationSeconds),
-                  trimToSeconds:
-                    segment.trimToSeconds === undefined
-                      ? undefined
-                      : new Prisma.Decimal(segment.trimToSeconds),
-                  provider: model.provider,
-                })),
+                create: segmentRows(planned),
               },
             },
           });
@@ -176,10 +164,115 @@ export class GenerationsService {
     }
   }
 
-  priceOf(model: ModelEntry, seconds: number): Prisma.Decimal {
+  /**
+   * What a request costs, from the catalog: a flat price per generation (the seed's 750 for veo3, whatever
+   * the duration) or a price per second. A chain is `segments` generations.
+   */
+  priceOf(model: ModelEntry, seconds: number, segments = 1): Prisma.Decimal {
     const base = priceFor({ id: model.name, priceCredits: model.price.credits });
     const price = new Prisma.Decimal(base.toString());
-    return model.price.per === 'second' ? price.mul(seconds).toDecimalPlaces(1) : price;
+    return model.price.per === 'second' ? price.mul(seconds).toDecimalPlaces(1) : price.mul(segments);
+  }
+
+  /**
+   * Seed 000's video extension: a new generation whose video is the original followed by a new segment made
+   * from the original's last frame. Billed for the new part only.
+   */
+  async extend(
+    user: AuthUser,
+    parentId: string,
+    request: { prompt: string; duration?: string; model?: string },
+    idempotencyKey?: string,
+  ): Promise<CreatedGeneration> {
+    checkIdempotencyKey(idempotencyKey);
+    const parent = await this.get(user, parentId);
+    if (parent.status !== 'SUCCEEDED' || !parent.s3Key || parent.durationSeconds === null) {
+      throw new ConflictException(
+        `Generation ${parentId} has no finished video to extend (it is ${parent.status.toLowerCase()})`,
+      );
+    }
+    const model = this.catalog.requireUsable(request.model ?? parent.model, 'image-to-video');
+    this.providers.forModel(model);
+    const parentSeconds = Number(parent.durationSeconds);
+    const params = buildParams('image-to-video', model, {
+      prompt: request.prompt,
+      duration: request.duration,
+      projectId: parent.projectId ?? undefined,
+    });
+    const newSeconds = params.durationSeconds;
+    const newPlan = planFor(model, newSeconds, this.config.generation.maxSegments - 1);
+    params.durationSeconds = Math.round((parentSeconds + newSeconds) * 1000) / 1000;
+    return this.createPlanned({
+      user,
+      dbKind: 'EXTEND',
+      model,
+      params,
+      plan: newPlan.map((segment) => ({ ...segment, index: segment.index + 1 })),
+      price: this.priceOf(model, newSeconds),
+      parentId: parent.id,
+      deliveredFirst: { s3Key: parent.s3Key, durationSeconds: parentSeconds, prompt: parent.prompt },
+      endpoint: `POST /video-gen/generations/${parentId}/extend`,
+      body: request,
+      idempotencyKey,
+    });
+  }
+
+  /**
+   * Seed 000's `chain_videos.py`: one long video from planned segments, each made from the previous one's
+   * last frame. Every segment is reserved up front; segments never made are refunded.
+   */
+  async createChain(
+    user: AuthUser,
+    request: {
+      prompt?: string;
+      prompts?: string[];
+      totalDuration: number;
+      model?: string;
+      imageId?: string;
+      transition?: 'cut' | 'crossfade';
+      projectId?: string;
+    },
+    idempotencyKey?: string,
+  ): Promise<CreatedGeneration> {
+    checkIdempotencyKey(idempotencyKey);
+    const first = request.prompts?.[0] ?? request.prompt;
+    if (!first) throw new BadRequestException(['prompt or prompts should not be empty']);
+    const { chainMaxSeconds, maxSegments } = this.config.generation;
+    if (request.totalDuration > chainMaxSeconds) {
+      throw new BadRequestException(
+        `totalDuration must not be greater than ${chainMaxSeconds} (CHAIN_MAX_SECONDS)`,
+      );
+    }
+    const kind: GenerationKind = request.imageId ? 'image-to-video' : 'text-to-video';
+    const model = this.catalog.requireUsable(request.model ?? DEFAULT_MODEL['text-to-video'], kind);
+    this.providers.forModel(model);
+    const plan = planFor(model, request.totalDuration, maxSegments);
+    if (plan.length > 1 && !model.kinds.includes('image-to-video')) {
+      throw new BadRequestException(
+        `Model "${model.name}" cannot continue a video from its last frame (it does no image-to-video)`,
+      );
+    }
+    const prompts = request.prompts ?? [first];
+    const params = buildParams(kind, model, {
+      prompt: first,
+      duration: `${request.totalDuration}s`,
+      projectId: request.projectId,
+      id: request.imageId,
+    });
+    params.segmentPrompts = plan.map((segment) => prompts[Math.min(segment.index, prompts.length - 1)]);
+    params.transition = request.transition ?? 'cut';
+    if (request.imageId) params.sourceImageKey = await this.requireImage(user, request.imageId);
+    return this.createPlanned({
+      user,
+      dbKind: 'CHAIN',
+      model,
+      params,
+      plan,
+      price: this.priceOf(model, request.totalDuration, plan.length),
+      endpoint: 'POST /video-gen/chains',
+      body: request,
+      idempotencyKey,
+    });
   }
 
   /** The caller's own image: a 403 for someone else's key, a 400 when nothing is stored there. */
@@ -321,6 +414,35 @@ export class GenerationsService {
     }
     return existing;
   }
+}
+
+/** The segment rows of a new generation: the delivered original first (extend), then the planned calls. */
+function segmentRows(planned: PlannedGeneration): Prisma.GenerationSegmentCreateWithoutGenerationInput[] {
+  const { params, plan, model, deliveredFirst } = planned;
+  const rows: Prisma.GenerationSegmentCreateWithoutGenerationInput[] = [];
+  if (deliveredFirst) {
+    rows.push({
+      index: 0,
+      status: 'SUCCEEDED',
+      prompt: deliveredFirst.prompt,
+      durationSeconds: new Prisma.Decimal(deliveredFirst.durationSeconds),
+      provider: 'delivered',
+      s3Key: deliveredFirst.s3Key,
+      progress: 100,
+      completedAt: new Date(),
+    });
+  }
+  for (const segment of plan) {
+    rows.push({
+      index: segment.index,
+      prompt: params.segmentPrompts?.[segment.index] ?? params.prompt,
+      durationSeconds: new Prisma.Decimal(segment.durationSeconds),
+      trimToSeconds:
+        segment.trimToSeconds === undefined ? undefined : new Prisma.Decimal(segment.trimToSeconds),
+      provider: model.provider,
+    });
+  }
+  return rows;
 }
 
 function checkIdempotencyKey(key: string | undefined): void {

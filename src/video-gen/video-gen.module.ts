@@ -3,13 +3,13 @@ import { CreditsModule } from '../credits/credits.module.js';
 import { ProvidersModule } from '../providers/providers.module.js';
 import { GenerationRunner } from './generation-runner.service.js';
 import { GenerationSweeper } from './generation-sweeper.service.js';
-import { GenerationsController } from './generations.controller.js';
+import { ChainsController, GenerationsController } from './generations.controller.js';
 import { GenerationsService } from './generations.service.js';
 import { VideoGenController } from './video-gen.controller.js';
 
 @Module({
   imports: [CreditsModule, ProvidersModule],
-  controllers: [VideoGenController, GenerationsController],
+  controllers: [VideoGenController, GenerationsController, ChainsController],
   providers: [GenerationsService, GenerationRunner, GenerationSweeper],
   exports: [GenerationsService, GenerationRunner],
 })

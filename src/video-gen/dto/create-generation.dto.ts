@@ -1,6 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  ArrayNotEmpty,
+  IsArray,
   IsBoolean,
   IsIn,
   IsInt,
@@ -174,4 +177,81 @@ export class CreateGenerationDto extends GenerationOptionsDto {
   @ValidateNested()
   @Type(() => CropDto)
   crop?: CropDto;
+}
+
+/** Seed 000's "video extension": the original followed by a new segment made from its last frame. */
+export class ExtendGenerationDto {
+  @ApiProperty({ example: 'The bird continues flying', maxLength: 4000 })
+  @MaxLength(4000)
+  @IsString()
+  @IsNotEmpty()
+  prompt!: string;
+
+  @ApiPropertyOptional({ enum: SEED_DURATIONS, default: '8s', description: 'Length of the new part' })
+  @IsOptional()
+  @IsIn(SEED_DURATIONS)
+  duration?: SeedDuration;
+
+  @ApiPropertyOptional({ description: 'Default: the original generation’s model' })
+  @IsOptional()
+  @MaxLength(100)
+  @IsString()
+  @IsNotEmpty()
+  model?: string;
+}
+
+export const TRANSITIONS = ['cut', 'crossfade'] as const;
+
+/** Seed 000's `chain_videos.py "prompt" --duration 36`: one long video from chained segments. */
+export class CreateChainDto {
+  @ApiPropertyOptional({ example: 'A journey through the mountains', maxLength: 4000 })
+  @IsOptional()
+  @MaxLength(4000)
+  @IsString()
+  @IsNotEmpty()
+  prompt?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'One prompt per segment; the last one is reused when there are more segments than prompts',
+  })
+  @IsOptional()
+  @MaxLength(4000, { each: true })
+  @IsNotEmpty({ each: true })
+  @IsString({ each: true })
+  @ArrayMaxSize(50)
+  @ArrayNotEmpty()
+  @IsArray()
+  prompts?: string[];
+
+  @ApiProperty({ example: 36, description: 'Seconds; at most CHAIN_MAX_SECONDS' })
+  @Max(3600)
+  @Min(1)
+  @IsInt()
+  totalDuration!: number;
+
+  @ApiPropertyOptional({ example: 'sora-2', description: 'Default sora-2 (seed 000)' })
+  @IsOptional()
+  @MaxLength(100)
+  @IsString()
+  @IsNotEmpty()
+  model?: string;
+
+  @ApiPropertyOptional({ description: 'S3 key of an uploaded image to start from' })
+  @IsOptional()
+  @MaxLength(1024)
+  @IsString()
+  @IsNotEmpty()
+  imageId?: string;
+
+  @ApiPropertyOptional({ enum: TRANSITIONS, default: 'cut' })
+  @IsOptional()
+  @IsIn(TRANSITIONS)
+  transition?: (typeof TRANSITIONS)[number];
+
+  @ApiPropertyOptional({ maxLength: 200 })
+  @IsOptional()
+  @MaxLength(200)
+  @IsString()
+  projectId?: string;
 }
