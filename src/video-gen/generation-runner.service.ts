@@ -147,6 +147,10 @@ export class GenerationRunner {
     if (segment.status === 'SUBMITTING' || segment.status === 'SUBMIT_AMBIGUOUS') {
       segment = await this.resolveAmbiguous(generation, segment, model, input);
     }
+    // Another worker holds the submission (a retried job racing its stuck predecessor): try again later.
+    if (!segment.providerRef) {
+      throw new TransientJobError(`segment ${segment.index} has no provider reference yet`);
+    }
     const ref = segment.providerRef as unknown as ProviderRef;
     await this.waitForProvider(generation, segment, ref, segmentCount, signal);
     await this.receive(generation, segment, ref, local, segmentCount, workDir);
