@@ -172,6 +172,17 @@ describe(`property: hostile input gets a 4xx and changes nothing (${databaseBack
     }
   });
 
+  it('refuses a __proto__ key that would otherwise vanish before validation', async () => {
+    const res = await request(t.http)
+      .post('/uploads/images/presign')
+      .set('Authorization', alice)
+      .set('Content-Type', 'application/json')
+      .send('{"__proto__":null,"contentType":"image/jpeg","bytes":1}')
+      .expect(400);
+    expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+    expect(res.body.message).toContain('__proto__');
+  });
+
   it('every JSON endpoint with bodies that are not valid JSON', async () => {
     for (const path of ['/uploads/images/presign', '/uploads/images/complete', '/video-gen/generations']) {
       await expectOnlyClientErrors(
