@@ -26,6 +26,11 @@ export abstract class ObjectStorage {
   abstract put(key: string, body: Buffer | string, contentType: string): Promise<StoredObjectInfo>;
   /** Streams `body` into storage with a multipart upload; the body is never held in memory whole. */
   abstract upload(key: string, body: Readable, contentType: string): Promise<StoredObjectInfo>;
+  /**
+   * Stores a local file. Large files go up in parts read straight from disk as they are sent, so memory
+   * stays flat whatever the size (a video of hundreds of MB costs a few stream buffers, not parts in RAM).
+   */
+  abstract uploadFile(key: string, path: string, contentType: string): Promise<StoredObjectInfo>;
   abstract get(key: string): Promise<StoredObjectStream>;
   abstract getBuffer(key: string): Promise<Buffer>;
   /** `undefined` when there is no such object. */

@@ -1,5 +1,10 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -8,6 +13,7 @@ import {
   NotFound,
   PutObjectCommand,
   S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -30,6 +36,13 @@ export interface S3Connection {
   secretAccessKey?: string;
   presignTtlSeconds: number;
 }
+
+/** Files up to this size go up in one PUT; larger ones in parts of this size (S3 allows 5 MiB to 5 GiB). */
+export const FILE_PART_BYTES = 16 * 1024 * 1024;
+/** Parts of one file sent at once. */
+const FILE_PART_CONCURRENCY = 2;
+/** Tries per part: a file part can be read again, unlike a stream. */
+const FILE_PART_ATTEMPTS = 3;
 
 export class S3ObjectStorage extends ObjectStorage {
   readonly bucket: string;
@@ -85,6 +98,89 @@ export class S3ObjectStorage extends ObjectStorage {
     });
     const info = await this.head(key);
     return info ?? { key, contentType, bytes };
+  }
+
+  async uploadFile(key: string, path: string, contentType: string): Promise<StoredObjectInfo> {
+    const { size } = await stat(path);
+    const { bucket } = this;
+    try {
+      if (size <= FILE_PART_BYTES) {
+        await this.sendFilePart(size, () =>
+          this.client.send(
+            new PutObjectCommand({
+              Bucket: bucket,
+              Key: key,
+              Body: createReadStream(path),
+              ContentLength: size,
+              ContentType: contentType,
+            }),
+          ),
+        );
+        return { key, contentType, bytes: size };
+      }
+      const { UploadId } = await this.client.send(
+        new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: contentType }),
+      );
+      try {
+        const count = Math.ceil(size / FILE_PART_BYTES);
+        const parts: Array<{ ETag?: string; PartNumber: number }> = [];
+        let next = 0;
+        const sender = async () => {
+          while (next < count) {
+            const index = next++;
+            const start = index * FILE_PART_BYTES;
+            const end = Math.min(size, start + FILE_PART_BYTES) - 1;
+            const sent = await this.sendFilePart(end - start + 1, () =>
+              this.client.send(
+                new UploadPartCommand({
+                  Bucket: bucket,
+                  Key: key,
+                  UploadId,
+                  PartNumber: index + 1,
+                  Body: createReadStream(path, { start, end }),
+                  ContentLength: end - start + 1,
+                }),
+              ),
+            );
+            parts[index] = { ETag: sent.ETag, PartNumber: index + 1 };
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(FILE_PART_CONCURRENCY, count) }, sender));
+        await this.client.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId,
+            MultipartUpload: { Parts: parts },
+          }),
+        );
+      } catch (error) {
+        await this.client
+          .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId }))
+          .catch(() => undefined);
+        throw error;
+      }
+      return { key, contentType, bytes: size };
+    } catch (error) {
+      throw translateUnavailable(error, 'upload', key);
+    }
+  }
+
+  /**
+   * The SDK cannot replay a stream body, so its own retry of a dropped part fails; each try here opens the
+   * file afresh instead. Errors that will not pass (access denied, no such bucket) are not tried again.
+   */
+  private async sendFilePart<T>(bytes: number, send: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await send();
+      } catch (error) {
+        const passing =
+          translateUnavailable(error, 'upload', `${bytes} bytes`) instanceof StorageUnavailableError;
+        if (!passing || attempt >= FILE_PART_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
   }
 
   async get(key: string): Promise<StoredObjectStream> {
