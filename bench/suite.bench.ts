@@ -55,8 +55,9 @@ const SECTIONS: Section[] = [
         generations: quick ? 100 : 1000,
         queueMs: quick ? 10_000 : 15_000,
         runMs: quick ? 20_000 : 60_000,
-        // One worker holds a job slot per generation while it polls, so 1,000 in flight need 1,000 slots.
-        workerEnv: { PROVIDER_CONCURRENCY_FAL: quick ? '100' : '1000' },
+        // Default settings: the worker's batched poller watches every submitted segment; job slots
+        // (PROVIDER_CONCURRENCY_FAL=4) only submit and receive.
+        workerEnv: {},
         graceMs: quick ? 30_000 : 60_000,
         targetSeconds: 10,
       }),

@@ -139,6 +139,10 @@ export interface GenerationConfig {
   /** First and longest wait between provider status polls (exponential with jitter in between). */
   pollIntervalMs: number;
   maxPollIntervalMs: number;
+  /** Status requests one worker process's poller has in flight at once, across every generation. */
+  pollConcurrency: number;
+  /** Segments submitting or at each provider at once, cluster-wide; 0 = no limit (Azure runs two). */
+  maxInFlight: { fal: number; azure: number; local: number };
   /** Most provider calls one generation may take (chained segments). */
   maxSegments: number;
   chainMaxSeconds: number;
@@ -242,6 +246,12 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       eventsIntervalMs: 500,
       pollIntervalMs: vars.PROVIDER_POLL_INTERVAL_MS ?? 2_000,
       maxPollIntervalMs: vars.PROVIDER_POLL_MAX_INTERVAL_MS ?? 8_000,
+      pollConcurrency: vars.PROVIDER_POLL_CONCURRENCY ?? 16,
+      maxInFlight: {
+        fal: vars.PROVIDER_MAX_IN_FLIGHT_FAL ?? 0,
+        azure: vars.PROVIDER_MAX_IN_FLIGHT_AZURE ?? 2,
+        local: vars.PROVIDER_MAX_IN_FLIGHT_LOCAL ?? 2,
+      },
       maxSegments: vars.MAX_SEGMENTS ?? 10,
       chainMaxSeconds: vars.CHAIN_MAX_SECONDS ?? 120,
     },

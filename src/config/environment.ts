@@ -115,6 +115,10 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) SYNC_WAIT_TIMEOUT_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(50) PROVIDER_POLL_INTERVAL_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(50) PROVIDER_POLL_MAX_INTERVAL_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(256) PROVIDER_POLL_CONCURRENCY?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) PROVIDER_MAX_IN_FLIGHT_FAL?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) PROVIDER_MAX_IN_FLIGHT_AZURE?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) PROVIDER_MAX_IN_FLIGHT_LOCAL?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(50) MAX_SEGMENTS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) CHAIN_MAX_SECONDS?: number;
 

@@ -26,11 +26,15 @@ import { PrismaService } from './prisma.service.js';
     {
       provide: PrismaService,
       inject: [DatabaseConnection, AppConfig],
-      useFactory: (connection: DatabaseConnection, config: AppConfig) =>
-        new PrismaService(connection, {
+      useFactory: async (connection: DatabaseConnection, config: AppConfig) => {
+        const prisma = new PrismaService(connection, {
           maxWait: config.database.transactionMaxWaitMs,
           timeout: config.database.transactionTimeoutMs,
-        }),
+        });
+        // Loads the query compiler now, so a broken install fails start-up rather than the first request.
+        await prisma.$connect();
+        return prisma;
+      },
     },
   ],
   exports: [DatabaseConnection, PrismaService],

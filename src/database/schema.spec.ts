@@ -83,6 +83,8 @@ describe(`migrated database matches schema.prisma (${databaseBackend})`, () => {
         errorCode: null,
         error: null,
         attempts: 2,
+        nextPollAt: now,
+        pollAttempts: 3,
         submittedAt: now,
         completedAt: now,
       },

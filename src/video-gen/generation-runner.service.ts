@@ -1,9 +1,8 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { CreditsService } from '../credits/credits.service.js';
@@ -25,13 +24,14 @@ import {
   ProviderRejectedError,
 } from '../providers/provider-errors.js';
 import { ProviderRegistry } from '../providers/provider-registry.js';
-import type { GenerationInput, ProviderRef, SourceImage } from '../providers/video-provider.js';
+import type { GenerationInput, PollResult, ProviderRef, SourceImage } from '../providers/video-provider.js';
 import { kindLabel, MetricsService, secondsSince } from '../metrics/metrics.service.js';
 import { ObjectStorage, StorageUnavailableError } from '../storage/object-storage.js';
 import { isDatabaseUnavailable } from '../database/database-errors.js';
 import type { GenerationParams } from './generation-request.js';
 import { GenerationWithSegments, isTerminal } from './generation-view.js';
-import { nextPollDelay, segmentKey, videoKeys } from './pipeline-plan.js';
+import { nextPollDelay, overallProgress, segmentKey, videoKeys } from './pipeline-plan.js';
+import { SegmentPollRepository } from './segment-poll.repository.js';
 
 /** Length of each crossfade between chained segments. */
 const CROSSFADE_SECONDS = 0.5;
@@ -53,10 +53,11 @@ class GenerationGone extends Error {}
 
 /**
  * The worker side of a generation: for each planned segment, submit to the provider (persisting the
- * provider's reference before anything else), poll until done, stream the result into S3, check it is a
- * real video, and chain the next segment from its last frame; then stitch, thumbnail, and capture the
- * credits. Every step is resumable: a restarted worker continues from the stored state and never submits a
- * segment that the provider may already be making.
+ * provider's reference before anything else) and hand the segment to the ProviderPoller; when the poller
+ * sees it done it sends this job again, which streams the result into S3, checks it is a real video, and
+ * chains the next segment from its last frame; after the last one it stitches, thumbnails, and captures the
+ * credits. No job is held while a provider works. Every step is resumable: a restarted worker continues
+ * from the stored state and never submits a segment that the provider may already be making.
  */
 @Injectable()
 export class GenerationRunner {
@@ -71,6 +72,7 @@ export class GenerationRunner {
     @Inject(MediaService) private readonly media: MediaService,
     @Inject(AppConfig) private readonly config: AppConfig,
     @Inject(MetricsService) private readonly metrics: MetricsService,
+    @Inject(SegmentPollRepository) private readonly polls: SegmentPollRepository,
   ) {}
 
   @OnJob(JobName.GenerationRun)
@@ -114,18 +116,35 @@ export class GenerationRunner {
       throw new GenerationFailure('MODEL_REMOVED', `Model ${generation.model} is no longer offered`);
     const params = generation.params as unknown as GenerationParams;
     const count = generation.segments.length;
-    const files: string[] = [];
+    // Segments received by this run, already on disk; the others are fetched from the bucket at the end.
+    const received = new Map<number, string>();
     for (let index = 0; index < count; index++) {
       if (signal.aborted) throw new TransientJobError('worker stopping');
-      // Fresh state each time: the previous segment has just stored the frame this one starts from.
-      generation = await this.load(generationId);
       const segment = generation.segments.find((s) => s.index === index)!;
-      files.push(await this.runSegment(generation, model, params, segment, count, workDir, signal));
+      if (segment.status === 'SUCCEEDED' && segment.s3Key) continue;
+      const file = await this.runSegment(generation, model, params, segment, count, workDir);
+      // The provider is still at work: the poller sends this job again when it is done.
+      if (!file) return;
+      received.set(index, file);
+      // Fresh state: the segment just stored the frame the next one starts from.
+      generation = await this.load(generationId);
+    }
+    const files: string[] = [];
+    for (const segment of [...generation.segments].sort((a, b) => a.index - b.index)) {
+      let file = received.get(segment.index);
+      if (!file) {
+        file = join(workDir, `segment-${segment.index}.mp4`);
+        await this.download(segment.s3Key!, file);
+      }
+      files.push(file);
     }
     await this.finish(generation, params, files, workDir);
   }
 
-  /** Brings one segment to SUCCEEDED and returns its video as a local file. */
+  /**
+   * Moves one segment forward: submits it, or, once the provider has made it, receives it. Returns its
+   * video as a local file, or undefined while the provider is still at work (the poller has it then).
+   */
   private async runSegment(
     generation: GenerationWithSegments,
     model: ModelEntry,
@@ -133,26 +152,31 @@ export class GenerationRunner {
     initial: GenerationSegment,
     segmentCount: number,
     workDir: string,
-    signal: AbortSignal,
-  ): Promise<string> {
+  ): Promise<string | undefined> {
     const local = join(workDir, `segment-${initial.index}.mp4`);
     let segment = initial;
-    if (segment.status === 'SUCCEEDED' && segment.s3Key) {
-      await this.download(segment.s3Key, local);
-      return local;
-    }
     if (segment.status === 'FAILED' || segment.status === 'CANCELLED') throw new GenerationGone();
-    const input = await this.inputFor(generation, model, params, segment, workDir);
-    if (segment.status === 'PENDING') segment = await this.submit(generation, segment, model, input);
-    if (segment.status === 'SUBMITTING' || segment.status === 'SUBMIT_AMBIGUOUS') {
-      segment = await this.resolveAmbiguous(generation, segment, model, input);
-    }
-    // Another worker holds the submission (a retried job racing its stuck predecessor): try again later.
-    if (!segment.providerRef) {
-      throw new TransientJobError(`segment ${segment.index} has no provider reference yet`);
+    if (
+      segment.status === 'PENDING' ||
+      segment.status === 'SUBMITTING' ||
+      segment.status === 'SUBMIT_AMBIGUOUS'
+    ) {
+      const input = await this.inputFor(generation, model, params, segment, workDir);
+      if (segment.status === 'PENDING') segment = await this.submit(generation, segment, model, input);
+      if (segment.status === 'PENDING') return undefined;
+      if (segment.status === 'SUBMITTING' || segment.status === 'SUBMIT_AMBIGUOUS') {
+        segment = await this.resolveAmbiguous(generation, segment, model, input);
+      }
+      // Another worker holds the submission (a retried job racing its stuck predecessor): try again later.
+      if (!segment.providerRef) {
+        throw new TransientJobError(`segment ${segment.index} has no provider reference yet`);
+      }
+      // Just accepted: nothing to ask yet.
+      await this.polls.schedule(segment.id, this.config.generation.pollIntervalMs, 0);
+      return undefined;
     }
     const ref = segment.providerRef as unknown as ProviderRef;
-    await this.waitForProvider(generation, segment, ref, segmentCount, signal);
+    if (!(await this.providerFinished(generation, segment, ref, segmentCount))) return undefined;
     await this.receive(generation, segment, ref, local, segmentCount, workDir);
     return local;
   }
@@ -223,11 +247,15 @@ export class GenerationRunner {
     model: ModelEntry,
     input: GenerationInput,
   ): Promise<GenerationSegment> {
-    const claimed = await this.prisma.generationSegment.updateMany({
-      where: { id: segment.id, status: 'PENDING' },
-      data: { status: 'SUBMITTING', submittedAt: new Date(), attempts: { increment: 1 } },
-    });
-    if (claimed.count === 0) return this.reloadSegment(segment.id);
+    const claim = await this.polls.claimSubmission(
+      segment.id,
+      model.provider,
+      this.config.generation.maxInFlight[model.provider],
+      this.config.generation.pollIntervalMs,
+    );
+    // The provider is at its limit: the segment waits (PENDING), and the poller sends this job again.
+    if (claim === 'full') return segment;
+    if (claim === 'lost') return this.reloadSegment(segment.id);
     await this.assertActive(generation.id);
     const provider = this.providers.forModel(model);
     try {
@@ -281,66 +309,44 @@ export class GenerationRunner {
     );
   }
 
-  private async waitForProvider(
+  /**
+   * One status poll for a segment handed back by the poller (or met by a restarted job): true when the
+   * provider has the video ready. Still at work, or a passing error: the segment goes back to the poller.
+   * Failed or cancelled at the provider: throws, and the generation fails.
+   */
+  private async providerFinished(
     generation: GenerationWithSegments,
     segment: GenerationSegment,
     ref: ProviderRef,
     segmentCount: number,
-    signal: AbortSignal,
-  ): Promise<void> {
+  ): Promise<boolean> {
+    await this.polls.release(segment.id);
     const provider = this.providers.forRef(ref);
-    let attempt = 0;
-    let failuresInARow = 0;
-    let reported = '';
-    const startedAt = Date.now();
-    for (;;) {
-      await this.assertActive(generation.id);
-      let delay: number;
-      try {
-        const status = await this.metrics.timeProviderCall(ref.provider, 'status', () => provider.poll(ref));
-        failuresInARow = 0;
-        if (status.state === 'succeeded') return;
-        if (status.state === 'failed')
-          throw status.error ?? new GenerationFailure('PROVIDER_FAILED', 'The provider failed');
-        if (status.state === 'cancelled')
-          throw new GenerationFailure('PROVIDER_CANCELLED', 'The provider cancelled the job');
-        // Write only what changed: at scale most polls report the same queue position or progress.
-        const now = `${status.progress}|${status.queuePosition}`;
-        if (now !== reported) {
-          reported = now;
-          await this.reportProgress(
-            generation.id,
-            segment,
-            status.progress,
-            status.queuePosition,
-            segmentCount,
-          );
-        }
-        delay = nextPollDelay(
-          attempt++,
-          this.config.generation.pollIntervalMs,
-          this.config.generation.maxPollIntervalMs,
-        );
-      } catch (error) {
-        if (!(error instanceof ProviderError) || !error.retryable) throw error;
-        failuresInARow++;
-        if (failuresInARow >= 8) throw asJobError(error);
-        delay =
-          error instanceof ProviderRateLimitedError && error.retryAfterMs !== undefined
-            ? error.retryAfterMs
-            : nextPollDelay(
-                failuresInARow,
-                this.config.generation.pollIntervalMs,
-                this.config.generation.maxPollIntervalMs,
-              );
-      }
-      if (Date.now() - startedAt > this.config.generation.deadlineMs) {
-        throw new GenerationFailure('TIMED_OUT', 'The provider did not finish in time');
-      }
-      await sleep(delay, undefined, { signal }).catch(() => {
-        throw new TransientJobError('worker stopping while waiting for the provider');
-      });
+    const { pollIntervalMs, maxPollIntervalMs } = this.config.generation;
+    let status: PollResult;
+    try {
+      status = await this.metrics.timeProviderCall(ref.provider, 'status', () => provider.poll(ref));
+    } catch (error) {
+      if (!(error instanceof ProviderError) || !error.retryable) throw error;
+      const retryAfter = error instanceof ProviderRateLimitedError ? error.retryAfterMs : undefined;
+      await this.polls.schedule(
+        segment.id,
+        retryAfter ?? nextPollDelay(segment.pollAttempts, pollIntervalMs, maxPollIntervalMs),
+      );
+      return false;
     }
+    if (status.state === 'succeeded') return true;
+    if (status.state === 'failed')
+      throw status.error ?? new GenerationFailure('PROVIDER_FAILED', 'The provider failed');
+    if (status.state === 'cancelled')
+      throw new GenerationFailure('PROVIDER_CANCELLED', 'The provider cancelled the job');
+    await this.reportProgress(generation.id, segment, status.progress, status.queuePosition, segmentCount);
+    await this.polls.schedule(
+      segment.id,
+      nextPollDelay(segment.pollAttempts, pollIntervalMs, maxPollIntervalMs),
+      segment.pollAttempts + 1,
+    );
+    return false;
   }
 
   /** Streams the provider's video to disk and into S3, checks it, trims it and keeps its last frame. */
@@ -370,7 +376,7 @@ export class GenerationRunner {
     const keys = videoKeys(generation.userId, generation.id);
     const s3Key =
       segmentCount === 1 ? keys.video : segmentKey(generation.userId, generation.id, segment.index);
-    await this.storage.upload(s3Key, createReadStream(local), 'video/mp4');
+    await this.storage.uploadFile(s3Key, local, 'video/mp4');
     let lastFrameKey: string | undefined;
     if (segment.index < segmentCount - 1) {
       const frame = join(workDir, `segment-${segment.index}-last.png`);
@@ -431,7 +437,7 @@ export class GenerationRunner {
     }
     // A single segment was stored under the final key as it arrived, unless this is a partial chain.
     if (files.length > 1 || partial) {
-      await this.storage.upload(keys.video, createReadStream(finalFile), 'video/mp4');
+      await this.storage.uploadFile(keys.video, finalFile, 'video/mp4');
     }
     const planned = partial?.deliveredSeconds ?? params.durationSeconds;
     const joins = transition === 'crossfade' ? files.length - 1 : 0;
@@ -578,10 +584,7 @@ export class GenerationRunner {
     queuePosition: number | undefined,
     segmentCount: number,
   ): Promise<void> {
-    const overall =
-      progress === undefined
-        ? undefined
-        : Math.min(99, Math.floor((segment.index * 100 + progress) / segmentCount));
+    const overall = overallProgress(segment.index, progress, segmentCount);
     await this.prisma.generationSegment.update({
       where: { id: segment.id },
       data: { progress: progress ?? null, queuePosition: queuePosition ?? null },

@@ -21,3 +21,13 @@ export function nextPollDelay(
   const jitter = 0.8 + random() * 0.4;
   return Math.round(Math.min(maxMs, exponential * jitter));
 }
+
+/** A generation's progress from its current segment's: segments count equally; 100 only once stored. */
+export function overallProgress(
+  segmentIndex: number,
+  segmentProgress: number | undefined,
+  segmentCount: number,
+): number | undefined {
+  if (segmentProgress === undefined) return undefined;
+  return Math.min(99, Math.floor((segmentIndex * 100 + segmentProgress) / segmentCount));
+}

@@ -5,12 +5,14 @@ import { GenerationRunner } from './generation-runner.service.js';
 import { GenerationSweeper } from './generation-sweeper.service.js';
 import { ChainsController, GenerationsController } from './generations.controller.js';
 import { GenerationsService } from './generations.service.js';
+import { ProviderPoller } from './provider-poller.service.js';
+import { SegmentPollRepository } from './segment-poll.repository.js';
 import { VideoGenController } from './video-gen.controller.js';
 
 @Module({
   imports: [CreditsModule, ProvidersModule],
   controllers: [VideoGenController, GenerationsController, ChainsController],
-  providers: [GenerationsService, GenerationRunner, GenerationSweeper],
+  providers: [GenerationsService, GenerationRunner, GenerationSweeper, SegmentPollRepository, ProviderPoller],
   exports: [GenerationsService, GenerationRunner],
 })
 export class VideoGenModule {}

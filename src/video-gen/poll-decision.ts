@@ -1,0 +1,63 @@
+import { ProviderError, ProviderRateLimitedError } from '../providers/provider-errors.js';
+import type { PollResult } from '../providers/video-provider.js';
+import { nextPollDelay, overallProgress } from './pipeline-plan.js';
+import type { DueSegment, PollUpdate } from './segment-poll.repository.js';
+
+export interface PollTiming {
+  pollIntervalMs: number;
+  maxPollIntervalMs: number;
+}
+
+/**
+ * What the poller does after asking the provider about a segment. Pure.
+ * - `hand-off`: the provider has finished, failed or cancelled it, or answered with an error that is not
+ *   passing: a generation job takes over (receives the video, or fails and refunds).
+ * - `again`: still queued or running, or a passing error: poll again later (exponential with jitter up
+ *   to the longest interval, or the provider's Retry-After), writing progress only for what changed.
+ */
+export function pollDecision(
+  segment: DueSegment,
+  answer: { result: PollResult } | { error: unknown },
+  timing: PollTiming,
+  random: () => number = Math.random,
+): { kind: 'hand-off' } | { kind: 'again'; update: PollUpdate } {
+  const base = {
+    id: segment.id,
+    generationId: segment.generationId,
+    pollAttempts: segment.pollAttempts + 1,
+  };
+  if ('error' in answer) {
+    const error = answer.error;
+    if (!(error instanceof ProviderError) || !error.retryable) return { kind: 'hand-off' };
+    const delayMs =
+      error instanceof ProviderRateLimitedError && error.retryAfterMs !== undefined
+        ? error.retryAfterMs
+        : nextPollDelay(segment.pollAttempts, timing.pollIntervalMs, timing.maxPollIntervalMs, random);
+    return {
+      kind: 'again',
+      update: { ...base, delayMs, progress: segment.progress, queuePosition: segment.queuePosition },
+    };
+  }
+  const { result } = answer;
+  if (result.state !== 'queued' && result.state !== 'running') return { kind: 'hand-off' };
+  const progress = result.progress ?? null;
+  const queuePosition = result.queuePosition ?? null;
+  const changed = progress !== segment.progress || queuePosition !== segment.queuePosition;
+  return {
+    kind: 'again',
+    update: {
+      ...base,
+      delayMs: nextPollDelay(segment.pollAttempts, timing.pollIntervalMs, timing.maxPollIntervalMs, random),
+      progress,
+      queuePosition,
+      ...(changed
+        ? {
+            generationProgress: {
+              progress: overallProgress(segment.index, result.progress, segment.segmentCount) ?? null,
+              queuePosition,
+            },
+          }
+        : {}),
+    },
+  };
+}
