@@ -13,8 +13,10 @@ export interface PollingOptions {
   runMs: number;
   /** Settings of the one worker process (PROVIDER_CONCURRENCY_FAL, poll intervals...). */
   workerEnv: Record<string, string>;
-  /** How long after the last accept + one job cycle to keep watching. */
+  /** How long after the last submission + one job cycle to keep watching. */
   graceMs: number;
+  /** Longest the whole watch may take. */
+  maxWatchMs: number;
   /** The staleness target, seconds. */
   targetSeconds: number;
 }
@@ -63,8 +65,15 @@ export async function benchPolling(
     const acceptSeconds = (Date.now() - acceptStart) / 1000;
 
     const cycle = options.queueMs + options.runMs;
-    // Bounded: what is not seen by then is reported as never seen.
-    const deadline = Date.now() + cycle + options.graceMs;
+    // Watch until every job has been seen done, but at most one cycle and the grace after the last job
+    // reached the provider (the worker submits at its own pace), and never past a hard cap. What is not
+    // seen by then is reported as not seen, counted as stale until the end.
+    const hardStop = Date.now() + options.maxWatchMs;
+    const deadline = () => {
+      const submitted = [...rig.provider.jobCreatedAt().values()];
+      const lastSubmit = submitted.length ? Math.max(...submitted) : Date.now();
+      return Math.min(hardStop, lastSubmit + cycle + options.graceMs);
+    };
     let progressAt = 0;
     let scanned = 0;
     const seenDone = new Set<string>();
@@ -80,7 +89,7 @@ export async function benchPolling(
         process.stdout.write(`  ${accepted.size} submitted, ${seenDone.size} seen done\n`);
         progressAt = Date.now();
       }
-      if (seenDone.size >= options.generations || Date.now() > deadline) break;
+      if (seenDone.size >= options.generations || Date.now() > deadline()) break;
       await sleep(1000);
     }
 

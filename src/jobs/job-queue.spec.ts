@@ -118,6 +118,32 @@ describe(`PgBossJobQueue (${databaseBackend})`, () => {
     ]);
   });
 
+  it('runs a higher-priority job before older waiting ones of the same queue', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const blockers = [run('local'), run('local')];
+    for (const data of blockers) behaviours.set(data.generationId, () => gate);
+    const order: string[] = [];
+    const normal = [run('local'), run('local'), run('local')];
+    const urgent = run('local');
+    for (const data of [...normal, urgent]) {
+      behaviours.set(data.generationId, async () => {
+        order.push(data.generationId);
+      });
+    }
+    for (const data of blockers) await queue.send(JobName.GenerationRun, data);
+    await waitFor(async () => (blockers.every((b) => attempts.has(b.generationId)) ? true : undefined), {
+      what: 'both local slots to be busy',
+    });
+    for (const data of normal) await queue.send(JobName.GenerationRun, data);
+    await queue.send(JobName.GenerationRun, urgent, { priority: 10 });
+    open();
+    await settled(urgent.generationId, 'completed');
+    for (const data of normal) await settled(data.generationId, 'completed');
+    expect(order[0]).toBe(urgent.generationId);
+    expect(order).toHaveLength(4);
+  });
+
   it('retries a TransientJobError with backoff, no sooner than its retryAfterMs, then succeeds', async () => {
     const data = run();
     behaviours.set(data.generationId, async (job) => {

@@ -12,6 +12,8 @@ export interface SendJobOptions {
   singletonKey?: string;
   /** Not before this time. */
   startAfter?: Date;
+  /** Higher runs first among due jobs of a queue (default 0). */
+  priority?: number;
 }
 
 export interface JobContext<N extends JobName> {

@@ -143,6 +143,7 @@ export class PgBossJobQueue extends JobQueue {
     return this.boss.send(queue, data, {
       singletonKey: options.singletonKey ?? jobDefinition(name).singletonKeyOf?.(data),
       startAfter: options.startAfter,
+      ...(options.priority === undefined ? {} : { priority: options.priority }),
       // Provider jobs carry their lane as group, which the cluster-wide concurrency limit counts.
       group: lane ? { id: lane } : undefined,
       db: options.tx ? fromPrisma(options.tx) : undefined,
@@ -218,19 +219,31 @@ export class PgBossJobQueue extends JobQueue {
       const concurrency =
         registration.options.concurrency ?? (spec.lane ? this.config.providerConcurrency[spec.lane] : 1);
       const pollingIntervalSeconds = this.config.pollIntervalMs / 1000;
-      await this.boss.work<JobPayload<JobName>>(
-        spec.queue,
-        {
-          batchSize: 1,
-          localConcurrency: concurrency,
-          ...(spec.lane ? { groupConcurrency: this.config.providerConcurrency[spec.lane] } : {}),
-          pollingIntervalSeconds,
-          // NOTIFY wakes workers for new jobs, not for retries coming due, so polling stays as frequent.
-          notifyPollingIntervalSeconds: pollingIntervalSeconds,
-          perJobResults: true,
-        },
-        async ([job]) => [await this.run(spec, registration, job)],
-      );
+      // One pg-boss worker per slot, so each knows its own id: after a job it asks to fetch again at once.
+      // pg-boss would otherwise wait out its polling interval between short jobs, and a backlog of
+      // one-second jobs would drain at one per interval per slot.
+      for (let slot = 0; slot < concurrency; slot++) {
+        let workerId = '';
+        workerId = await this.boss.work<JobPayload<JobName>>(
+          spec.queue,
+          {
+            batchSize: 1,
+            localConcurrency: 1,
+            ...(spec.lane ? { groupConcurrency: this.config.providerConcurrency[spec.lane] } : {}),
+            pollingIntervalSeconds,
+            // NOTIFY wakes workers for new jobs, not for retries coming due, so polling stays as frequent.
+            notifyPollingIntervalSeconds: pollingIntervalSeconds,
+            perJobResults: true,
+          },
+          async ([job]) => {
+            try {
+              return [await this.run(spec, registration, job)];
+            } finally {
+              this.boss.notifyWorker(workerId);
+            }
+          },
+        );
+      }
     }
   }
 

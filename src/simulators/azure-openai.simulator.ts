@@ -1,24 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
-import {
-  FaultPlan,
-  FaultRule,
-  JobTiming,
-  phaseOf,
-  type Fault,
-  type FaultOperation,
-} from './simulator-faults.js';
-import {
-  FormFile,
-  LoopbackServer,
-  RecordedRequest,
-  sendFile,
-  sendJson,
-  sendMalformedJson,
-  sleep,
-} from './simulator-http.js';
+import { JobTiming, phaseOf, type Fault, type FaultOperation } from './simulator-faults.js';
+import { FormFile, RecordedRequest, sendFile, sendJson, sendMalformedJson, sleep } from './simulator-http.js';
 import { SimulatedVideoRenderer } from './simulated-video.renderer.js';
+import { SimulatorBase } from './simulator-base.js';
 
 export interface AzureSimulatorOptions {
   renderer: SimulatedVideoRenderer;
@@ -90,69 +76,25 @@ class BadRequest extends Error {
  * Videos API for Sora 2 and the preview video generation jobs API, with their statuses, progress, error
  * bodies, 401/404/429 behaviour and strict validation. Results are real MP4s made from the submitted image.
  */
-export class AzureOpenAISimulator {
-  readonly faults = new FaultPlan();
-  readonly requests: RecordedRequest[] = [];
-  /** Renders in flight, kept across reset() so settle() can wait for them. */
-  private readonly renders = new Set<Promise<void>>();
-  private readonly jobs = new Map<string, SimJob>();
-  private readonly logger = new Logger('AzureSimulator');
-  private timing: JobTiming;
+export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
+  protected readonly logger = new Logger('AzureSimulator');
 
-  private constructor(
-    private readonly options: AzureSimulatorOptions,
-    private server?: LoopbackServer,
-  ) {
-    this.timing = options.timing ?? { queuePolls: 1, runPolls: 2 };
+  private constructor(private readonly options: AzureSimulatorOptions) {
+    super(options.timing ?? { queuePolls: 1, runPolls: 2 });
   }
 
   static async start(options: AzureSimulatorOptions): Promise<AzureOpenAISimulator> {
     const simulator = new AzureOpenAISimulator(options);
-    simulator.server = await LoopbackServer.start(
-      (request, res) => simulator.handle(request, res),
-      (error) => simulator.logger.error(`simulator error: ${(error as Error).message}`),
-    );
+    await simulator.listen();
     return simulator;
   }
 
   /** The resource endpoint, like https://<resource>.openai.azure.com. */
   get endpoint(): string {
-    return this.server!.baseUrl;
+    return this.baseUrlOfServer;
   }
 
-  inject(...rules: FaultRule[]): void {
-    this.faults.add(...rules);
-  }
-
-  setTiming(timing: JobTiming): void {
-    this.timing = timing;
-  }
-
-  reset(): void {
-    this.jobs.clear();
-    this.faults.clear();
-    this.requests.length = 0;
-  }
-
-  async settle(): Promise<void> {
-    await Promise.all([...this.renders]);
-  }
-
-  jobCount(): number {
-    return this.jobs.size;
-  }
-
-  private track(render: Promise<void>): Promise<void> {
-    this.renders.add(render);
-    void render.finally(() => this.renders.delete(render));
-    return render;
-  }
-
-  async stop(): Promise<void> {
-    await this.server?.close();
-  }
-
-  private async handle(request: RecordedRequest, res: ServerResponse): Promise<void> {
+  protected async handle(request: RecordedRequest, res: ServerResponse): Promise<void> {
     this.requests.push(request);
     if (!this.authorised(request)) return sendJson(res, 401, UNAUTHORIZED);
     const segments = request.path.split('/').filter(Boolean);

@@ -1,23 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
-import {
-  FaultPlan,
-  FaultRule,
-  JobTiming,
-  phaseOf,
-  type Fault,
-  type FaultOperation,
-} from './simulator-faults.js';
-import {
-  LoopbackServer,
-  RecordedRequest,
-  sendFile,
-  sendJson,
-  sendMalformedJson,
-  sleep,
-} from './simulator-http.js';
+import { JobTiming, phaseOf, type Fault, type FaultOperation } from './simulator-faults.js';
+import { RecordedRequest, sendFile, sendJson, sendMalformedJson, sleep } from './simulator-http.js';
 import { SimulatedVideoRenderer } from './simulated-video.renderer.js';
+import { SimulatorBase } from './simulator-base.js';
 
 export interface FalSimulatorOptions {
   renderer: SimulatedVideoRenderer;
@@ -72,73 +59,31 @@ const QUEUE_HOST = 'https://queue.fal.run';
  * shared/reference/fal-veo.md), strict Veo input validation, fal storage uploads, and result files served
  * from loopback. Results are real MP4s made from the submitted image.
  */
-export class FalQueueSimulator {
-  readonly faults = new FaultPlan();
-  readonly requests: RecordedRequest[] = [];
-  /** Renders in flight, kept across reset() so settle() can wait for them. */
-  private readonly renders = new Set<Promise<void>>();
-  private readonly jobs = new Map<string, FalJob>();
+export class FalQueueSimulator extends SimulatorBase<FalJob> {
   private readonly files = new Map<string, { bytes: Buffer; contentType: string; video: boolean }>();
-  private readonly logger = new Logger('FalSimulator');
-  private timing: JobTiming;
+  protected readonly logger = new Logger('FalSimulator');
 
-  private constructor(
-    private readonly options: FalSimulatorOptions,
-    private server: LoopbackServer | undefined,
-  ) {
-    this.timing = options.timing ?? { queuePolls: 1, runPolls: 1 };
+  private constructor(private readonly options: FalSimulatorOptions) {
+    super(options.timing ?? { queuePolls: 1, runPolls: 1 });
   }
 
   static async start(options: FalSimulatorOptions): Promise<FalQueueSimulator> {
-    const simulator = new FalQueueSimulator(options, undefined);
-    simulator.server = await LoopbackServer.start(
-      (request, res) => simulator.handle(request, res),
-      (error) => simulator.logger.error(`simulator error: ${(error as Error).message}`),
-    );
+    const simulator = new FalQueueSimulator(options);
+    await simulator.listen();
     return simulator;
   }
 
   get baseUrl(): string {
-    return this.server!.baseUrl;
-  }
-
-  /** Adds fault rules (see FaultRule). */
-  inject(...rules: FaultRule[]): void {
-    this.faults.add(...rules);
-  }
-
-  setTiming(timing: JobTiming): void {
-    this.timing = timing;
+    return this.baseUrlOfServer;
   }
 
   /** Forgets jobs, files, faults and recorded requests. */
-  reset(): void {
-    this.jobs.clear();
+  override reset(): void {
+    super.reset();
     this.files.clear();
-    this.faults.clear();
-    this.requests.length = 0;
   }
 
-  /** Waits for every render started so far (tests that want the video to exist before polling). */
-  async settle(): Promise<void> {
-    await Promise.all([...this.renders]);
-  }
-
-  jobCount(): number {
-    return this.jobs.size;
-  }
-
-  private track(render: Promise<void>): Promise<void> {
-    this.renders.add(render);
-    void render.finally(() => this.renders.delete(render));
-    return render;
-  }
-
-  async stop(): Promise<void> {
-    await this.server?.close();
-  }
-
-  private async handle(request: RecordedRequest, res: ServerResponse): Promise<void> {
+  protected async handle(request: RecordedRequest, res: ServerResponse): Promise<void> {
     this.requests.push(request);
     const { method, path } = request;
     const segments = path.split('/').filter(Boolean);

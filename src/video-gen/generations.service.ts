@@ -87,7 +87,6 @@ export class GenerationsService {
     const { user, kind, fields } = command;
     checkIdempotencyKey(command.idempotencyKey);
     const model = this.catalog.requireUsable(command.modelName ?? DEFAULT_MODEL[kind], kind);
-    this.providers.forModel(model);
     const params = buildParams(kind, model, fields);
     if (kind === 'image-to-video') {
       if (!fields.id) throw new BadRequestException(['id should not be empty']);
@@ -192,7 +191,6 @@ export class GenerationsService {
       );
     }
     const model = this.catalog.requireUsable(request.model ?? parent.model, 'image-to-video');
-    this.providers.forModel(model);
     const parentSeconds = Number(parent.durationSeconds);
     const params = buildParams('image-to-video', model, {
       prompt: request.prompt,
@@ -245,7 +243,6 @@ export class GenerationsService {
     }
     const kind: GenerationKind = request.imageId ? 'image-to-video' : 'text-to-video';
     const model = this.catalog.requireUsable(request.model ?? DEFAULT_MODEL['text-to-video'], kind);
-    this.providers.forModel(model);
     const plan = planFor(model, request.totalDuration, maxSegments);
     if (plan.length > 1 && !model.kinds.includes('image-to-video')) {
       throw new BadRequestException(

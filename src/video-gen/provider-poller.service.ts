@@ -16,9 +16,14 @@ import { pollDecision } from './poll-decision.js';
 import { DueSegment, PollUpdate, SegmentPollRepository } from './segment-poll.repository.js';
 
 /** How long a claimed segment stays this process's before another may poll it (a crashed poller's cost). */
-const LEASE_MS = 60_000;
+const LEASE_MS = 20_000;
 /** A segment waiting for room at its provider whose job was sent: when to send it again if nothing happened. */
 const WAITING_LEASE_MS = 30_000;
+/**
+ * Jobs that carry on work already under way (a finished video to receive, a segment whose turn came) go
+ * before new generations' first submissions: under a backlog, a made video must not wait behind new work.
+ */
+const RESUME_PRIORITY = 10;
 /** Claimed segments waiting for a free request slot, per slot: enough to keep the slots busy between claims. */
 const CLAIM_AHEAD = 4;
 
@@ -107,7 +112,11 @@ export class ProviderPoller implements OnApplicationBootstrap, BeforeApplication
     try {
       const waiting = await this.schedule.claimWaiting(100, WAITING_LEASE_MS);
       for (const { generationId, provider } of waiting) {
-        await this.jobs.send(JobName.GenerationRun, { generationId, provider: provider as ProviderLane });
+        await this.jobs.send(
+          JobName.GenerationRun,
+          { generationId, provider: provider as ProviderLane },
+          { priority: RESUME_PRIORITY },
+        );
       }
     } catch (error) {
       this.logger.warn(`cannot resume segments waiting for a provider: ${(error as Error).message}`);
@@ -153,10 +162,11 @@ export class ProviderPoller implements OnApplicationBootstrap, BeforeApplication
   private async handOff(segment: DueSegment): Promise<void> {
     const { pollAttempts } = segment;
     await this.schedule.schedule(segment.id, LEASE_MS, pollAttempts + 1);
-    const sent = await this.jobs.send(JobName.GenerationRun, {
-      generationId: segment.generationId,
-      provider: segment.providerRef.provider,
-    });
+    const sent = await this.jobs.send(
+      JobName.GenerationRun,
+      { generationId: segment.generationId, provider: segment.providerRef.provider },
+      { priority: RESUME_PRIORITY },
+    );
     if (sent === null) {
       await this.schedule.schedule(segment.id, this.config.generation.maxPollIntervalMs);
     }

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -179,31 +179,26 @@ export class CreateGenerationDto extends GenerationOptionsDto {
   crop?: CropDto;
 }
 
-/** Seed 000's "video extension": the original followed by a new segment made from its last frame. */
-export class ExtendGenerationDto {
-  @ApiProperty({ example: 'The bird continues flying', maxLength: 4000 })
-  @MaxLength(4000)
-  @IsString()
-  @IsNotEmpty()
-  prompt!: string;
-
+/**
+ * Seed 000's "video extension": the original followed by a new segment made from its last frame. Prompt,
+ * duration and model follow a generation's rules; only their documentation differs.
+ */
+export class ExtendGenerationDto extends PickType(GenerationOptionsDto, [
+  'prompt',
+  'duration',
+  'model',
+] as const) {
   @ApiPropertyOptional({ enum: SEED_DURATIONS, default: '8s', description: 'Length of the new part' })
-  @IsOptional()
-  @IsIn(SEED_DURATIONS)
-  duration?: SeedDuration;
+  declare duration?: SeedDuration;
 
   @ApiPropertyOptional({ description: 'Default: the original generation’s model' })
-  @IsOptional()
-  @MaxLength(100)
-  @IsString()
-  @IsNotEmpty()
-  model?: string;
+  declare model?: string;
 }
 
 export const TRANSITIONS = ['cut', 'crossfade'] as const;
 
 /** Seed 000's `chain_videos.py "prompt" --duration 36`: one long video from chained segments. */
-export class CreateChainDto {
+export class CreateChainDto extends PickType(GenerationOptionsDto, ['model'] as const) {
   @ApiPropertyOptional({ example: 'A journey through the mountains', maxLength: 4000 })
   @IsOptional()
   @MaxLength(4000)
@@ -231,11 +226,7 @@ export class CreateChainDto {
   totalDuration!: number;
 
   @ApiPropertyOptional({ example: 'sora-2', description: 'Default sora-2 (seed 000)' })
-  @IsOptional()
-  @MaxLength(100)
-  @IsString()
-  @IsNotEmpty()
-  model?: string;
+  declare model?: string;
 
   @ApiPropertyOptional({ description: 'S3 key of an uploaded image to start from' })
   @IsOptional()
