@@ -79,8 +79,8 @@ export class WorkerRig {
     return rig;
   }
 
-  async startWorker(): Promise<ServiceProcess> {
-    this.worker = await startService(this.workerEnv, await freePort());
+  async startWorker(extraEnv: Record<string, string> = {}): Promise<ServiceProcess> {
+    this.worker = await startService({ ...this.workerEnv, ...extraEnv }, await freePort());
     return this.worker;
   }
 

@@ -156,20 +156,18 @@ export class ProviderPoller implements OnApplicationBootstrap, BeforeApplication
 
   /**
    * The provider is done with the segment: a generation job takes over. The lease is renewed first, so the
-   * job (which clears it) is never overwritten; if a job for this generation is already queued or running,
-   * it may be about to finish without seeing the news, so the segment is polled again soon.
+   * job (which clears it) is never overwritten. If the job never takes the segment (a job for this
+   * generation was already queued and is retrying, or was just finishing), the lease runs out and the
+   * segment is polled and handed off again; while a backlog of results waits for job slots, that costs one
+   * status request per segment per lease, not per poll interval.
    */
   private async handOff(segment: DueSegment): Promise<void> {
-    const { pollAttempts } = segment;
-    await this.schedule.schedule(segment.id, LEASE_MS, pollAttempts + 1);
-    const sent = await this.jobs.send(
+    await this.schedule.schedule(segment.id, LEASE_MS, segment.pollAttempts + 1);
+    await this.jobs.send(
       JobName.GenerationRun,
       { generationId: segment.generationId, provider: segment.providerRef.provider },
       { priority: RESUME_PRIORITY },
     );
-    if (sent === null) {
-      await this.schedule.schedule(segment.id, this.config.generation.maxPollIntervalMs);
-    }
   }
 
   /** Writes what the polls found, many at a time; one write runs at a time and takes whatever piled up. */
