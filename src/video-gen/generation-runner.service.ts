@@ -24,14 +24,15 @@ import {
   ProviderRejectedError,
 } from '../providers/provider-errors.js';
 import { ProviderRegistry } from '../providers/provider-registry.js';
-import type { GenerationInput, PollResult, ProviderRef, SourceImage } from '../providers/video-provider.js';
+import type { GenerationInput, ProviderRef, SourceImage } from '../providers/video-provider.js';
 import { kindLabel, MetricsService, secondsSince } from '../metrics/metrics.service.js';
 import { ObjectStorage, StorageUnavailableError } from '../storage/object-storage.js';
 import { isDatabaseUnavailable } from '../database/database-errors.js';
 import type { GenerationParams } from './generation-request.js';
 import { GenerationWithSegments, isTerminal } from './generation-view.js';
-import { nextPollDelay, overallProgress, segmentKey, videoKeys } from './pipeline-plan.js';
-import { SegmentPollRepository } from './segment-poll.repository.js';
+import { overallProgress, segmentKey, videoKeys } from './pipeline-plan.js';
+import { pollDecision } from './poll-decision.js';
+import { DueSegment, SegmentPollRepository } from './segment-poll.repository.js';
 
 /** Length of each crossfade between chained segments. */
 const CROSSFADE_SECONDS = 0.5;
@@ -176,7 +177,7 @@ export class GenerationRunner {
       return undefined;
     }
     const ref = segment.providerRef as unknown as ProviderRef;
-    if (!(await this.providerFinished(generation, segment, ref, segmentCount))) return undefined;
+    if (!(await this.providerFinished(segment, ref, segmentCount))) return undefined;
     await this.receive(generation, segment, ref, local, segmentCount, workDir);
     return local;
   }
@@ -311,42 +312,42 @@ export class GenerationRunner {
 
   /**
    * One status poll for a segment handed back by the poller (or met by a restarted job): true when the
-   * provider has the video ready. Still at work, or a passing error: the segment goes back to the poller.
-   * Failed or cancelled at the provider: throws, and the generation fails.
+   * provider has the video ready. Still at work, or a passing error: the segment goes back to the poller,
+   * by the poller's own rule. Failed or cancelled at the provider: throws, and the generation fails.
    */
   private async providerFinished(
-    generation: GenerationWithSegments,
     segment: GenerationSegment,
     ref: ProviderRef,
     segmentCount: number,
   ): Promise<boolean> {
     await this.polls.release(segment.id);
     const provider = this.providers.forRef(ref);
-    const { pollIntervalMs, maxPollIntervalMs } = this.config.generation;
-    let status: PollResult;
-    try {
-      status = await this.metrics.timeProviderCall(ref.provider, 'status', () => provider.poll(ref));
-    } catch (error) {
-      if (!(error instanceof ProviderError) || !error.retryable) throw error;
-      const retryAfter = error instanceof ProviderRateLimitedError ? error.retryAfterMs : undefined;
-      await this.polls.schedule(
-        segment.id,
-        retryAfter ?? nextPollDelay(segment.pollAttempts, pollIntervalMs, maxPollIntervalMs),
+    const answer = await this.metrics
+      .timeProviderCall(ref.provider, 'status', () => provider.poll(ref))
+      .then(
+        (result) => ({ result }),
+        (error: unknown) => ({ error }),
       );
+    const due: DueSegment = {
+      id: segment.id,
+      generationId: segment.generationId,
+      index: segment.index,
+      segmentCount,
+      providerRef: ref,
+      progress: segment.progress,
+      queuePosition: segment.queuePosition,
+      pollAttempts: segment.pollAttempts,
+    };
+    const decision = pollDecision(due, answer, this.config.generation);
+    if (decision.kind === 'again') {
+      await this.polls.record([decision.update]);
       return false;
     }
-    if (status.state === 'succeeded') return true;
-    if (status.state === 'failed')
-      throw status.error ?? new GenerationFailure('PROVIDER_FAILED', 'The provider failed');
-    if (status.state === 'cancelled')
-      throw new GenerationFailure('PROVIDER_CANCELLED', 'The provider cancelled the job');
-    await this.reportProgress(generation.id, segment, status.progress, status.queuePosition, segmentCount);
-    await this.polls.schedule(
-      segment.id,
-      nextPollDelay(segment.pollAttempts, pollIntervalMs, maxPollIntervalMs),
-      segment.pollAttempts + 1,
-    );
-    return false;
+    if ('error' in answer) throw answer.error;
+    if (answer.result.state === 'succeeded') return true;
+    if (answer.result.state === 'failed')
+      throw answer.result.error ?? new GenerationFailure('PROVIDER_FAILED', 'The provider failed');
+    throw new GenerationFailure('PROVIDER_CANCELLED', 'The provider cancelled the job');
   }
 
   /** Streams the provider's video to disk and into S3, checks it, trims it and keeps its last frame. */
