@@ -40,12 +40,33 @@ export class SegmentPollRepository {
   constructor(@Inject(PrismaService) private readonly prisma: PrismaService) {}
 
   async claimDue(limit: number, leaseMs: number): Promise<DueSegment[]> {
+    return this.claim<DueSegment>(
+      'SUBMITTED',
+      limit,
+      leaseMs,
+      `s.id, s."generationId", s.index, s."providerRef", s.progress, s."queuePosition", s."pollAttempts",
+       (SELECT count(*)::int FROM "GenerationSegment" c WHERE c."generationId" = s."generationId")
+         AS "segmentCount"`,
+    );
+  }
+
+  /**
+   * Takes up to `limit` segments in `status` of running generations whose `nextPollAt` is due, oldest
+   * first, and pushes it `leaseMs` ahead so no other process takes them meanwhile. `returning` is a fixed
+   * column list of the callers above, never input.
+   */
+  private async claim<Row>(
+    status: 'SUBMITTED' | 'PENDING',
+    limit: number,
+    leaseMs: number,
+    returning: string,
+  ): Promise<Row[]> {
     if (limit <= 0) return [];
-    return this.prisma.$queryRawUnsafe<DueSegment[]>(
+    return this.prisma.$queryRawUnsafe<Row[]>(
       `WITH due AS (
          SELECT s.id FROM "GenerationSegment" s
          JOIN "Generation" g ON g.id = s."generationId"
-         WHERE s.status = 'SUBMITTED' AND s."nextPollAt" <= ${NOW_UTC} AND g.status = 'RUNNING'
+         WHERE s.status = '${status}' AND s."nextPollAt" <= ${NOW_UTC} AND g.status = 'RUNNING'
          ORDER BY s."nextPollAt"
          LIMIT $1::int
          FOR UPDATE OF s SKIP LOCKED
@@ -53,10 +74,7 @@ export class SegmentPollRepository {
        UPDATE "GenerationSegment" s
        SET "nextPollAt" = ${NOW_UTC} + $2::int * interval '1 millisecond'
        FROM due WHERE s.id = due.id
-       RETURNING s.id, s."generationId", s.index, s."providerRef", s.progress, s."queuePosition",
-         s."pollAttempts",
-         (SELECT count(*)::int FROM "GenerationSegment" c WHERE c."generationId" = s."generationId")
-           AS "segmentCount"`,
+       RETURNING ${returning}`,
       limit,
       Math.round(leaseMs),
     );
@@ -167,22 +185,7 @@ export class SegmentPollRepository {
     limit: number,
     leaseMs: number,
   ): Promise<Array<{ generationId: string; provider: string }>> {
-    return this.prisma.$queryRawUnsafe(
-      `WITH due AS (
-         SELECT s.id FROM "GenerationSegment" s
-         JOIN "Generation" g ON g.id = s."generationId"
-         WHERE s.status = 'PENDING' AND s."nextPollAt" <= ${NOW_UTC} AND g.status = 'RUNNING'
-         ORDER BY s."nextPollAt"
-         LIMIT $1::int
-         FOR UPDATE OF s SKIP LOCKED
-       )
-       UPDATE "GenerationSegment" s
-       SET "nextPollAt" = ${NOW_UTC} + $2::int * interval '1 millisecond'
-       FROM due WHERE s.id = due.id
-       RETURNING s."generationId", s.provider`,
-      limit,
-      Math.round(leaseMs),
-    );
+    return this.claim('PENDING', limit, leaseMs, `s."generationId", s.provider`);
   }
 
   /** A job takes the segment over (to receive its result): the pollers leave it alone. */
