@@ -38,25 +38,8 @@ export async function makeLargeVideo(path: string, targetBytes: number, seconds 
 }
 
 /** A small 720p video of `seconds`, like a model's ordinary output. */
-export async function makeSmallVideo(path: string, seconds = 8): Promise<number> {
-  await ffmpeg([
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=size=1280x720:rate=24',
-    '-t',
-    String(seconds),
-    '-c:v',
-    'libx264',
-    '-preset',
-    'veryfast',
-    '-pix_fmt',
-    'yuv420p',
-    '-movflags',
-    '+faststart',
-    path,
-  ]);
-  return (await stat(path)).size;
+export function makeSmallVideo(path: string, seconds = 8): Promise<number> {
+  return makeTestPattern(path, { size: '1280x720', rate: 24, seconds, faststart: true });
 }
 
 const even = (value: number) => Math.max(2, Math.round(value / 2) * 2);
@@ -76,20 +59,29 @@ function ffmpeg(args: string[]): Promise<void> {
 }
 
 /** A very small 8 s video (160x90, 12 fps), so that 1,000 results cost the machine little to handle. */
-export async function makeTinyVideo(path: string, seconds = 8): Promise<number> {
+export function makeTinyVideo(path: string, seconds = 8): Promise<number> {
+  return makeTestPattern(path, { size: '160x90', rate: 12, seconds, faststart: false });
+}
+
+/** ffmpeg's moving test pattern as H.264, `seconds` long; returns the file's size. */
+async function makeTestPattern(
+  path: string,
+  options: { size: string; rate: number; seconds: number; faststart: boolean },
+): Promise<number> {
   await ffmpeg([
     '-f',
     'lavfi',
     '-i',
-    'testsrc2=size=160x90:rate=12',
+    `testsrc2=size=${options.size}:rate=${options.rate}`,
     '-t',
-    String(seconds),
+    String(options.seconds),
     '-c:v',
     'libx264',
     '-preset',
     'veryfast',
     '-pix_fmt',
     'yuv420p',
+    ...(options.faststart ? ['-movflags', '+faststart'] : []),
     path,
   ]);
   return (await stat(path)).size;

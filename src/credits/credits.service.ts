@@ -99,14 +99,7 @@ interface GenerationCredits {
   creditsRefunded: Credits;
 }
 
-interface NewEntry {
-  userId: string;
-  type: CreditEntryType;
-  amount: Credits;
-  balanceAfter: Credits;
-  reason: string;
-  generationId: string | null;
-}
+type NewEntry = Omit<CreditLedgerEntry, 'id' | 'createdAt'>;
 
 /**
  * The credits ledger. Every balance change writes one ledger entry in the same transaction, so an account's
