@@ -3,7 +3,19 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.bench/', '.reliability/', 'data/', 'coverage/', 'src/generated/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      '.bench/',
+      '.reliability/',
+      '.browser-test/',
+      'test-results/',
+      'data/',
+      'coverage/',
+      'src/generated/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -17,6 +29,11 @@ export default tseslint.config(
         { object: 'process', property: 'env', message: 'Read settings through AppConfig (src/config).' },
       ],
     },
+  },
+  {
+    // The page's own scripts run in the browser.
+    files: ['src/web/public/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
   },
   {
     files: ['src/config/**/*.ts', 'scripts/**', 'test/**', 'bench/**', '*.config.*', '.ci/**'],

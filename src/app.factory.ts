@@ -7,6 +7,8 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { AppConfig } from './config/app-config.js';
+import { EmbeddedS3Server } from './storage/embedded-s3.server.js';
+import { bucketOrigin, contentSecurityDirectives } from './web/content-security.js';
 
 /**
  * One message per invalid field (the first rule it breaks), unknown fields refused: seed 002's validation body is
@@ -39,12 +41,12 @@ export async function createApp(
   });
   app.useLogger(app.get(Logger));
   if (config.security.trustProxy !== undefined) app.set('trust proxy', config.security.trustProxy);
-  app.use(
-    helmet({
-      // TLS ends at the proxy in front; upgrading sub-requests would break /docs served over plain HTTP.
-      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
-    }),
+  // The page at / shows videos from and uploads to the bucket, so the CSP names the bucket's origin.
+  const embedded = app.get(EmbeddedS3Server, { strict: false });
+  const origin = bucketOrigin(
+    embedded ? { ...config.storage, endpoint: embedded.endpoint, forcePathStyle: true } : config.storage,
   );
+  app.use(helmet({ contentSecurityPolicy: { directives: contentSecurityDirectives(origin) } }));
   app.enableCors({
     // Unset in development: any origin. In production only the listed origins (none when unset).
     origin: config.security.corsOrigins ?? true,

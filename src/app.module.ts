@@ -13,6 +13,7 @@ import { ProvidersModule } from './providers/providers.module.js';
 import { VideoGenModule } from './video-gen/video-gen.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { UploadsModule } from './uploads/uploads.module.js';
+import { WebModule } from './web/web.module.js';
 
 @Module({})
 export class AppModule {
@@ -34,6 +35,7 @@ export class AppModule {
         MetricsModule,
         CreditsModule,
         VideoGenModule,
+        WebModule,
       ],
     };
   }

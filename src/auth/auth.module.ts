@@ -4,6 +4,7 @@ import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig } from '../config/app-config.js';
 import { AuthController } from './auth.controller.js';
+import { DevTokenController } from './dev-token.controller.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { createJwtKeys, JwtKeys } from './jwt-keys.js';
 import { JwtStrategy } from './jwt.strategy.js';
@@ -24,7 +25,7 @@ import { UserThrottlerGuard } from './user-throttler.guard.js';
       }),
     }),
   ],
-  controllers: [AuthController],
+  controllers: [AuthController, DevTokenController],
   providers: [
     { provide: JwtKeys, inject: [AppConfig], useFactory: (config: AppConfig) => createJwtKeys(config.auth) },
     JwtStrategy,

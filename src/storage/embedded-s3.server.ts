@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import S3rver from 's3rver';
+import { bucketCorsRule, bucketCorsXml } from './bucket-cors.js';
 import { checkPresignedRequest } from './presigned-signature.js';
 
 /** s3rver is a Koa application; its typings do not say so. */
@@ -34,6 +35,8 @@ export class EmbeddedS3Server {
     directory: string;
     port: number;
     bucket: string;
+    /** CORS_ORIGINS: who may PUT uploads and GET videos from a browser (unset: any origin). */
+    corsOrigins?: string[];
   }): Promise<EmbeddedS3Server> {
     await mkdir(options.directory, { recursive: true });
     const server = new S3rver({
@@ -41,12 +44,17 @@ export class EmbeddedS3Server {
       port: options.port,
       directory: options.directory,
       silent: true,
-      configureBuckets: [{ name: options.bucket, configs: [] }],
+      // Applied at every start, replacing the last one: the page PUTs uploads and plays videos straight from here.
+      configureBuckets: [
+        { name: options.bucket, configs: [bucketCorsXml(bucketCorsRule(options.corsOrigins))] },
+      ],
     });
     // s3rver does not check Signature V4 at all; S3 does. Check presigned URLs as S3 would, so a browser
     // upload with another content type or size is refused here too (and the tests can show it).
     (server as unknown as KoaApp).middleware.unshift(async (ctx, next) => {
-      if (!ctx.querystring.includes('X-Amz-Signature=')) return next();
+      // A CORS preflight carries the presigned query string but is never signed itself (S3 answers it from
+      // the bucket's CORS rule alone).
+      if (ctx.method === 'OPTIONS' || !ctx.querystring.includes('X-Amz-Signature=')) return next();
       const check = checkPresignedRequest(
         { method: ctx.method, url: ctx.originalUrl, headers: ctx.headers },
         EmbeddedS3Server.secretAccessKey,

@@ -16,6 +16,7 @@ import { S3ObjectStorage } from './s3-object-storage.js';
           directory: config.storage.embeddedDir,
           port: config.storage.embeddedPort,
           bucket: config.storage.bucket,
+          corsOrigins: config.security.corsOrigins,
         });
       },
     },
