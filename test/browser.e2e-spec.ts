@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { jest } from '@jest/globals';
 import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
 import { loadOrCreateDevSecret } from '../src/auth/dev-secret.js';
 import { signAccessToken } from '../src/auth/token-signer.js';
@@ -11,7 +12,7 @@ import { createTestDatabase, databaseBackend, type TestDatabase } from './suppor
 
 /**
  * The page in real Chromium (Debian's, driven by playwright-core: nothing downloaded), against the service
- * built as `npm start` builds it and started with next to no configuration. Screenshots land in
+ * built as `npm start` builds it and started with zero configuration (one price raised, for the unaffordable case). Screenshots land in
  * test-results/browser/ (two of them are committed under docs/ for the README).
  */
 const CHROMIUM = '/usr/bin/chromium';
@@ -49,10 +50,7 @@ describe(`the page in Chromium (${databaseBackend})`, () => {
         HOST: '127.0.0.1',
         LOG_LEVEL: 'warn',
         ...(database.url ? { DATABASE_URL: database.url } : {}),
-        // Simulated fal and Azure for the refusal and cancel cases; local-motion is the same either way.
-        PROVIDERS_MODE: 'simulated',
-        SIMULATOR_QUEUE_MS: '500',
-        SIMULATOR_RUN_MS: '8000',
+        // Nothing else: with no provider keys, development runs fal and Azure simulated (prompt markers work).
         MODEL_CATALOG_JSON: JSON.stringify({ [UNAFFORDABLE_MODEL]: { price: { credits: '50000' } } }),
       },
       { port, script: join(BUILD_DIR, 'main.js') },
@@ -126,10 +124,9 @@ describe(`the page in Chromium (${databaseBackend})`, () => {
     await devSignIn(page, 'erin');
     await page.locator('#chain summary').click();
     await page.locator('#advanced summary').click();
-    await page
-      .getByTestId('quote')
-      .filter({ hasText: /credits|Prompt/ })
-      .waitFor();
+    await page.getByTestId('chain-quote').filter({ hasText: 'Write the prompts' }).waitFor();
+    await page.locator('#ledger-list li').first().waitFor();
+    await page.locator('#history-list li').first().waitFor();
     expect(consoleErrors).toEqual([]);
     const origins = new Set(requests.map((r) => new URL(r.url()).origin).filter((o) => o !== 'null'));
     expect([...origins]).toEqual([base]);
@@ -163,7 +160,7 @@ describe(`the page in Chromium (${databaseBackend})`, () => {
       .getByTestId('quote')
       .filter({ hasText: /^10 credits for 5 s/ })
       .waitFor();
-    await page.screenshot({ path: join(SHOTS, 'form.png'), fullPage: true });
+    await page.locator('#create').screenshot({ path: join(SHOTS, 'form.png') });
 
     await page.getByTestId('generate-button').click();
     await page
@@ -192,7 +189,7 @@ describe(`the page in Chromium (${databaseBackend})`, () => {
       .getByTestId('balance')
       .filter({ hasText: String(startBalance - 10) })
       .waitFor();
-    await page.screenshot({ path: join(SHOTS, 'result.png'), fullPage: true });
+    await page.locator('#current').screenshot({ path: join(SHOTS, 'result.png') });
     await context.close();
   });
 
@@ -200,7 +197,7 @@ describe(`the page in Chromium (${databaseBackend})`, () => {
     const { page, context } = await openPage();
     await devSignIn(page, 'frank');
     const startBalance = await balance(page);
-    await page.getByTestId('model-select').selectOption('veo3');
+    await page.getByTestId('model-select').selectOption('sora-2');
     await page.getByTestId('prompt-input').fill('[sim:moderation] a crowded street');
     await page
       .getByTestId('quote')
@@ -222,8 +219,8 @@ describe(`the page in Chromium (${databaseBackend})`, () => {
     const { page, context } = await openPage();
     await devSignIn(page, 'gina');
     const startBalance = await balance(page);
-    await page.getByTestId('model-select').selectOption('veo3-fast');
-    await page.getByTestId('prompt-input').fill('A boat crossing a lake');
+    await page.getByTestId('model-select').selectOption('sora-2');
+    await page.getByTestId('prompt-input').fill('[sim:slow] A boat crossing a lake');
     await page
       .getByTestId('quote')
       .filter({ hasText: /credits for/ })
@@ -253,10 +250,10 @@ describe(`the page in Chromium (${databaseBackend})`, () => {
     const prompts = page.getByTestId('chain-prompt');
     await prompts.nth(0).fill('Zoom towards the trees');
     await prompts.nth(1).fill('Pan across the sky');
-    await page.getByTestId('chain-total').fill('8');
+    await page.getByTestId('chain-total').fill('16');
     await page
       .getByTestId('chain-quote')
-      .filter({ hasText: /credits for 8 s in 2 segments/ })
+      .filter({ hasText: /^20 credits for 16 s in 2 segments/ })
       .waitFor();
     await page.getByTestId('chain-button').click();
     await page
@@ -267,7 +264,7 @@ describe(`the page in Chromium (${databaseBackend})`, () => {
     const chain = generationPosts(requests).find((r) => r.url().endsWith('/video-gen/chains'));
     expect(JSON.parse(chain!.postData()!)).toMatchObject({
       prompts: ['Zoom towards the trees', 'Pan across the sky'],
-      totalDuration: 8,
+      totalDuration: 16,
     });
     expect(chain!.headers()['idempotency-key']).toBeDefined();
     await context.close();
@@ -323,6 +320,7 @@ describe(`the page in Chromium (${databaseBackend})`, () => {
     });
 
     it('a request the balance cannot pay for', async () => {
+      await upload(page, 'photo-320x180.png');
       await page.getByTestId('model-select').selectOption(UNAFFORDABLE_MODEL);
       await page.getByTestId('prompt-input').fill('A very expensive sunset');
       await page

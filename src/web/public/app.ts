@@ -396,12 +396,19 @@ function formChanged(): void {
   chainChanged();
 }
 
-async function refreshQuote(): Promise<void> {
+/** `asked`: Generate was pressed, so even a blank prompt goes to the service, whose message is then shown. */
+async function refreshQuote(asked = false): Promise<void> {
   const body = currentBody();
   const box = $('quote');
   const generate = $<HTMLButtonElement>('generate');
   if (!body || !token) return;
   const sequence = ++quoteSequence;
+  if (!asked && String(body.prompt).trim() === '') {
+    box.textContent = 'Write a prompt to see the price.';
+    box.classList.remove('bad');
+    generate.disabled = false;
+    return;
+  }
   generate.disabled = true;
   try {
     const quote = await api<Quote>('/video-gen/quote', { method: 'POST', json: body });
@@ -427,7 +434,7 @@ async function generate(event: Event): Promise<void> {
   event.preventDefault();
   clearError();
   window.clearTimeout(quoteTimer);
-  await refreshQuote();
+  await refreshQuote(true);
   if (quoteProblem) {
     showError(explainError(quoteProblem));
     return;
@@ -476,17 +483,19 @@ async function openStream(id: string, attempt: number): Promise<void> {
       { method: 'POST' },
     ));
   } catch (error) {
-    report(error);
-    return;
+    if (error instanceof ApiError && error.status === 401) return report(error);
+    // No stream to be had (an older server, a proxy that drops it): ask for the status instead.
+    return poll(id);
   }
   if (current?.id !== id) return;
+  // EventSource cannot send a header: the short-lived stream token goes in the query instead of the JWT.
   const source = new EventSource(
     `/video-gen/generations/${encodeURIComponent(id)}/events?access_token=${encodeURIComponent(streamToken)}`,
   );
   stream = source;
   source.addEventListener('status', (event) => {
     attempt = 0;
-    if ($('error').dataset.kind === 'connection') clearError();
+    connectionBack();
     render(JSON.parse((event as MessageEvent<string>).data) as GenerationView);
   });
   source.addEventListener('end', () => {
@@ -498,16 +507,37 @@ async function openStream(id: string, attempt: number): Promise<void> {
     // The browser retries by itself while the connection is merely interrupted; a closed stream needs a new token.
     if (source.readyState !== EventSource.CLOSED || stream !== source) return;
     stream = undefined;
-    if (attempt >= 3) {
-      showError(explainError({ status: 0, message: 'the progress stream closed' }));
-      $('error').dataset.kind = 'connection';
-      return;
-    }
+    if (attempt >= 2) return void poll(id);
     window.setTimeout(() => void openStream(id, attempt + 1), 1000 * 2 ** attempt);
   });
 }
 
+/** Follows a generation by asking for its status, riding out a lost connection until the service answers again. */
+async function poll(id: string): Promise<void> {
+  let failures = 0;
+  while (current?.id === id && !TERMINAL.has(current.status) && token) {
+    await new Promise((done) => window.setTimeout(done, Math.min(1000 * 2 ** failures, 10_000)));
+    try {
+      const view = await api<GenerationView>(`/video-gen/generations/${encodeURIComponent(id)}`);
+      failures = 0;
+      connectionBack();
+      if (current?.id === id) render(view);
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 0) return report(error);
+      failures += 1;
+      showError(explainError(error));
+      $('error').dataset.kind = 'connection';
+    }
+  }
+  if (current?.id === id) await finished();
+}
+
+function connectionBack(): void {
+  if ($('error').dataset.kind === 'connection') clearError();
+}
+
 async function finished(): Promise<void> {
+  formChanged(); // the quote shows the balance
   try {
     await Promise.all([refreshBalance(), loadHistory(true), loadLedger(true)]);
   } catch (error) {
@@ -699,10 +729,16 @@ function chainChanged(): void {
   chainTimer = window.setTimeout(() => void refreshChainQuote(), 250);
 }
 
-async function refreshChainQuote(): Promise<void> {
+async function refreshChainQuote(asked = false): Promise<void> {
   const body = currentChainBody();
   if (!body || !token) return;
   const box = $('chain-quote');
+  if (!asked && (body.prompts as string[]).every((prompt) => prompt === '')) {
+    box.textContent = 'Write the prompts to see the price.';
+    box.classList.remove('bad');
+    $<HTMLButtonElement>('chain-generate').disabled = false;
+    return;
+  }
   try {
     const quote = await api<Quote>('/video-gen/chains/quote', { method: 'POST', json: body });
     chainProblem = quote.sufficient ? undefined : { status: 400, message: describeQuote(quote) };
@@ -719,7 +755,8 @@ async function refreshChainQuote(): Promise<void> {
 
 async function generateChain(): Promise<void> {
   clearError();
-  await refreshChainQuote();
+  window.clearTimeout(chainTimer);
+  await refreshChainQuote(true);
   if (chainProblem) {
     showError(explainError(chainProblem));
     return;
