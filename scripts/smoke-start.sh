@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts the built service with an EMPTY environment in a fresh folder, as a newcomer would after
 # `npm ci && npm start`, and checks: /health/ready answers 200 within 30 s, the embedded modes are logged,
-# nothing is written outside ./data, and SIGTERM stops it cleanly.
+# nothing is written outside ./data, the browser page is served, and SIGTERM stops it cleanly.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
@@ -22,6 +22,11 @@ fail() { echo "smoke: $*"; echo "--- service log"; tail -n 40 "$work/service.log
 [ "$elapsed" -le 30 ] || fail "ready only after ${elapsed}s (limit 30 s)"
 grep -q 'embedded PGlite' "$work/service.log" || fail "start-up log does not name the embedded database"
 grep -q 'embedded S3' "$work/service.log" || fail "start-up log does not name the embedded storage"
+# The browser page and its compiled script are served (README "Browser").
+page=$(curl -fsS "http://127.0.0.1:$port/") || fail "GET / failed"
+script=$(printf '%s' "$page" | grep -o '/assets/app\.js?v=[0-9a-f]*' | head -n 1)
+[ -n "$script" ] || fail "GET / does not link a versioned /assets/app.js"
+curl -fsS "http://127.0.0.1:$port$script" -o /dev/null || fail "GET $script failed"
 kill -TERM "$pid"
 wait "$pid" && code=0 || code=$?
 [ "$code" -eq 0 ] || fail "exit code $code after SIGTERM"

@@ -8,6 +8,7 @@ import { chromium, type Browser, type BrowserContext, type Page, type Request } 
 import { loadOrCreateDevSecret } from '../src/auth/dev-secret.js';
 import { signAccessToken } from '../src/auth/token-signer.js';
 import { freePort, ServiceProcess } from './support/service-process.js';
+import { waitFor } from './support/wait-for.js';
 import { createTestDatabase, databaseBackend, type TestDatabase } from './support/test-database.js';
 
 /**
@@ -31,6 +32,8 @@ describe(`the page in Chromium (${databaseBackend})`, () => {
   let dataDir: string;
   let browser: Browser;
   let base: string;
+  /** Set if the service dies: every later test says why instead of "connection refused". */
+  let stopped: string | undefined;
 
   beforeAll(async () => {
     // The same build as `npm start` (swc, HTML and CSS copied), into a folder of its own.
@@ -56,6 +59,9 @@ describe(`the page in Chromium (${databaseBackend})`, () => {
       { port, script: join(BUILD_DIR, 'main.js') },
     );
     base = service.baseUrl;
+    void service.exited.then(({ code, signal }) => {
+      stopped = `the service exited (${code ?? signal}):\n${service.log.slice(-4000)}`;
+    });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -74,6 +80,7 @@ describe(`the page in Chromium (${databaseBackend})`, () => {
 
   afterAll(async () => {
     await browser?.close();
+    stopped = 'stopped by afterAll';
     await service?.stop();
     await database?.drop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
@@ -87,6 +94,7 @@ describe(`the page in Chromium (${databaseBackend})`, () => {
     requests: Request[];
     consoleErrors: string[];
   }> {
+    if (stopped) throw new Error(stopped);
     const context = await browser.newContext({ viewport: { width, height: 900 } });
     const page = await context.newPage();
     const requests: Request[] = [];
@@ -173,11 +181,13 @@ describe(`the page in Chromium (${databaseBackend})`, () => {
 
     const video = page.getByTestId('result-video');
     await video.waitFor({ state: 'visible', timeout: 120_000 });
-    await page.waitForFunction(
-      `document.querySelector('[data-testid="result-video"]').currentTime > 0.5`,
-      undefined,
+    // The video really plays: its clock moves (polled from here, as the CSP forbids string evaluation in the page).
+    await waitFor(
+      async () => (await video.evaluate((v) => (v as unknown as { currentTime: number }).currentTime)) > 0.5,
       {
-        timeout: 30_000,
+        timeoutMs: 30_000,
+        intervalMs: 200,
+        what: 'the video to play past 0.5 s',
       },
     );
     await page
