@@ -342,6 +342,17 @@ describe(`the page in Chromium (${databaseBackend})`, () => {
       expect(generationPosts(requests)).toEqual([]);
     });
 
+    it('a lost connection: what happened and what to do', async () => {
+      await context.setOffline(true);
+      try {
+        await page.locator('#history-filter').selectOption('failed');
+        await error().filter({ hasText: 'Lost the connection to the service.' }).waitFor();
+        expect(await error().textContent()).toMatch(/Check your network and try again/);
+      } finally {
+        await context.setOffline(false);
+      }
+    });
+
     it('an expired token: the message and a way back in', async () => {
       // Signed with the service's own development secret, expired an hour ago.
       const secret = await loadOrCreateDevSecret(join(dataDir, 'jwt-secret'));
