@@ -8,6 +8,7 @@ import {
   DURATIONS,
   explainError,
   explainUnsuccessful,
+  extendHint,
   type Explanation,
   formatCredits,
   formatElapsed,
@@ -578,6 +579,7 @@ function render(view: GenerationView): void {
       $<HTMLImageElement>('result-thumb').src = view.thumbnailUrl ?? '';
       $<HTMLImageElement>('result-thumb').hidden = !view.thumbnailUrl;
       $<HTMLAnchorElement>('result-download').href = view.videoUrl;
+      $('extend-hint').textContent = extendHint(models.find((model) => model.name === view.model));
       result.hidden = false;
       void video.play().catch(() => undefined);
     }

@@ -60,6 +60,8 @@ export interface GenerationView {
   height?: number;
   createdAt: string;
   completedAt?: string;
+  /** Made by a simulated provider (development without provider keys): not a real video. */
+  simulated?: boolean;
 }
 
 export interface Quote {
@@ -342,9 +344,9 @@ export function describeQuote(quote: Quote): string {
     : `${line} Not enough credits: choose a shorter duration or a cheaper model, or ask for more credits.`;
 }
 
-/** "Queued (3rd in line)", "Running 40%", "Succeeded". */
+/** "Queued, position 3 in the queue", "Running, 40%", "Succeeded (simulated)". */
 export function describeStatus(view: GenerationView): string {
-  const status = capitalise(view.status);
+  const status = capitalise(view.status) + (view.simulated ? ' (simulated)' : '');
   if (view.status === 'queued' && view.queuePosition !== undefined)
     return `${status}, position ${view.queuePosition} in the queue`;
   if (view.status === 'running' && view.progress !== undefined)
@@ -360,4 +362,10 @@ export function describeSegment(segment: SegmentView, count: number): string {
 
 function capitalise(text: string): string {
   return text.length > 0 ? text[0].toUpperCase() + text.slice(1) : text;
+}
+
+/** How an extension of a video from this model is made, for the Extend form. */
+export function extendHint(model: ModelView | undefined): string {
+  if (model?.extend === 'native') return `${model.displayName} continues the video itself.`;
+  return 'The new part starts from the last frame of this video.';
 }

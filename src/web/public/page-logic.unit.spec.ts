@@ -6,6 +6,7 @@ import {
   describeStatus,
   explainError,
   explainUnsuccessful,
+  extendHint,
   generationBody,
   type GenerationView,
   isSelectable,
@@ -200,5 +201,8 @@ describe('the page: model picker and form', () => {
       'Queued, position 3 in the queue',
     );
     expect(describeStatus(view({ status: 'running', progress: 41.6 }))).toBe('Running, 42%');
+    expect(describeStatus(view({ status: 'succeeded', simulated: true }))).toBe('Succeeded (simulated)');
+    expect(extendHint({ ...veo, extend: 'native' })).toBe('Veo 3 continues the video itself.');
+    expect(extendHint(localMotion)).toBe('The new part starts from the last frame of this video.');
   });
 });
