@@ -1,4 +1,11 @@
-import { BadRequestException, Controller, Get, INestApplication, LoggerService, Module } from '@nestjs/common';
+import {
+  BadRequestException,
+  Controller,
+  Get,
+  INestApplication,
+  LoggerService,
+  Module,
+} from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { AllExceptionsFilter } from '../src/common/all-exceptions.filter.js';
@@ -62,7 +69,9 @@ describe('errors from unexpected failures', () => {
 
   it('sends 4xx bodies in the seed’s key order: statusCode, message, error (raw JSON)', async () => {
     const bad = await request(app.getHttpServer()).get('/boom/bad').expect(400);
-    expect(bad.text).toBe('{"statusCode":400,"message":["prompt should not be empty"],"error":"Bad Request"}');
+    expect(bad.text).toBe(
+      '{"statusCode":400,"message":["prompt should not be empty"],"error":"Bad Request"}',
+    );
     const missing = await request(app.getHttpServer()).get('/nowhere').expect(404);
     expect(missing.text).toBe('{"statusCode":404,"message":"Cannot GET /nowhere","error":"Not Found"}');
   });

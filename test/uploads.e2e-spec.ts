@@ -212,7 +212,8 @@ describe(`image uploads (${databaseBackend})`, () => {
       expect(result.status).toBe(411);
       expect(JSON.parse(result.body)).toEqual({
         statusCode: 411,
-        message: 'Send the upload with a Content-Length header: multipart/form-data of a known size, not chunked',
+        message:
+          'Send the upload with a Content-Length header: multipart/form-data of a known size, not chunked',
         error: 'Length Required',
       });
       expect(result.sentAtClose).toBeLessThan(64 * 1024 * 1024);

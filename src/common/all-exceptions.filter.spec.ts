@@ -21,7 +21,11 @@ describe('toErrorBody', () => {
       'message',
       'error',
     ]);
-    expect(order(new BadRequestException('Insufficient credits'))).toEqual(['statusCode', 'message', 'error']);
+    expect(order(new BadRequestException('Insufficient credits'))).toEqual([
+      'statusCode',
+      'message',
+      'error',
+    ]);
     expect(order(new HttpException({ error: 'Conflict', retryable: false, message: 'busy' }, 409))).toEqual([
       'statusCode',
       'message',

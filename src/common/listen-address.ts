@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 export function listeningUrl(address: AddressInfo | string | null): string {
   if (address === null) return 'nowhere (the server is not listening)';
   if (typeof address === 'string') return `unix:${address}`;
-  const host = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
+  const host =
+    address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
   return `http://${host}:${address.port}`;
 }

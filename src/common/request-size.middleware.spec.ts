@@ -29,7 +29,8 @@ describe('requestSizeProblem', () => {
   it('requires uploads to declare their length (411), since a chunked body has no size to check', () => {
     expect(problem('POST', '/uploads/images')).toEqual({
       status: 411,
-      message: 'Send the upload with a Content-Length header: multipart/form-data of a known size, not chunked',
+      message:
+        'Send the upload with a Content-Length header: multipart/form-data of a known size, not chunked',
     });
   });
 

@@ -36,7 +36,10 @@ export class HealthController {
       () => this.probe('database', () => database.query('SELECT 1')),
       READINESS_CACHE_MS,
     );
-    this.storageCheck = new SharedCheck(() => this.probe('storage', () => storage.check()), READINESS_CACHE_MS);
+    this.storageCheck = new SharedCheck(
+      () => this.probe('storage', () => storage.check()),
+      READINESS_CACHE_MS,
+    );
   }
 
   @Get('live')

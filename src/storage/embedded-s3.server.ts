@@ -54,7 +54,8 @@ export class EmbeddedS3Server {
         EmbeddedS3Server.secretAccessKey,
       );
       if (check.ok) return next();
-      const unsigned = ctx.headers['authorization'] === undefined && !ctx.querystring.includes('X-Amz-Signature=');
+      const unsigned =
+        ctx.headers['authorization'] === undefined && !ctx.querystring.includes('X-Amz-Signature=');
       ctx.status = 403;
       ctx.type = 'application/xml';
       ctx.body =
