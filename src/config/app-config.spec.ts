@@ -72,6 +72,7 @@ describe('loadConfig', () => {
 
   it('listens where HOST says, in any mode', () => {
     expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '' }).host).toBe('127.0.0.1');
     expect(loadConfig({ HOST: '::1', METRICS_HOST: '10.0.0.5' }).metrics.host).toBe('10.0.0.5');
   });
 
