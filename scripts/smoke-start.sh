@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts the built service with an EMPTY environment in a fresh folder, as a newcomer would after
 # `npm ci && npm start`, and checks: /health/ready answers 200 within 30 s, the embedded modes are logged,
-# nothing is written outside ./data, the browser page is served, and SIGTERM stops it cleanly.
+# it listens on loopback (and says so), the browser page is served, nothing is written outside ./data, and
+# SIGTERM stops it cleanly.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
@@ -27,6 +28,8 @@ page=$(curl -fsS "http://127.0.0.1:$port/") || fail "GET / failed"
 script=$(printf '%s' "$page" | grep -o '/assets/app\.js?v=[0-9a-f]*' | head -n 1)
 [ -n "$script" ] || fail "GET / does not link a versioned /assets/app.js"
 curl -fsS "http://127.0.0.1:$port$script" -o /dev/null || fail "GET $script failed"
+# Development listens on loopback only, and the log names the address actually bound.
+grep -q "listening on http://127.0.0.1:$port " "$work/service.log" || fail "start-up log does not say it listens on 127.0.0.1:$port"
 kill -TERM "$pid"
 wait "$pid" && code=0 || code=$?
 [ "$code" -eq 0 ] || fail "exit code $code after SIGTERM"
