@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { jsonBodyReviver, refuseDeepJson } from './common/json-body.js';
 import { AppConfig } from './config/app-config.js';
 
 /**
@@ -55,7 +56,11 @@ export async function createApp(
     credentials: false,
     maxAge: 600,
   });
-  app.useBodyParser('json', { limit: config.bodyLimitBytes, reviver: refusePrototypeKeys });
+  app.useBodyParser('json', {
+    limit: config.bodyLimitBytes,
+    verify: refuseDeepJson,
+    reviver: jsonBodyReviver,
+  });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   app.disable('x-powered-by');
@@ -71,17 +76,4 @@ export async function createApp(
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
-}
-
-/**
- * JSON.parse keeps `__proto__`, `constructor` and `prototype` keys as ordinary properties, which
- * class-transformer then drops (or reads from the prototype) without a word, so `forbidNonWhitelisted` never sees
- * them. Refusing them at parse time gives the caller a 400 like any other unknown field (found by the property
- * test in test/http-fuzz.e2e-spec.ts).
- */
-const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-function refusePrototypeKeys(key: string, value: unknown): unknown {
-  if (PROTOTYPE_KEYS.has(key)) throw new SyntaxError(`property ${key} should not exist`);
-  return value;
 }
