@@ -1,6 +1,7 @@
 import { DynamicModule, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type express from 'express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
@@ -56,11 +57,13 @@ export async function createApp(
     credentials: false,
     maxAge: 600,
   });
-  app.useBodyParser('json', {
+  // Nest's type leaves out `verify` because it sets it itself for `rawBody`, which this app does not use.
+  const jsonOptions: NonNullable<Parameters<typeof express.json>[0]> = {
     limit: config.bodyLimitBytes,
     verify: refuseDeepJson,
     reviver: jsonBodyReviver,
-  });
+  };
+  app.useBodyParser('json', jsonOptions);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   app.disable('x-powered-by');

@@ -50,7 +50,9 @@ describe('unstorable strings', () => {
     expect(findUnstorableString({ crop: { note: '\ud800' } })).toBe('crop.note');
     expect(findUnstorableString({ ['k\u0000']: 1 })).toBe('k\u0000');
     expect(findUnstorableString('\u0000')).toBe('body');
-    expect(findUnstorableString({ prompt: 'ok', n: 1, b: true, z: null, a: [1, { x: 'y' }] })).toBeUndefined();
+    expect(
+      findUnstorableString({ prompt: 'ok', n: 1, b: true, z: null, a: [1, { x: 'y' }] }),
+    ).toBeUndefined();
   });
 
   it('are refused while parsing, with the field named; prototype keys too', () => {

@@ -1,3 +1,5 @@
+import { buildMessage, ValidateBy, ValidationOptions } from 'class-validator';
+
 /**
  * Checks on every JSON request body, made once where bodies are parsed so that no endpoint can forget them.
  * Each failure is an Error carrying `status: 400`, which the body parser and the exception filter turn into
@@ -28,7 +30,8 @@ export function jsonDepthExceeds(text: string, limit = MAX_JSON_DEPTH): boolean 
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -108,4 +111,22 @@ export function jsonBodyReviver(key: string, value: unknown): unknown {
     }
   }
   return value;
+}
+
+/** The same rule for text that arrives outside a JSON body (query strings). */
+export function IsStorableText(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isStorableText',
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || !isUnstorableString(value),
+        defaultMessage: buildMessage(
+          (each) =>
+            `${each}$property must not contain NUL characters (\\u0000) or unpaired UTF-16 surrogates`,
+          options,
+        ),
+      },
+    },
+    options,
+  );
 }

@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { assertOwnedKey, ownedOr404 } from '../auth/ownership.js';
+import { invalidCursor } from '../common/cursor.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CreditsService } from '../credits/credits.service.js';
 import { priceFor } from '../credits/pricing.js';
@@ -198,6 +199,14 @@ export class GenerationsService {
       projectId: parent.projectId ?? undefined,
     });
     const newSeconds = params.durationSeconds;
+    // The same cap as a chain: an extension is one video of the original's length plus the new part.
+    const { chainMaxSeconds } = this.config.generation;
+    if (parentSeconds + newSeconds > chainMaxSeconds) {
+      throw new BadRequestException([
+        `The extended video would be ${Math.round((parentSeconds + newSeconds) * 10) / 10}s; at most ` +
+          `${chainMaxSeconds}s in all is allowed (CHAIN_MAX_SECONDS). Extend a shorter video or choose a shorter duration.`,
+      ]);
+    }
     const newPlan = planFor(model, newSeconds, this.config.generation.maxSegments - 1);
     params.durationSeconds = Math.round((parentSeconds + newSeconds) * 1000) / 1000;
     return this.createPlanned({
@@ -466,7 +475,6 @@ function encodeCursor(row: { createdAt: Date; id: string }): string {
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const createdAt = new Date(iso ?? '');
-  if (Number.isNaN(createdAt.getTime()) || !id || !isUuid(id))
-    throw new BadRequestException('Invalid cursor');
+  if (Number.isNaN(createdAt.getTime()) || !id || !isUuid(id)) throw invalidCursor();
   return { createdAt, id };
 }

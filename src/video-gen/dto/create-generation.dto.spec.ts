@@ -114,23 +114,26 @@ describe('CreateGenerationDto', () => {
 });
 
 describe('blank prompts', () => {
-  it.each([' ', '   ', '\t\n', '\u00a0\u2003'])('refuses a whitespace-only prompt %j everywhere', async (blank) => {
-    expect(await validate(ImageToVideoDto, { id: 'k', prompt: blank })).toEqual([
-      'prompt should not be blank (only whitespace)',
-    ]);
-    expect(await validate(CreateGenerationDto, { kind: 'text-to-video', prompt: blank })).toEqual([
-      'prompt should not be blank (only whitespace)',
-    ]);
-    expect(await validate(ExtendGenerationDto, { prompt: blank })).toEqual([
-      'prompt should not be blank (only whitespace)',
-    ]);
-    expect(await validate(CreateChainDto, { prompt: blank, totalDuration: 12 })).toEqual([
-      'prompt should not be blank (only whitespace)',
-    ]);
-    expect(await validate(CreateChainDto, { prompts: ['fine', blank], totalDuration: 12 })).toEqual([
-      'each value in prompts should not be blank (only whitespace)',
-    ]);
-  });
+  it.each([' ', '   ', '\t\n', '\u00a0\u2003'])(
+    'refuses a whitespace-only prompt %j everywhere',
+    async (blank) => {
+      expect(await validate(ImageToVideoDto, { id: 'k', prompt: blank })).toEqual([
+        'prompt should not be blank (only whitespace)',
+      ]);
+      expect(await validate(CreateGenerationDto, { kind: 'text-to-video', prompt: blank })).toEqual([
+        'prompt should not be blank (only whitespace)',
+      ]);
+      expect(await validate(ExtendGenerationDto, { prompt: blank })).toEqual([
+        'prompt should not be blank (only whitespace)',
+      ]);
+      expect(await validate(CreateChainDto, { prompt: blank, totalDuration: 12 })).toEqual([
+        'prompt should not be blank (only whitespace)',
+      ]);
+      expect(await validate(CreateChainDto, { prompts: ['fine', blank], totalDuration: 12 })).toEqual([
+        'each value in prompts should not be blank (only whitespace)',
+      ]);
+    },
+  );
 
   it('keeps prompts with text around whitespace', async () => {
     expect(await validate(ImageToVideoDto, { id: 'k', prompt: '  a sunset  ' })).toBe('ok');

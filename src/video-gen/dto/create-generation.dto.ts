@@ -53,7 +53,10 @@ export function IsNotBlank(options?: ValidationOptions): PropertyDecorator {
       name: 'isNotBlank',
       validator: {
         validate: (value: unknown) => typeof value !== 'string' || value.trim().length > 0,
-        defaultMessage: buildMessage((each) => `${each}$property should not be blank (only whitespace)`, options),
+        defaultMessage: buildMessage(
+          (each) => `${each}$property should not be blank (only whitespace)`,
+          options,
+        ),
       },
     },
     options,
