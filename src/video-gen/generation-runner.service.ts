@@ -12,6 +12,7 @@ import { PermanentJobError, TransientJobError } from '../jobs/job-errors.js';
 import { JobName } from '../jobs/job-definitions.js';
 import type { JobContext } from '../jobs/job-queue.js';
 import { OnJob } from '../jobs/on-job.decorator.js';
+import { MediaError } from '../media/media.error.js';
 import { MediaService } from '../media/media.service.js';
 import type { VideoInfo } from '../media/media.types.js';
 import { ModelCatalog } from '../providers/model-catalog.js';
@@ -26,7 +27,7 @@ import {
 import { ProviderRegistry } from '../providers/provider-registry.js';
 import type { GenerationInput, ProviderRef, SourceImage } from '../providers/video-provider.js';
 import { kindLabel, MetricsService, secondsSince } from '../metrics/metrics.service.js';
-import { ObjectStorage, StorageUnavailableError } from '../storage/object-storage.js';
+import { ObjectNotFoundError, ObjectStorage, StorageUnavailableError } from '../storage/object-storage.js';
 import { isDatabaseUnavailable } from '../database/database-errors.js';
 import type { GenerationParams } from './generation-request.js';
 import { GenerationWithSegments, isTerminal } from './generation-view.js';
@@ -198,11 +199,7 @@ export class GenerationRunner {
     if (segment.index > 0 && !imageKey) {
       throw new GenerationFailure('CHAIN_BROKEN', `Segment ${segment.index} has no frame to start from`);
     }
-    if (imageKey) {
-      const bytes = await this.storage.getBuffer(imageKey);
-      const info = await this.media.imageInfo(bytes);
-      image = { bytes, contentType: contentTypeOf(info.format), width: info.width, height: info.height };
-    }
+    if (imageKey) image = await this.readImage(imageKey, segment.index === 0);
     return {
       model,
       prompt: segment.prompt,
@@ -218,6 +215,30 @@ export class GenerationRunner {
       frameIndex: segment.index === 0 ? params.frameIndex : undefined,
       crop: segment.index === 0 ? params.crop : undefined,
     };
+  }
+
+  /**
+   * An image from the bucket, with its size. The user's own source image that is gone or does not read as an
+   * image is the caller's input, not our failure: INVALID_INPUT (a frame we stored ourselves stays INTERNAL).
+   */
+  private async readImage(key: string, fromUser: boolean): Promise<SourceImage> {
+    try {
+      const bytes = await this.storage.getBuffer(key);
+      const info = await this.media.imageInfo(bytes);
+      return { bytes, contentType: contentTypeOf(info.format), width: info.width, height: info.height };
+    } catch (error) {
+      const unreadable =
+        error instanceof ObjectNotFoundError ||
+        (error instanceof MediaError && error.code === 'INVALID_INPUT');
+      if (!fromUser || !unreadable) throw error;
+      this.logger.warn(`source image ${key} unreadable: ${(error as Error).message}`);
+      throw new GenerationFailure(
+        'INVALID_INPUT',
+        'The source image is missing or cannot be read as an image; upload it again with POST /uploads/images ' +
+          'and start a new generation. Your credits are refunded.',
+        { cause: error },
+      );
+    }
   }
 
   /**
@@ -642,5 +663,12 @@ function toFailure(error: unknown): GenerationFailure {
     return new GenerationFailure(`PROVIDER_${error.reason.toUpperCase()}`, error.message, { cause: error });
   if (error instanceof ProviderError)
     return new GenerationFailure('PROVIDER_ERROR', error.message, { cause: error });
+  // ffmpeg refusing what it was given while preparing the input (the image): the input's fault, not ours.
+  if (error instanceof MediaError && error.code === 'INVALID_INPUT')
+    return new GenerationFailure(
+      'INVALID_INPUT',
+      'The source image cannot be processed; upload another image. Your credits are refunded.',
+      { cause: error },
+    );
   return new GenerationFailure('INTERNAL', (error as Error)?.message ?? String(error), { cause: error });
 }

@@ -23,6 +23,7 @@ import type { GenerationKind, ModelEntry } from '../providers/model-catalog.type
 import { ProviderRegistry } from '../providers/provider-registry.js';
 import type { ProviderRef } from '../providers/video-provider.js';
 import { ObjectStorage } from '../storage/object-storage.js';
+import { ValidatedImageRepository } from '../uploads/validated-images.repository.js';
 import type { PlannedSegment } from './duration-planner.js';
 import { buildParams, GenerationParams, planFor, requestHash, RequestFields } from './generation-request.js';
 import { GenerationView, GenerationWithSegments, isTerminal, toGenerationView } from './generation-view.js';
@@ -82,6 +83,7 @@ export class GenerationsService {
     @Inject(ObjectStorage) private readonly storage: ObjectStorage,
     @Inject(AppConfig) private readonly config: AppConfig,
     @Inject(MetricsService) private readonly metrics: MetricsService,
+    @Inject(ValidatedImageRepository) private readonly validatedImages: ValidatedImageRepository,
   ) {}
 
   async create(command: CreateGenerationCommand): Promise<CreatedGeneration> {
@@ -281,18 +283,20 @@ export class GenerationsService {
     });
   }
 
-  /** The caller's own image: a 403 for someone else's key, a 400 when nothing is stored there. */
+  /**
+   * The caller's own image (403 for someone else's key), and one that passed upload validation: an object
+   * PUT with a presigned URL but never completed was never decoded, and would fail after charging.
+   */
   async requireImage(user: AuthUser, key: string): Promise<string> {
     const owned = assertOwnedKey(user, key, 'images');
-    const info = await this.storage.head(owned);
-    if (!info) {
-      throw new BadRequestException(`No image at ${owned}: upload it first with POST /uploads/images`);
-    }
-    if (info.bytes > this.config.uploads.maxImageBytes) {
-      throw new BadRequestException(
-        `The image at ${owned} is ${info.bytes} bytes; the limit is ${this.config.uploads.maxImageBytes}`,
-      );
-    }
+    const notUploaded = () =>
+      new BadRequestException([
+        `No checked image at ${owned}: upload it with POST /uploads/images or complete the direct upload first ` +
+          '(POST /uploads/images/complete)',
+      ]);
+    if (!(await this.validatedImages.isValidated(user.id, owned))) throw notUploaded();
+    // Validated once, but removed from the bucket since.
+    if (!(await this.storage.head(owned))) throw notUploaded();
     return owned;
   }
 
