@@ -31,9 +31,10 @@ import { ObjectNotFoundError, ObjectStorage, StorageUnavailableError } from '../
 import { isDatabaseUnavailable } from '../database/database-errors.js';
 import type { GenerationParams } from './generation-request.js';
 import { GenerationWithSegments, isTerminal } from './generation-view.js';
-import { overallProgress, segmentKey, videoKeys } from './pipeline-plan.js';
+import { lastFrameKey as lastFrameKeyOf, overallProgress, segmentKey, videoKeys } from './pipeline-plan.js';
 import { pollDecision } from './poll-decision.js';
 import { DueSegment, SegmentPollRepository } from './segment-poll.repository.js';
+import { removeStoredResult } from './stored-result.js';
 
 /** Length of each crossfade between chained segments. */
 const CROSSFADE_SECONDS = 0.5;
@@ -99,6 +100,27 @@ export class GenerationRunner {
       await this.fail(generationId, failure);
     } finally {
       await rm(workDir, { recursive: true, force: true });
+      // Whatever this run stored before the generation was cancelled or failed under it goes too: a cancel
+      // that committed while an upload was in flight removed the objects before this one landed.
+      await this.removeResultIfEnded(generationId);
+    }
+  }
+
+  private async removeResultIfEnded(generationId: string): Promise<void> {
+    try {
+      const generation = await this.prisma.generation.findUnique({
+        where: { id: generationId },
+        select: { id: true, userId: true, status: true, _count: { select: { segments: true } } },
+      });
+      if (generation && (generation.status === 'CANCELLED' || generation.status === 'FAILED')) {
+        await removeStoredResult(
+          this.storage,
+          { ...generation, segmentCount: generation._count.segments },
+          this.logger,
+        );
+      }
+    } catch (error) {
+      this.logger.warn(`generation ${generationId}: could not check for objects to remove: ${String(error)}`);
     }
   }
 
@@ -256,7 +278,7 @@ export class GenerationRunner {
     const frame = join(workDir, `segment-${segment.index}-last.png`);
     await this.download(segment.s3Key, video);
     await this.media.extractLastFrame(video, frame);
-    const key = `videos/${generation.userId}/${generation.id}/segment-${segment.index}-last.png`;
+    const key = lastFrameKeyOf(segmentKey(generation.userId, generation.id, segment.index));
     await this.storage.put(key, await readFile(frame), 'image/png');
     await this.prisma.generationSegment.update({ where: { id: segment.id }, data: { lastFrameKey: key } });
     return key;
@@ -403,7 +425,7 @@ export class GenerationRunner {
     if (segment.index < segmentCount - 1) {
       const frame = join(workDir, `segment-${segment.index}-last.png`);
       await this.media.extractLastFrame(local, frame);
-      lastFrameKey = `${s3Key.replace(/\.mp4$/, '')}-last.png`;
+      lastFrameKey = lastFrameKeyOf(s3Key);
       await this.storage.put(lastFrameKey, await readFile(frame), 'image/png');
     }
     await this.prisma.generationSegment.update({
@@ -457,6 +479,13 @@ export class GenerationRunner {
       });
       this.logger.log(`generation ${generation.id}: ${files.length} segments joined by ${result.method}`);
     }
+    // From here on the generation is being stored and cannot be cancelled (cancel answers 409): claiming it is
+    // one atomic update, and so is cancelling, so exactly one of them wins.
+    const claimed = await this.prisma.generation.updateMany({
+      where: { id: generation.id, status: 'RUNNING' },
+      data: { storingAt: new Date() },
+    });
+    if (claimed.count === 0) throw new GenerationGone();
     // A single segment was stored under the final key as it arrived, unless this is a partial chain.
     if (files.length > 1 || partial) {
       await this.storage.uploadFile(keys.video, finalFile, 'video/mp4');
@@ -586,6 +615,11 @@ export class GenerationRunner {
         kindLabel(generation.kind),
         'failed',
         secondsSince(generation.createdAt),
+      );
+      await removeStoredResult(
+        this.storage,
+        { ...generation, segmentCount: generation.segments.length },
+        this.logger,
       );
     }
     for (const segment of generation.segments) {

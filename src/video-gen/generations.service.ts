@@ -27,6 +27,7 @@ import { ValidatedImageRepository } from '../uploads/validated-images.repository
 import type { PlannedSegment } from './duration-planner.js';
 import { buildParams, GenerationParams, planFor, requestHash, RequestFields } from './generation-request.js';
 import { GenerationView, GenerationWithSegments, isTerminal, toGenerationView } from './generation-view.js';
+import { removeStoredResult } from './stored-result.js';
 
 export interface CreateGenerationCommand {
   user: AuthUser;
@@ -361,9 +362,11 @@ export class GenerationsService {
     if (isTerminal(generation)) {
       throw new ConflictException(`Generation ${id} is already ${generation.status.toLowerCase()}`);
     }
+    if (generation.storingAt) throw storingConflict(id);
     const cancelled = await this.prisma.$transaction(async (tx) => {
+      // Not once the worker has claimed the generation to store its result (storingAt): one of the two wins.
       const updated = await tx.generation.updateMany({
-        where: { id, status: { in: ['QUEUED', 'RUNNING'] } },
+        where: { id, status: { in: ['QUEUED', 'RUNNING'] }, storingAt: null },
         data: {
           status: 'CANCELLED',
           completedAt: new Date(),
@@ -381,6 +384,7 @@ export class GenerationsService {
     });
     if (!cancelled) {
       const current = await this.load(id);
+      if (!isTerminal(current) && current.storingAt) throw storingConflict(id);
       throw new ConflictException(`Generation ${id} is already ${current.status.toLowerCase()}`);
     }
     this.metrics.generationFinished(
@@ -390,6 +394,12 @@ export class GenerationsService {
       secondsSince(generation.createdAt),
     );
     await this.cancelAtProvider(generation);
+    // A cancelled generation keeps no result; the worker removes anything it was still uploading.
+    await removeStoredResult(
+      this.storage,
+      { ...generation, segmentCount: generation.segments.length },
+      this.logger,
+    );
     return this.load(id);
   }
 
@@ -453,6 +463,13 @@ function segmentRows(planned: PlannedGeneration): Prisma.GenerationSegmentCreate
     });
   }
   return rows;
+}
+
+function storingConflict(id: string): ConflictException {
+  return new ConflictException(
+    `Generation ${id} is already storing its finished video and can no longer be cancelled; ` +
+      'it will be done in a moment',
+  );
 }
 
 function checkIdempotencyKey(key: string | undefined): void {
