@@ -21,6 +21,8 @@ describe('storedResultKeys', () => {
   it('matches the keys the pipeline stores under', () => {
     const segment = segmentKey('bob', 'g2', 3);
     expect(lastFrameKey(segment)).toBe('videos/bob/g2/segment-3-last.png');
-    expect(storedResultKeys('bob', 'g2', 4)).toEqual(expect.arrayContaining([segment, lastFrameKey(segment)]));
+    expect(storedResultKeys('bob', 'g2', 4)).toEqual(
+      expect.arrayContaining([segment, lastFrameKey(segment)]),
+    );
   });
 });
