@@ -28,6 +28,8 @@ import type { Request, Response } from 'express';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
+import { IsCursor } from '../common/cursor.js';
+import { IsStorableText } from '../common/json-body.js';
 import { AppConfig } from '../config/app-config.js';
 import { CreateChainDto, CreateGenerationDto, ExtendGenerationDto } from './dto/create-generation.dto.js';
 import { followGeneration } from './generation-waiter.js';
@@ -35,10 +37,10 @@ import { GenerationPageView, GenerationView, isTerminal } from './generation-vie
 import { GenerationsService } from './generations.service.js';
 
 export class ListGenerationsQuery {
-  @IsOptional() @MaxLength(200) @IsString() cursor?: string;
+  @IsOptional() @IsCursor() cursor?: string;
   @IsOptional() @Type(() => Number) @Max(100) @Min(1) @IsInt() limit?: number;
   @IsOptional() @IsIn(['queued', 'running', 'succeeded', 'failed', 'cancelled']) status?: string;
-  @IsOptional() @MaxLength(200) @IsString() projectId?: string;
+  @IsOptional() @IsStorableText() @MaxLength(200) @IsString() projectId?: string;
 }
 
 const IDEMPOTENCY_CONFLICT = 'The Idempotency-Key was already used with a different request';
