@@ -18,11 +18,22 @@ export interface SourceImage {
   height: number;
 }
 
+export interface SourceVideo {
+  bytes: Buffer;
+  contentType: string;
+  durationSeconds: number;
+}
+
 export interface GenerationInput {
   model: ModelEntry;
   prompt: string;
   /** Present for image-to-video, absent for text-to-video. */
   image?: SourceImage;
+  /**
+   * A native extension (`model.extend === 'native'`): the video to continue, already cut to what the extend
+   * endpoint takes. The provider answers with only the new part (`durationSeconds` long).
+   */
+  video?: SourceVideo;
   /** One of the model's native segment durations (`model.segmentDurations`). */
   durationSeconds: number;
   /** fal: `auto` | `16:9` | `9:16`. */
@@ -50,6 +61,10 @@ export interface FalRef {
   /** The full endpoint id it was submitted to; status/result/cancel derive owner/app from it. */
   endpoint: string;
   requestId: string;
+  /** Dotted path of the video URL in the result, when not `video.url` (from the catalog mapping). */
+  videoUrlPath?: string;
+  /** Native extension: fal answers with input + extension; the runner keeps this many seconds from the end. */
+  keepTailSeconds?: number;
 }
 
 export interface AzureRef {
