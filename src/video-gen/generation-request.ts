@@ -59,6 +59,16 @@ export function buildParams(
   if (fields.aspectRatio !== undefined && !(model.aspectRatios ?? []).includes(fields.aspectRatio)) {
     unsupported(`aspectRatio ${fields.aspectRatio}`, listOrNone('aspect ratios', model.aspectRatios));
   }
+  const t2vRatios = model.fal?.textToVideoAspectRatios;
+  if (
+    kind === 'text-to-video' &&
+    t2vRatios &&
+    fields.aspectRatio !== undefined &&
+    (model.aspectRatios ?? []).includes(fields.aspectRatio) &&
+    !t2vRatios.includes(fields.aspectRatio)
+  ) {
+    unsupported(`aspectRatio ${fields.aspectRatio} for text-to-video`, `its text-to-video aspect ratios are ${t2vRatios.join(', ')}`);
+  }
   if (fields.resolution !== undefined && !(model.resolutions ?? []).includes(fields.resolution)) {
     unsupported(`resolution ${fields.resolution}`, listOrNone('resolutions', model.resolutions));
   }
@@ -70,6 +80,12 @@ export function buildParams(
     unsupported('frameIndex', 'only 0 (the image starts the video)');
   }
   if (fields.crop !== undefined && !model.features.crop) unsupported('crop', '');
+  if (model.maxPromptLength !== undefined && fields.prompt.length > model.maxPromptLength) {
+    problems.push(
+      `Model "${model.name}" takes prompts of at most ${model.maxPromptLength} characters; this one has ` +
+        `${fields.prompt.length}. Shorten it.`,
+    );
+  }
   if (kind === 'text-to-video' && (fields.crop !== undefined || fields.frameIndex !== undefined)) {
     problems.push('crop and frameIndex apply to image-to-video only');
   }
@@ -101,7 +117,10 @@ export function planFor(model: ModelEntry, seconds: number, maxSegments: number)
     return planSegments(seconds, model.segmentDurations, maxSegments);
   } catch (error) {
     if (error instanceof DurationPlanError) {
-      throw new BadRequestException(`Model "${model.name}" cannot make ${seconds}s: ${error.message}`);
+      throw new BadRequestException(
+        `Model "${model.name}" cannot make ${seconds}s: ${error.message}. It makes segments of ` +
+          `${model.segmentDurations.join(', ')} s, chained for longer videos (at most ${maxSegments}).`,
+      );
     }
     throw error;
   }

@@ -18,6 +18,7 @@ import { JobName } from '../jobs/job-definitions.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { kindLabel, MetricsService, secondsSince } from '../metrics/metrics.service.js';
 import { ModelCatalog } from '../providers/model-catalog.js';
+import { lifecycleHeaders } from '../providers/model-lifecycle.js';
 import type { GenerationKind, ModelEntry } from '../providers/model-catalog.types.js';
 import { ProviderRegistry } from '../providers/provider-registry.js';
 import type { ProviderRef } from '../providers/video-provider.js';
@@ -43,6 +44,8 @@ export interface CreatedGeneration {
   /** True when an earlier request with the same Idempotency-Key created it. */
   replayed: boolean;
   balance?: number;
+  /** Deprecation, Sunset and Link for a deprecated model (see model-lifecycle.ts); empty otherwise. */
+  headers: Record<string, string>;
 }
 
 export interface PlannedGeneration {
@@ -60,7 +63,11 @@ export interface PlannedGeneration {
   deliveredFirst?: { s3Key: string; durationSeconds: number; prompt: string };
 }
 
-const DEFAULT_MODEL: Record<GenerationKind, string> = { 'image-to-video': 'veo3', 'text-to-video': 'sora-2' };
+/** veo3 is the seed's image-to-video model; text-to-video moved from the retired Sora 2 to Veo 3.1. */
+export const DEFAULT_MODEL: Record<GenerationKind, string> = {
+  'image-to-video': 'veo3',
+  'text-to-video': 'veo3.1',
+};
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 /**
@@ -110,9 +117,10 @@ export class GenerationsService {
   async createPlanned(planned: PlannedGeneration): Promise<CreatedGeneration> {
     const { user, params, plan, model } = planned;
     const hash = requestHash(planned.endpoint, planned.body);
+    const headers = lifecycleHeaders(model);
     if (planned.idempotencyKey) {
       const existing = await this.findByIdempotencyKey(user.id, planned.idempotencyKey, hash);
-      if (existing) return { generation: existing, replayed: true };
+      if (existing) return { generation: existing, replayed: true, headers };
     }
     const id = randomUUID();
     const deadlineAt = new Date(Date.now() + this.config.generation.deadlineMs);
@@ -152,12 +160,12 @@ export class GenerationsService {
       this.logger.log(
         `generation ${id} queued: ${model.name}, ${plan.length} segment(s), ${planned.price} credits`,
       );
-      return { generation: await this.load(id), replayed: false, balance };
+      return { generation: await this.load(id), replayed: false, balance, headers };
     } catch (error) {
       // A concurrent request with the same Idempotency-Key won the race: answer with its generation.
       if (planned.idempotencyKey && isUniqueViolation(error)) {
         const existing = await this.findByIdempotencyKey(user.id, planned.idempotencyKey, hash);
-        if (existing) return { generation: existing, replayed: true };
+        if (existing) return { generation: existing, replayed: true, headers };
       }
       throw error;
     }

@@ -83,7 +83,8 @@ export function buildFalInput(input: GenerationInput, imageUrl: string | undefin
   if (map.resolutionField && resolution) body[map.resolutionField] = resolution;
   const audio = input.generateAudio ?? model.defaults.generateAudio;
   if (map.audioField && model.features.audio && audio !== undefined) body[map.audioField] = audio;
-  if (input.negativePrompt && model.features.negativePrompt) body[map.negativePromptField] = input.negativePrompt;
+  if (input.negativePrompt && model.features.negativePrompt)
+    body[map.negativePromptField] = input.negativePrompt;
   if (input.seed !== undefined && model.features.seed) body[map.seedField] = input.seed;
   return { ...body, ...(map.extra ?? {}) };
 }
@@ -98,7 +99,8 @@ export function buildFalExtendInput(input: GenerationInput, videoUrl: string): R
   }
   const audio = input.generateAudio ?? model.defaults.generateAudio;
   if (map.audioField && model.features.audio && audio !== undefined) body[map.audioField] = audio;
-  if (input.negativePrompt && model.features.negativePrompt) body[map.negativePromptField] = input.negativePrompt;
+  if (input.negativePrompt && model.features.negativePrompt)
+    body[map.negativePromptField] = input.negativePrompt;
   if (input.seed !== undefined && model.features.seed) body[map.seedField] = input.seed;
   return { ...body, ...(map.extendExtra ?? {}) };
 }
