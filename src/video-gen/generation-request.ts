@@ -67,7 +67,10 @@ export function buildParams(
     (model.aspectRatios ?? []).includes(fields.aspectRatio) &&
     !t2vRatios.includes(fields.aspectRatio)
   ) {
-    unsupported(`aspectRatio ${fields.aspectRatio} for text-to-video`, `its text-to-video aspect ratios are ${t2vRatios.join(', ')}`);
+    unsupported(
+      `aspectRatio ${fields.aspectRatio} for text-to-video`,
+      `its text-to-video aspect ratios are ${t2vRatios.join(', ')}`,
+    );
   }
   if (fields.resolution !== undefined && !(model.resolutions ?? []).includes(fields.resolution)) {
     unsupported(`resolution ${fields.resolution}`, listOrNone('resolutions', model.resolutions));
