@@ -129,7 +129,7 @@ export class FalVeoProvider extends VideoProvider {
 
   async fetchResult(ref: ProviderRef): Promise<VideoResult> {
     const { endpoint, requestId, videoUrlPath } = this.falRef(ref);
-    const url = videoUrlOf(await this.result(endpoint, requestId), videoUrlPath);
+    const url = videoUrlOf(await this.call('result', () => this.result(endpoint, requestId)), videoUrlPath);
     return openVideoStream('fal', url, {
       timeoutMs: this.options.requestTimeoutMs,
       what: 'fal result video',
@@ -238,11 +238,9 @@ export class FalVeoProvider extends VideoProvider {
       headers: { Authorization: `Key ${this.options.key}`, Accept: 'application/json' },
     };
     if (this.options.baseUrl) request = await redirectTo(this.options.baseUrl)(request);
-    return this.call('result', async () => {
-      const headers = request.headers as Record<string, string> | undefined;
-      const response = await this.fetch(request.url, { method: 'GET', headers });
-      return { data: await falResponseHandler(response), requestId };
-    });
+    const headers = request.headers as Record<string, string> | undefined;
+    const response = await this.fetch(request.url, { method: 'GET', headers });
+    return { data: await falResponseHandler(response), requestId };
   }
 
   private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
