@@ -31,7 +31,7 @@ export interface GenerationInput {
   image?: SourceImage;
   /**
    * A native extension (`model.extend === 'native'`): the video to continue, already cut to what the extend
-   * endpoint takes. The provider answers with only the new part (`durationSeconds` long).
+   * endpoint takes. The result may be the new part alone or the input followed by it; the runner keeps the new part.
    */
   video?: SourceVideo;
   /** One of the model's native segment durations (`model.segmentDurations`). */
@@ -63,8 +63,6 @@ export interface FalRef {
   requestId: string;
   /** Dotted path of the video URL in the result, when not `video.url` (from the catalog mapping). */
   videoUrlPath?: string;
-  /** Native extension: fal answers with input + extension; the runner keeps this many seconds from the end. */
-  keepTailSeconds?: number;
 }
 
 export interface AzureRef {

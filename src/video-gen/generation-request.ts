@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { BadRequestException } from '@nestjs/common';
 import type { GenerationKind, ModelEntry } from '../providers/model-catalog.types.js';
-import { DurationPlanError, parseDurationLabel, PlannedSegment, planSegments } from './duration-planner.js';
+import {
+  DurationPlanError,
+  parseDurationLabel,
+  PlannedSegment,
+  planNativeChain,
+  planNativeExtension,
+  planSegments,
+} from './duration-planner.js';
 import type { CropDto } from './dto/create-generation.dto.js';
 
 /** Everything a generation needs, validated against its model, as stored in Generation.params. */
@@ -25,6 +32,8 @@ export interface GenerationParams {
   transition?: 'cut' | 'crossfade';
   /** Chains only: one prompt per segment. */
   segmentPrompts?: string[];
+  /** Segments from this index on are native extensions of the previous segment's video (model.extend "native"). */
+  nativeExtendFrom?: number;
 }
 
 export interface RequestFields {
@@ -114,9 +123,22 @@ export function buildParams(
   };
 }
 
-/** Native segments for the requested duration; a 400 when the model cannot make it. */
-export function planFor(model: ModelEntry, seconds: number, maxSegments: number): PlannedSegment[] {
+/**
+ * Native segments for the requested duration; a 400 when the model cannot make it. `use`: `generate` (one
+ * generation or chain of them), `chain` (a long video: native extensions after the first segment when the model
+ * extends natively) or `extend` (new seconds after an existing video).
+ */
+export function planFor(
+  model: ModelEntry,
+  seconds: number,
+  maxSegments: number,
+  use: 'generate' | 'chain' | 'extend' = 'generate',
+): PlannedSegment[] {
+  const native = model.extend === 'native' ? model.fal?.extendSeconds : undefined;
   try {
+    if (native && use === 'extend') return planNativeExtension(seconds, native, maxSegments);
+    if (native && use === 'chain')
+      return planNativeChain(seconds, model.segmentDurations, native, maxSegments);
     return planSegments(seconds, model.segmentDurations, maxSegments);
   } catch (error) {
     if (error instanceof DurationPlanError) {

@@ -200,13 +200,16 @@ export class GenerationsService {
     }
     const model = this.catalog.requireUsable(request.model ?? parent.model, 'image-to-video');
     const parentSeconds = Number(parent.durationSeconds);
+    const native = model.extend === 'native' ? model.fal?.extendSeconds : undefined;
     const params = buildParams('image-to-video', model, {
       prompt: request.prompt,
-      duration: request.duration,
+      // A native extension has one length (Veo 3.1: 7 s): that is the default, not the seed's 8 s.
+      duration: request.duration ?? (native ? `${native}s` : undefined),
       projectId: parent.projectId ?? undefined,
     });
     const newSeconds = params.durationSeconds;
-    const newPlan = planFor(model, newSeconds, this.config.generation.maxSegments - 1);
+    const newPlan = planFor(model, newSeconds, this.config.generation.maxSegments - 1, 'extend');
+    if (native) params.nativeExtendFrom = 1;
     params.durationSeconds = Math.round((parentSeconds + newSeconds) * 1000) / 1000;
     return this.createPlanned({
       user,
@@ -251,7 +254,7 @@ export class GenerationsService {
     }
     const kind: GenerationKind = request.imageId ? 'image-to-video' : 'text-to-video';
     const model = this.catalog.requireUsable(request.model ?? DEFAULT_MODEL['text-to-video'], kind);
-    const plan = planFor(model, request.totalDuration, maxSegments);
+    const plan = planFor(model, request.totalDuration, maxSegments, 'chain');
     if (plan.length > 1 && !model.kinds.includes('image-to-video')) {
       throw new BadRequestException(
         `Model "${model.name}" cannot continue a video from its last frame (it does no image-to-video)`,
@@ -266,6 +269,7 @@ export class GenerationsService {
     });
     params.segmentPrompts = plan.map((segment) => prompts[Math.min(segment.index, prompts.length - 1)]);
     params.transition = request.transition ?? 'cut';
+    if (model.extend === 'native' && plan.length > 1) params.nativeExtendFrom = 1;
     if (request.imageId) params.sourceImageKey = await this.requireImage(user, request.imageId);
     return this.createPlanned({
       user,
