@@ -11,6 +11,7 @@ import {
   IsNumber,
   IsOptional,
   IsString,
+  Matches,
   Max,
   MaxLength,
   Min,
@@ -21,10 +22,13 @@ import {
   ValidatorConstraintInterface,
 } from 'class-validator';
 
+/** The seed's durations; every model lists its own (GET /video-gen/models), checked against the model. */
 export const SEED_DURATIONS = ['5s', '8s', '10s'] as const;
-export type SeedDuration = (typeof SEED_DURATIONS)[number];
-export const ASPECT_RATIOS = ['auto', '16:9', '9:16', '1:1'] as const;
-export const RESOLUTIONS = ['720p', '1080p', '4k'] as const;
+export type SeedDuration = string;
+/** Whole seconds with an "s" ("7s", "15s"); whether the chosen model can make it is checked against the catalog. */
+const DURATION_LABEL = /^[1-9]\d{0,3}s$/;
+const ASPECT_RATIO = /^(auto|[1-9]\d?:[1-9]\d?)$/;
+const RESOLUTION = /^([1-9]\d{2,3}p|[1-9]k)$/;
 export const GENERATION_KINDS = ['image-to-video', 'text-to-video'] as const;
 export type GenerationKindName = (typeof GENERATION_KINDS)[number];
 
@@ -80,9 +84,15 @@ export class GenerationOptionsDto {
   @IsNotEmpty()
   prompt!: string;
 
-  @ApiPropertyOptional({ enum: SEED_DURATIONS, default: '8s' })
+  @ApiPropertyOptional({
+    example: '8s',
+    default: '8s',
+    description:
+      'Whole seconds, e.g. 5s, 8s, 10s (the seed’s); the model’s segmentDurations say what it makes',
+  })
   @IsOptional()
-  @IsIn(SEED_DURATIONS)
+  @Matches(DURATION_LABEL, { message: 'duration must be whole seconds such as 5s, 8s or 10s' })
+  @IsString({ message: 'duration must be whole seconds such as 5s, 8s or 10s' })
   duration?: SeedDuration;
 
   @ApiPropertyOptional({ example: 'project-456', maxLength: 200 })
@@ -98,15 +108,20 @@ export class GenerationOptionsDto {
   @IsNotEmpty()
   model?: string;
 
-  @ApiPropertyOptional({ enum: ASPECT_RATIOS })
+  @ApiPropertyOptional({ example: '16:9', description: 'auto or W:H; the model’s aspectRatios say which' })
   @IsOptional()
-  @IsIn(ASPECT_RATIOS)
-  aspectRatio?: (typeof ASPECT_RATIOS)[number];
+  @Matches(ASPECT_RATIO, { message: 'aspectRatio must be auto or a ratio such as 16:9' })
+  @IsString({ message: 'aspectRatio must be auto or a ratio such as 16:9' })
+  aspectRatio?: string;
 
-  @ApiPropertyOptional({ enum: RESOLUTIONS })
+  @ApiPropertyOptional({
+    example: '720p',
+    description: 'e.g. 720p, 1080p, 4k; the model’s resolutions say which',
+  })
   @IsOptional()
-  @IsIn(RESOLUTIONS)
-  resolution?: (typeof RESOLUTIONS)[number];
+  @Matches(RESOLUTION, { message: 'resolution must look like 720p, 1080p or 4k' })
+  @IsString({ message: 'resolution must look like 720p, 1080p or 4k' })
+  resolution?: string;
 
   @ApiPropertyOptional()
   @IsOptional()
