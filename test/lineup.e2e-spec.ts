@@ -204,6 +204,23 @@ describe(`the live model lineup in simulated mode (${databaseBackend})`, () => {
     });
   });
 
+  it('chains on Veo 3.1 with native extensions: 8 s, then 7 s continuing the previous video', async () => {
+    const user = 'native-chain-user';
+    const before = simulators.fal.requests.filter((r) => r.path === '/fal-ai/veo3.1/extend-video').length;
+    const created = await request(t.http)
+      .post('/video-gen/chains')
+      .set(await auth(user))
+      .send({ prompts: ['A fox wakes up', 'The fox runs off'], totalDuration: 15, model: 'veo3.1' })
+      .expect(202);
+    const done = await waitForGeneration(t, user, created.body.id);
+    expect(done.status).toBe('succeeded');
+    expect(done.segments.map((s) => s.durationSeconds)).toEqual([8, 7]);
+    expect(done.durationSeconds).toBeCloseTo(15, 0);
+    const extends_ = simulators.fal.requests.filter((r) => r.path === '/fal-ai/veo3.1/extend-video');
+    expect(extends_.length - before).toBe(1);
+    expect(extends_.at(-1)?.json).toMatchObject({ prompt: 'The fox runs off', duration: '7s' });
+  });
+
   it('every active image-to-video model makes a video in simulated mode', async () => {
     const catalog = t.app.get(ModelCatalog);
     const registry = t.app.get(ProviderRegistry);
