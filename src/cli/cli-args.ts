@@ -52,8 +52,8 @@ Makes one long video from segments, each generated from the last frame of the pr
 together (seed 000's chain_videos.py). Several prompts are used one per segment, in order.
 
 Options:
-  -d, --duration <seconds>   total length, e.g. 36 (three 12 s Sora-2 segments)
-  -m, --model <model>        e.g. sora-2, veo3, local-motion
+  -d, --duration <seconds>   total length, e.g. 36 (Veo 3.1: 8 s, then four 7 s extensions)
+  -m, --model <model>        e.g. veo3.1, kling-4, sora-2, local-motion
   -i, --image <file>         image the first segment starts from
       --transition <t>       cut (default) or crossfade between segments
   -o, --output <file.mp4>    where to save the video (default <generation id>.mp4 here)

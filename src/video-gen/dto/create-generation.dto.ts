@@ -240,7 +240,10 @@ export class CreateChainDto extends PickType(GenerationOptionsDto, ['model'] as 
   @IsInt()
   totalDuration!: number;
 
-  @ApiPropertyOptional({ example: 'sora-2', description: 'Default sora-2 (seed 000)' })
+  @ApiPropertyOptional({
+    example: 'veo3.1',
+    description: 'Default veo3.1 (seed 000 used Sora 2, now retired)',
+  })
   declare model?: string;
 
   @ApiPropertyOptional({ description: 'S3 key of an uploaded image to start from' })
