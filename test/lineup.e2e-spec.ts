@@ -66,7 +66,15 @@ describe(`the live model lineup in simulated mode (${databaseBackend})`, () => {
       .get('/video-gen/models')
       .set(await auth('viewer'))
       .expect(200);
-    const models = res.body.models as Array<Record<string, any>>;
+    interface ModelView {
+      name: string;
+      ai: boolean;
+      available: boolean;
+      vendor: string;
+      extend: string;
+      lifecycle: { status: string };
+    }
+    const models = res.body.models as ModelView[];
     for (const m of models) {
       expect(m).toMatchObject({ lifecycle: { status: expect.any(String) }, vendor: expect.any(String) });
       expect(['native', 'last-frame']).toContain(m.extend);
