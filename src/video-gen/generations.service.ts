@@ -261,6 +261,14 @@ export class GenerationsService {
       );
     }
     const prompts = request.prompts ?? [first];
+    const limit = model.maxPromptLength;
+    const tooLong = limit === undefined ? -1 : prompts.findIndex((p) => p.length > limit);
+    if (tooLong >= 0) {
+      throw new BadRequestException(
+        `Model "${model.name}" takes prompts of at most ${limit} characters; prompt ${tooLong + 1} has ` +
+          `${prompts[tooLong].length}. Shorten it.`,
+      );
+    }
     const params = buildParams(kind, model, {
       prompt: first,
       duration: `${request.totalDuration}s`,
