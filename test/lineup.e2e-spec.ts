@@ -157,6 +157,12 @@ describe(`the live model lineup in simulated mode (${databaseBackend})`, () => {
       .send({ kind: 'text-to-video', model: 'veo3.1', prompt: 'p', aspectRatio: 'auto' });
     expect(t2vRatio.status).toBe(400);
     expect(JSON.stringify(t2vRatio.body.message)).toContain('16:9, 9:16');
+    const chain = await request(t.http)
+      .post('/video-gen/chains')
+      .set(await auth(user))
+      .send({ prompts: ['short', 'y'.repeat(2501)], totalDuration: 15, model: 'veo3.1' });
+    expect(chain.status).toBe(400);
+    expect(chain.body.message).toContain('prompt 2 has 2501');
     expect(await balanceOf(user)).toBe(before);
     expect(await prisma.generation.count({ where: { userId: user } })).toBe(0);
   });
