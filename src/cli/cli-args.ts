@@ -16,7 +16,7 @@ shows its progress and downloads the result. Ctrl-C asks whether to cancel it at
 Options:
   -i, --input-image <file>   JPEG, PNG or WebP to start from
   -m, --model <model>        e.g. veo3, sora-2, local-motion (default: the service's)
-  -d, --duration <5s|8s|10s> video length (default: the service's, 8s)
+  -d, --duration <seconds>   video length, e.g. 5s, 8s, 10s (default: the service's, 8s)
       --frame-index <n>      frame where the image appears (default 0, the start)
       --crop-left <0..1>     where the image sits in the frame, as fractions; give any of the four,
       --crop-top <0..1>        the others default to the full frame (0, 0, 1, 1)
@@ -39,7 +39,7 @@ Makes a new, longer video: the finished generation followed by a new segment gen
 frame. Only the new segment is charged.
 
 Options:
-  -d, --duration <5s|8s|10s> length of the new segment
+  -d, --duration <seconds>   length of the new part (Veo 3.1 extends natively, 7 s a call)
   -m, --model <model>        model for the new segment (default: the original's)
   -o, --output <file.mp4>    where to save the video (default <new generation id>.mp4 here)
   -h, --help                 show this help
