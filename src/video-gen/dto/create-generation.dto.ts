@@ -224,7 +224,11 @@ export class ExtendGenerationDto extends PickType(GenerationOptionsDto, [
   'duration',
   'model',
 ] as const) {
-  @ApiPropertyOptional({ enum: SEED_DURATIONS, default: '8s', description: 'Length of the new part' })
+  @ApiPropertyOptional({
+    example: '8s',
+    description:
+      'Length of the new part; default 8s, or the fixed extension length (7s) on a model that extends natively',
+  })
   declare duration?: SeedDuration;
 
   @ApiPropertyOptional({ description: 'Default: the original generation’s model' })
