@@ -118,7 +118,7 @@ export class VideoGenController {
     res: Response,
   ): Promise<SyncGenerationResponse | StillRunningResponse> {
     const { model, ...fields } = body;
-    const { generation: created } = await this.generations.create({
+    const { generation: created, headers } = await this.generations.create({
       user,
       kind,
       modelName: model,
@@ -127,6 +127,7 @@ export class VideoGenController {
       body,
       idempotencyKey,
     });
+    res.set(headers);
     let generation: GenerationWithSegments = created;
     for await (const update of followGeneration(() => this.generations.load(created.id), {
       intervalMs: this.config.generation.syncPollIntervalMs,
