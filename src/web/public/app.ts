@@ -5,7 +5,7 @@ import {
   describeQuote,
   describeSegment,
   describeStatus,
-  DURATIONS,
+  durationChoices,
   explainError,
   explainUnsuccessful,
   extendHint,
@@ -312,8 +312,6 @@ async function loadModels(): Promise<void> {
   );
   const chosen = defaultModel(models, image !== undefined);
   if (chosen) select.value = chosen.name;
-  fillOptions($<HTMLSelectElement>('duration-select'), [...DURATIONS], '8s');
-  fillOptions($<HTMLSelectElement>('extend-duration'), [...DURATIONS], '5s');
   modelChanged();
 }
 
@@ -343,14 +341,17 @@ function modelChanged(): void {
   info.replaceChildren();
   if (!model) return;
   for (const badge of modelBadges(model)) info.append(element('span', badge.text, `badge ${badge.tone}`));
-  const durations = model.segmentDurations.map((s) => `${s} s`).join(', ');
+  const segments = model.segmentDurations.map((s) => `${s} s`).join(', ');
   const sizes = model.sizes ? ` Sizes: ${model.sizes.join(', ')}.` : '';
-  info.append(` ${model.description ?? ''} Segments of ${durations}.${sizes}`);
+  info.append(` ${model.description ?? ''} Segments of ${segments}.${sizes}`);
   if (model.lifecycle?.replacement) info.append(` Use ${model.lifecycle.replacement} instead.`);
   if (model.lifecycle?.note) info.append(` ${model.lifecycle.note}`);
   if (!model.available && model.missingSettings.length > 0)
     info.append(` Needs ${model.missingSettings.join(', ')} on the server.`);
 
+  const durations = durationChoices(model);
+  fillOptions($<HTMLSelectElement>('duration-select'), durations, '8s');
+  fillOptions($<HTMLSelectElement>('extend-duration'), durations, '5s');
   const accepts = acceptedFields(model, image !== undefined);
   $('field-aspect').hidden = accepts.aspectRatios.length === 0;
   fillOptions($<HTMLSelectElement>('aspect-select'), accepts.aspectRatios, model.defaults?.aspectRatio);

@@ -369,3 +369,10 @@ export function extendHint(model: ModelView | undefined): string {
   if (model?.extend === 'native') return `${model.displayName} continues the video itself.`;
   return 'The new part starts from the last frame of this video.';
 }
+
+/** The seed's durations plus the model's native segment lengths, shortest first ("4s", "5s", "8s", ...). */
+export function durationChoices(model: ModelView | undefined): string[] {
+  const seconds = new Set<number>(DURATIONS.map((d) => Number.parseInt(d, 10)));
+  for (const s of model?.segmentDurations ?? []) seconds.add(s);
+  return [...seconds].sort((a, b) => a - b).map((s) => `${s}s`);
+}

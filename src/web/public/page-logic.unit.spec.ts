@@ -4,6 +4,7 @@ import {
   defaultModel,
   describeQuote,
   describeStatus,
+  durationChoices,
   explainError,
   explainUnsuccessful,
   extendHint,
@@ -180,6 +181,11 @@ describe('the page: model picker and form', () => {
       transition: 'cut',
       imageId: 'images/a/b.png',
     });
+  });
+
+  it('offers the seed durations and the model’s native ones', () => {
+    expect(durationChoices(localMotion)).toEqual(['4s', '5s', '6s', '8s', '10s', '12s']);
+    expect(durationChoices(undefined)).toEqual(['5s', '8s', '10s']);
   });
 
   it('describes a quote and a status', () => {
