@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { PrismaService } from '../src/database/prisma.service.js';
 import { ProviderSimulators } from '../src/simulators/provider-simulators.js';
+import { controlsOf } from './support/simulator-controls.js';
 import { ObjectStorage } from '../src/storage/object-storage.js';
 import { authHeader, uploadImage, waitForGeneration } from './support/generations.js';
 import { assertLedgerInvariant } from './support/ledger-invariant.js';
@@ -22,11 +23,14 @@ describe(`video generation pipeline (${databaseBackend})`, () => {
       INITIAL_CREDITS: '2000',
     });
     simulators = t.app.get(ProviderSimulators);
+    // Attached at once, so every request is recorded.
+    controlsOf(simulators.fal);
+    controlsOf(simulators.azure);
     prisma = t.app.get(PrismaService);
   });
   afterEach(() => {
-    simulators.fal.faults.clear();
-    simulators.azure.faults.clear();
+    controlsOf(simulators.fal).faults.clear();
+    controlsOf(simulators.azure).faults.clear();
   });
   afterAll(async () => {
     await assertLedgerInvariant(prisma);
@@ -125,7 +129,7 @@ describe(`video generation pipeline (${databaseBackend})`, () => {
       expect(tenView.segments.map((s: { durationSeconds: number }) => s.durationSeconds)).toEqual([6, 4]);
       expect(tenView.durationSeconds).toBeCloseTo(10, 0);
       // The second segment was generated from the first one's last frame, not from the upload.
-      const submits = simulators.fal.requests.filter(
+      const submits = controlsOf(simulators.fal).requests.filter(
         (r) => r.method === 'POST' && r.path.endsWith('/image-to-video'),
       );
       expect(submits.length).toBeGreaterThanOrEqual(3);
@@ -206,7 +210,7 @@ describe(`video generation pipeline (${databaseBackend})`, () => {
       const user = 'moderated-user';
       const id = await upload(user);
       const before = await balanceOf(user);
-      simulators.fal.faults.add({ on: 'submit', fault: { kind: 'moderation' }, times: 1 });
+      controlsOf(simulators.fal).faults.add({ on: 'submit', fault: { kind: 'moderation' }, times: 1 });
       const res = await request(t.http)
         .post('/video-gen/image-to-video')
         .set(await auth(user))
@@ -329,7 +333,7 @@ describe(`video generation pipeline (${databaseBackend})`, () => {
       const user = 'cancel-user';
       const id = await upload(user);
       const before = await balanceOf(user);
-      simulators.fal.faults.add({ on: 'status', fault: { kind: 'latency', ms: 300 } });
+      controlsOf(simulators.fal).faults.add({ on: 'status', fault: { kind: 'latency', ms: 300 } });
       const created = await request(t.http)
         .post('/video-gen/generations')
         .set(await auth(user))
