@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory.js';
 import { loadConfig } from './config/app-config.js';
 import { ConfigurationError } from './config/environment.js';
+import { simulatedModeBanner } from './simulated-providers.js';
 
 async function bootstrap(): Promise<void> {
   let config;
@@ -45,6 +46,7 @@ async function bootstrap(): Promise<void> {
   await app.listen(config.port, config.host);
   const url = await app.getUrl();
   logger.log(`listening on ${url.replace('[::1]', 'localhost')} (docs at /docs, role ${config.role})`);
+  if (config.providers.mode === 'simulated') for (const line of simulatedModeBanner(config)) logger.warn(line);
 }
 
 await bootstrap();

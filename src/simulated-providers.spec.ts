@@ -1,7 +1,7 @@
 import { loadConfig } from './config/app-config.js';
 import { ImagePreparer } from './providers/image-preparer.js';
 import { ProviderRegistry } from './providers/provider-registry.js';
-import { azureDeployments, withSimulatorEndpoints } from './simulated-providers.js';
+import { azureDeployments, simulatedModeBanner, withSimulatorEndpoints } from './simulated-providers.js';
 import { testMediaService } from '../test/support/provider-fixtures.js';
 
 describe('simulated mode at the composition root', () => {
@@ -37,5 +37,17 @@ describe('simulated mode at the composition root', () => {
       jobs: [],
       videoSizes: expect.arrayContaining(['1280x720', '720x1280']),
     });
+  });
+});
+
+describe('simulatedModeBanner', () => {
+  it('says loudly that providers are simulated, where, and how to get real ones', () => {
+    const banner = simulatedModeBanner(
+      loadConfig({ NODE_ENV: 'test', PROVIDERS_MODE: 'simulated', SIMULATORS_URL: 'http://sim:4010' }),
+    ).join('\n');
+    expect(banner).toContain('SIMULATED PROVIDERS');
+    expect(banner).toContain('shared simulators at http://sim:4010');
+    expect(banner).toContain('[sim:timeout]');
+    expect(banner).toContain('FAL_KEY');
   });
 });

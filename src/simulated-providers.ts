@@ -65,3 +65,20 @@ export function azureDeployments(providers: ProvidersConfig): AzureDeployments {
     videoSizes: [...new Set(videos.flatMap((m) => m.sizes ?? []))],
   };
 }
+
+/** The start-up banner of simulated mode: nobody should think these videos came from a real model. Pure. */
+export function simulatedModeBanner(config: AppConfig): string[] {
+  const where = config.providers.simulator.falUrl
+    ? `shared simulators at ${config.providers.simulator.falUrl}`
+    : `in-process simulators (jobs kept in ${join(config.dataDir, 'simulators')})`;
+  const lines = [
+    'SIMULATED PROVIDERS: no real video model is called and nothing is paid for.',
+    `fal and Azure are answered by ${where}.`,
+    'Every generation says "simulated": true and every video carries a SIMULATED label.',
+    'Test values in the prompt: [sim:moderation] [sim:fail] [sim:slow] [sim:rate-limit] [sim:submit-error] [sim:timeout]',
+    'For real videos set FAL_KEY and/or AZURE_OPENAI_ENDPOINT + AZURE_OPENAI_API_KEY (or PROVIDERS_MODE=live).',
+  ];
+  const width = Math.max(...lines.map((line) => line.length));
+  const rule = `+${'-'.repeat(width + 2)}+`;
+  return [rule, ...lines.map((line) => `| ${line.padEnd(width)} |`), rule];
+}

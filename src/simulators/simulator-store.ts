@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -69,7 +70,8 @@ function safe(id: string): string {
 }
 
 async function writeAtomically(path: string, data: string | Buffer): Promise<void> {
-  const part = `${path}.part`;
+  // A unique part name: two writers of one file (a process and its successor) must not share one.
+  const part = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.part`;
   await writeFile(part, data);
   await rename(part, path);
 }

@@ -307,7 +307,10 @@ export class GenerationsService {
       urls.videoUrl = await this.storage.presignGet(generation.s3Key);
       if (generation.thumbnailKey) urls.thumbnailUrl = await this.storage.presignGet(generation.thumbnailKey);
     }
-    return toGenerationView(generation, urls);
+    // Simulated mode answers fal and Azure models from simulators; local-motion renders for real either way.
+    const simulated =
+      this.config.providers.mode === 'simulated' && this.catalog.find(generation.model)?.provider !== 'local';
+    return toGenerationView(generation, urls, simulated);
   }
 
   async list(
