@@ -89,9 +89,14 @@ describe(`generations that go wrong at the provider (${databaseBackend})`, () =>
       errorCode: 'TIMED_OUT',
       credits: { refunded: 750, used: 0 },
     });
-    // The worker that still had it notices and stops; nothing is charged or refunded again.
+    // The worker that still had it notices and stops; nothing is charged or refunded again. Positive condition
+    // instead of a fixed sleep: a generation created afterwards runs to the end through the same poller.
     controlsOf(simulators.fal).faults.clear();
-    await new Promise((r) => setTimeout(r, 1500));
+    const later = await create(user);
+    await until(
+      () => prisma.generation.findUniqueOrThrow({ where: { id: later } }),
+      (g) => g.status === 'SUCCEEDED',
+    );
     const after = await prisma.generation.findUniqueOrThrow({ where: { id } });
     expect(after.status).toBe('FAILED');
     expect(await prisma.creditEntry.count({ where: { generationId: id } })).toBe(2);

@@ -349,8 +349,15 @@ describe(`video generation pipeline (${databaseBackend})`, () => {
         .post(`/video-gen/generations/${created.body.id}/cancel`)
         .set(await auth(user))
         .expect(409);
-      // The worker notices and stops; the generation stays cancelled and is refunded once.
-      await new Promise((r) => setTimeout(r, 1000));
+      // The worker notices and stops; the generation stays cancelled and is refunded once. Positive condition
+      // instead of a fixed sleep: a generation created after the cancel has run to the end on the same worker.
+      controlsOf(simulators.fal).faults.clear();
+      const later = await request(t.http)
+        .post('/video-gen/generations')
+        .set(await auth(user))
+        .send({ kind: 'image-to-video', id, prompt: 'After the cancel' })
+        .expect(202);
+      expect((await waitForTerminal(user, later.body.id)).status).toBe('succeeded');
       const after = await request(t.http)
         .get(`/video-gen/generations/${created.body.id}`)
         .set(await auth(user));
