@@ -11,4 +11,5 @@ const refuse = (what: string) => () => {
 };
 
 Socket.prototype.connect = refuse('a network connection') as never;
-ChildProcess.prototype.spawn = refuse('a child process') as never;
+// child_process.spawn/exec/fork all go through ChildProcess#spawn (not in the public typings).
+(ChildProcess.prototype as unknown as { spawn: unknown }).spawn = refuse('a child process');
