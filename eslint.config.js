@@ -46,7 +46,8 @@ function importBoundaries() {
   };
   const providers = {
     group: ['**/video-gen/**', '**/simulators/**', '**/simulated-providers.js'],
-    message: 'Providers never import video-gen or the simulators (simulated mode is wired at the composition root).',
+    message:
+      'Providers never import video-gen or the simulators (simulated mode is wired at the composition root).',
   };
   const credits = { group: ['**/video-gen/**'], message: 'credits never imports video-gen.' };
   const block = (files, patterns, ignores = []) => ({

@@ -46,7 +46,8 @@ async function bootstrap(): Promise<void> {
   await app.listen(config.port, config.host);
   const url = await app.getUrl();
   logger.log(`listening on ${url.replace('[::1]', 'localhost')} (docs at /docs, role ${config.role})`);
-  if (config.providers.mode === 'simulated') for (const line of simulatedModeBanner(config)) logger.warn(line);
+  if (config.providers.mode === 'simulated')
+    for (const line of simulatedModeBanner(config)) logger.warn(line);
 }
 
 await bootstrap();

@@ -259,7 +259,11 @@ describe(`video-gen CLI against a running service (${databaseBackend})`, () => {
         onErr: (text) => {
           if (!faulted && / segment 2\/3/.test(text)) {
             faulted = true;
-            controlsOf(simulators.azure).faults.add({ on: 'submit', fault: { kind: 'moderation' }, times: 1 });
+            controlsOf(simulators.azure).faults.add({
+              on: 'submit',
+              fault: { kind: 'moderation' },
+              times: 1,
+            });
           }
         },
       },
@@ -297,7 +301,11 @@ describe(`video-gen CLI against a running service (${databaseBackend})`, () => {
 
   it('a generation that fails says why and shows the refund', async () => {
     const before = await balanceOf('cli-user');
-    controlsOf(t.app.get(ProviderSimulators).fal).faults.add({ on: 'submit', fault: { kind: 'moderation' }, times: 1 });
+    controlsOf(t.app.get(ProviderSimulators).fal).faults.add({
+      on: 'submit',
+      fault: { kind: 'moderation' },
+      times: 1,
+    });
     const run = await cli([
       'generate',
       'Something the provider refuses',

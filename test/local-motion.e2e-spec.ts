@@ -114,9 +114,8 @@ describe(`zero-config generation with local-motion (${databaseBackend})`, () => 
     // succeeds, waitFor throws and the test fails instead of restarting anyway.
     await waitFor(
       async () =>
-        (
-          await prisma.generationSegment.findFirst({ where: { generationId: created.body.id, index: 0 } })
-        )?.status === 'SUCCEEDED',
+        (await prisma.generationSegment.findFirst({ where: { generationId: created.body.id, index: 0 } }))
+          ?.status === 'SUCCEEDED',
       { timeoutMs: 30_000, what: 'segment 0 to succeed before the restart' },
     );
     const unfinished = await prisma.generationSegment.count({

@@ -200,7 +200,11 @@ describe(`GET /metrics (${databaseBackend})`, () => {
         .set(auth)
         .send({ kind: 'image-to-video', id: upload.body.key, prompt: 'a calm lake' })
         .expect(202);
-      controlsOf(t.app.get(ProviderSimulators).fal).faults.add({ on: 'submit', fault: { kind: 'moderation' }, times: 1 });
+      controlsOf(t.app.get(ProviderSimulators).fal).faults.add({
+        on: 'submit',
+        fault: { kind: 'moderation' },
+        times: 1,
+      });
       const refused = await request(t.http)
         .post('/video-gen/generations')
         .set(auth)

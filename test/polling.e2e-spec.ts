@@ -67,7 +67,9 @@ describe(`provider polling without job slots (${databaseBackend})`, () => {
     expect(done.map((g) => g.status)).toEqual(ids.map(() => 'succeeded'));
     // A job per generation for the whole wait would have allowed one at a time.
     expect(mostAtOnce).toBeGreaterThanOrEqual(8);
-    expect(controlsOf(simulators.fal).requests.filter((r) => r.method === 'POST').length - submitsBefore).toBe(12);
+    expect(
+      controlsOf(simulators.fal).requests.filter((r) => r.method === 'POST').length - submitsBefore,
+    ).toBe(12);
     // Polled on a schedule (at most every 200 ms here), not in a tight loop: a 7 s job gets a few dozen polls.
     const polls = new Map<string, number>();
     for (const r of controlsOf(simulators.fal).requests) {
@@ -102,8 +104,9 @@ describe(`provider polling without job slots (${databaseBackend})`, () => {
       .set(await authHeader(t, user))
       .expect(200);
     const polledAfterCancel = () =>
-      controlsOf(simulators.fal).requests.filter((r) => r.method === 'GET' && statusPath.exec(r.path)?.[1] === requestId)
-        .length;
+      controlsOf(simulators.fal).requests.filter(
+        (r) => r.method === 'GET' && statusPath.exec(r.path)?.[1] === requestId,
+      ).length;
     const atCancel = polledAfterCancel();
     // Positive condition instead of a fixed sleep: a generation created after the cancel is polled to the end,
     // so the poller has gone through many cycles since. At most the one poll already in flight may arrive.

@@ -64,7 +64,9 @@ describe(`generations that go wrong at the provider (${databaseBackend})`, () =>
     );
     expect(generation.errorCode).toBe('SUBMIT_AMBIGUOUS');
     expect(generation.error).toMatch(/not resubmitted/);
-    expect(controlsOf(simulators.fal).requests.filter((r) => r.method === 'POST').length - submitsBefore).toBe(1);
+    expect(
+      controlsOf(simulators.fal).requests.filter((r) => r.method === 'POST').length - submitsBefore,
+    ).toBe(1);
     expect(await prisma.creditEntry.count({ where: { generationId: id, type: 'REFUND' } })).toBe(1);
     expect(Number(generation.creditsRefunded)).toBe(750);
   });

@@ -3,7 +3,11 @@ import { FalQueueSimulator } from '../../src/simulators/fal-queue.simulator.js';
 import type { JobTiming } from '../../src/simulators/simulator-faults.js';
 import type { RecordedRequest } from '../../src/simulators/simulator-http.js';
 import { SimulatedVideoRenderer, type RenderRequest } from '../../src/simulators/simulated-video.renderer.js';
-import { controlsOf, type PollTiming, type SimulatorControls } from '../../test/support/simulator-controls.js';
+import {
+  controlsOf,
+  type PollTiming,
+  type SimulatorControls,
+} from '../../test/support/simulator-controls.js';
 
 /** Wall-clock timing, or poll-count timing (through the test controls). */
 export type BenchTiming = JobTiming | PollTiming;

@@ -256,7 +256,8 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
 
   private async create(api: Api, request: RecordedRequest, res: ServerResponse): Promise<void> {
     const body = request.json ?? request.form?.fields;
-    const prompt = typeof body === 'object' && body !== null ? (body as { prompt?: unknown }).prompt : undefined;
+    const prompt =
+      typeof body === 'object' && body !== null ? (body as { prompt?: unknown }).prompt : undefined;
     const markers = promptMarkers(prompt);
     let firstSubmit: number | undefined;
     if (markers.has('rate-limit')) {

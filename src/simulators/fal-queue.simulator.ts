@@ -89,7 +89,11 @@ export class FalQueueSimulator extends SimulatorBase<FalJob> {
 
   private async load(): Promise<void> {
     if (!this.store) return;
-    for (const { meta, bytes } of await this.store.loadFiles<{ id: string; contentType: string; video: boolean }>()) {
+    for (const { meta, bytes } of await this.store.loadFiles<{
+      id: string;
+      contentType: string;
+      video: boolean;
+    }>()) {
       this.files.set(meta.id, { bytes, contentType: meta.contentType, video: meta.video });
     }
     for (const job of await this.store.loadJobs<FalJob>()) {

@@ -44,7 +44,10 @@ describe('prompt markers', () => {
   it('submit-error refuses every submit with a 503', () => {
     const markers = promptMarkers('[sim:submit-error]');
     expect(submitRefusal(markers, undefined, 0)).toEqual({ kind: 'server-error', status: 503 });
-    expect(submitRefusal(markers, 0, 10 * RATE_LIMIT_WINDOW_MS)).toEqual({ kind: 'server-error', status: 503 });
+    expect(submitRefusal(markers, 0, 10 * RATE_LIMIT_WINDOW_MS)).toEqual({
+      kind: 'server-error',
+      status: 503,
+    });
   });
 
   it('rate-limit answers 429 from the first submit until the window has passed', () => {

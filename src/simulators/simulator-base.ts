@@ -1,7 +1,13 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from '@nestjs/common';
 import { jobMarkers, timingFor, type JobMarkers, type PromptMarker } from './prompt-markers.js';
-import { phaseOf, type Fault, type FaultOperation, type JobProgress, type JobTiming } from './simulator-faults.js';
+import {
+  phaseOf,
+  type Fault,
+  type FaultOperation,
+  type JobProgress,
+  type JobTiming,
+} from './simulator-faults.js';
 import { LoopbackServer, type RecordedRequest } from './simulator-http.js';
 import type { SimulatorStore } from './simulator-store.js';
 

@@ -120,8 +120,16 @@ describe('simulated mode: zero configuration survives a SIGKILL', () => {
     const balanceBefore = (await client.call<{ balance: number }>('GET', '/credits/balance')).body.balance;
 
     const created = await Promise.all([
-      client.call<View>('POST', '/video-gen/generations', { kind: 'image-to-video', id: image, prompt: 'one' }),
-      client.call<View>('POST', '/video-gen/generations', { kind: 'image-to-video', id: image, prompt: 'two' }),
+      client.call<View>('POST', '/video-gen/generations', {
+        kind: 'image-to-video',
+        id: image,
+        prompt: 'one',
+      }),
+      client.call<View>('POST', '/video-gen/generations', {
+        kind: 'image-to-video',
+        id: image,
+        prompt: 'two',
+      }),
       client.call<View>('POST', '/video-gen/chains', {
         prompt: 'a chain',
         totalDuration: 16,
@@ -137,9 +145,9 @@ describe('simulated mode: zero configuration survives a SIGKILL', () => {
     await waitFor(
       async () => {
         const [a, b, c] = await Promise.all([one, two, chain].map((id) => client.view(id)));
-        const atProvider = (v: View) => v.status === 'running' && v.segments.some((s) => s.status === 'submitted');
-        const betweenSegments =
-          c.segments[0].status === 'succeeded' && c.segments[1].status !== 'succeeded';
+        const atProvider = (v: View) =>
+          v.status === 'running' && v.segments.some((s) => s.status === 'submitted');
+        const betweenSegments = c.segments[0].status === 'succeeded' && c.segments[1].status !== 'succeeded';
         return atProvider(a) && atProvider(b) && betweenSegments;
       },
       { timeoutMs: 60_000, intervalMs: 100, what: 'work at the provider and a chain between segments' },
