@@ -61,6 +61,7 @@ describe(`zero-config generation with local-motion (${databaseBackend})`, () => 
       model: 'local-motion',
       duration: '5s',
       credits: { used: 10 },
+      simulated: false,
     });
     const view = await request(http)
       .get(`/video-gen/generations/${res.body.id}`)
