@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CreditsModule } from '../credits/credits.module.js';
 import { ProvidersModule } from '../providers/providers.module.js';
+import { UploadsModule } from '../uploads/uploads.module.js';
 import { GenerationRunner } from './generation-runner.service.js';
 import { GenerationSweeper } from './generation-sweeper.service.js';
 import { ChainsController, GenerationsController } from './generations.controller.js';
@@ -10,7 +11,7 @@ import { SegmentPollRepository } from './segment-poll.repository.js';
 import { VideoGenController } from './video-gen.controller.js';
 
 @Module({
-  imports: [CreditsModule, ProvidersModule],
+  imports: [CreditsModule, ProvidersModule, UploadsModule],
   controllers: [VideoGenController, GenerationsController, ChainsController],
   providers: [GenerationsService, GenerationRunner, GenerationSweeper, SegmentPollRepository, ProviderPoller],
   exports: [GenerationsService, GenerationRunner],
