@@ -132,7 +132,13 @@ describe(`migrated database matches schema.prisma (${databaseBackend})`, () => {
       },
     });
     const event = await prisma.generationEvent.create({
-      data: { generationId: generation.id, seq: 1, type: 'queued', payload: { status: 'queued' }, createdAt: now },
+      data: {
+        generationId: generation.id,
+        seq: 1,
+        type: 'queued',
+        payload: { status: 'queued' },
+        createdAt: now,
+      },
     });
     const delivery = await prisma.webhookDelivery.create({
       data: {

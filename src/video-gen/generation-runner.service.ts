@@ -28,6 +28,7 @@ import type { GenerationInput, ProviderRef, SourceImage } from '../providers/vid
 import { kindLabel, MetricsService, secondsSince } from '../metrics/metrics.service.js';
 import { ObjectStorage, StorageUnavailableError } from '../storage/object-storage.js';
 import { isDatabaseUnavailable } from '../database/database-errors.js';
+import { GenerationEventsRepository } from './generation-events.repository.js';
 import type { GenerationParams } from './generation-request.js';
 import { GenerationWithSegments, isTerminal } from './generation-view.js';
 import { overallProgress, segmentKey, videoKeys } from './pipeline-plan.js';
@@ -74,6 +75,7 @@ export class GenerationRunner {
     @Inject(AppConfig) private readonly config: AppConfig,
     @Inject(MetricsService) private readonly metrics: MetricsService,
     @Inject(SegmentPollRepository) private readonly polls: SegmentPollRepository,
+    @Inject(GenerationEventsRepository) private readonly events: GenerationEventsRepository,
   ) {}
 
   @OnJob(JobName.GenerationRun)
@@ -105,9 +107,12 @@ export class GenerationRunner {
     let generation = await this.load(generationId);
     if (isTerminal(generation)) return;
     if (generation.status === 'QUEUED') {
-      await this.prisma.generation.updateMany({
-        where: { id: generationId, status: 'QUEUED' },
-        data: { status: 'RUNNING', startedAt: new Date() },
+      await this.prisma.$transaction(async (tx) => {
+        const started = await tx.generation.updateMany({
+          where: { id: generationId, status: 'QUEUED' },
+          data: { status: 'RUNNING', startedAt: new Date() },
+        });
+        if (started.count === 1) await this.events.append(tx, [generationId], 'running');
       });
       generation = await this.load(generationId);
     }
@@ -385,11 +390,25 @@ export class GenerationRunner {
       lastFrameKey = `${s3Key.replace(/\.mp4$/, '')}-last.png`;
       await this.storage.put(lastFrameKey, await readFile(frame), 'image/png');
     }
-    await this.prisma.generationSegment.update({
-      where: { id: segment.id },
-      data: { status: 'SUCCEEDED', s3Key, lastFrameKey, progress: 100, completedAt: new Date() },
+    const overall = overallProgress(segment.index, 100, segmentCount);
+    await this.prisma.$transaction(async (tx) => {
+      await tx.generationSegment.update({
+        where: { id: segment.id },
+        data: {
+          status: 'SUCCEEDED',
+          s3Key,
+          lastFrameKey,
+          progress: 100,
+          queuePosition: null,
+          completedAt: new Date(),
+        },
+      });
+      await tx.generation.updateMany({
+        where: { id: generation.id, status: 'RUNNING' },
+        data: { progress: overall ?? null, queuePosition: null },
+      });
+      await this.events.append(tx, [generation.id], 'segment');
     });
-    await this.reportProgress(generation.id, segment, 100, undefined, segmentCount);
   }
 
   /** A provider's file must be a playable video of about the planned length; anything else fails the generation. */
@@ -473,6 +492,7 @@ export class GenerationRunner {
       }
       // Capturing less than the reservation refunds the rest in the same transaction.
       await this.credits.capture(generation.id, partial?.capture.toString(), tx);
+      await this.events.append(tx, [generation.id], 'succeeded');
       return true;
     });
     if (succeeded) {
@@ -557,6 +577,7 @@ export class GenerationRunner {
         data: { status: 'FAILED', error: failure.message, errorCode: failure.code },
       });
       await this.credits.refund(generationId, generation.creditsReserved.toString(), failure.message, tx);
+      await this.events.append(tx, [generationId], 'failed');
       return true;
     });
     if (failed) {
@@ -576,24 +597,6 @@ export class GenerationRunner {
           .catch(() => undefined);
       }
     }
-  }
-
-  private async reportProgress(
-    generationId: string,
-    segment: GenerationSegment,
-    progress: number | undefined,
-    queuePosition: number | undefined,
-    segmentCount: number,
-  ): Promise<void> {
-    const overall = overallProgress(segment.index, progress, segmentCount);
-    await this.prisma.generationSegment.update({
-      where: { id: segment.id },
-      data: { progress: progress ?? null, queuePosition: queuePosition ?? null },
-    });
-    await this.prisma.generation.updateMany({
-      where: { id: generationId, status: 'RUNNING' },
-      data: { progress: overall ?? null, queuePosition: queuePosition ?? null },
-    });
   }
 
   private async assertActive(generationId: string): Promise<void> {

@@ -1,0 +1,57 @@
+import { Controller, Get, HttpCode, HttpStatus, Inject, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { AuthUser } from '../auth/auth-user.js';
+import { CurrentUser } from '../auth/current-user.decorator.js';
+import { WebhookDeliveryView } from '../video-gen/generation-events.js';
+import { WebhooksService } from './webhooks.service.js';
+
+export class WebhookSecretResponse {
+  @ApiProperty({
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    description: 'Verify webhook-signature with it',
+  })
+  secret!: string;
+}
+
+export class RotatedSecretResponse extends WebhookSecretResponse {
+  @ApiProperty({ description: 'Until then deliveries are signed with the old secret too (space-separated)' })
+  previousValidUntil!: string;
+}
+
+/**
+ * Webhooks follow the Standard Webhooks spec (https://www.standardwebhooks.com): each POST carries
+ * `webhook-id` (the same on every retry), `webhook-timestamp` (seconds) and `webhook-signature`
+ * (`v1,<base64 HMAC-SHA256>`, several separated by spaces during a rotation).
+ */
+@ApiTags('webhooks')
+@ApiBearerAuth()
+@Controller('webhooks')
+export class WebhooksController {
+  constructor(@Inject(WebhooksService) private readonly webhooks: WebhooksService) {}
+
+  @Get('secret')
+  @ApiOperation({ summary: 'Your webhook signing secret (created on first use)' })
+  @ApiResponse({ status: 200, type: WebhookSecretResponse })
+  async secret(@CurrentUser() user: AuthUser): Promise<WebhookSecretResponse> {
+    return { secret: await this.webhooks.secret(user.id) };
+  }
+
+  @Post('secret/rotate')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'A new signing secret; the old one keeps verifying for 24 hours' })
+  @ApiResponse({ status: 200, type: RotatedSecretResponse })
+  rotate(@CurrentUser() user: AuthUser): Promise<RotatedSecretResponse> {
+    return this.webhooks.rotate(user.id);
+  }
+
+  @Post('deliveries/:id/redeliver')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Send a delivery again now (same webhook-id); answers the delivery with its attempts',
+  })
+  @ApiResponse({ status: 200, type: WebhookDeliveryView })
+  @ApiResponse({ status: 404, description: 'No such delivery of yours' })
+  redeliver(@CurrentUser() user: AuthUser, @Param('id') id: string): Promise<WebhookDeliveryView> {
+    return this.webhooks.redeliver(user.id, id);
+  }
+}
