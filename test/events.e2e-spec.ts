@@ -106,8 +106,8 @@ describe(`generation events, SSE, stream tokens and webhooks (${databaseBackend}
     stream.events
       .filter((e) => e.event === 'status')
       .map((e) => ({
-        id: e.lastEventId,
         ...(JSON.parse(e.data) as { type: string; seq: number; status: string }),
+        eventId: e.lastEventId,
       }));
 
   it('records every change as an event with increasing ids, and replays exactly those after Last-Event-ID', async () => {
@@ -118,13 +118,13 @@ describe(`generation events, SSE, stream tokens and webhooks (${databaseBackend}
     await waitFor(() => first.events.length > 0, { what: 'the first event' });
     first.close();
     const [firstEvent] = dataOf(first);
-    expect(firstEvent).toMatchObject({ id: '1', seq: 1, type: 'queued', status: 'queued' });
+    expect(firstEvent).toMatchObject({ eventId: '1', seq: 1, type: 'queued', status: 'queued' });
     expect(first.text()).toMatch(/^retry: \d+\n\n/);
 
     await waitForGeneration(t, user, id);
     const resumed = await sse(`/video-gen/generations/${id}/events`, {
       ...(await auth(user)),
-      'Last-Event-ID': firstEvent!.id,
+      'Last-Event-ID': firstEvent!.eventId,
     });
     await resumed.ended;
     const full = await sse(`/video-gen/generations/${id}/events`, await auth(user));
@@ -141,7 +141,7 @@ describe(`generation events, SSE, stream tokens and webhooks (${databaseBackend}
       videoUrl: expect.any(String),
     });
     // None missed, none repeated: the first event plus the resumed ones are the whole history.
-    expect([firstEvent, ...dataOf(resumed)].map((e) => e!.id)).toEqual(all.map((e) => e.id));
+    expect([firstEvent, ...dataOf(resumed)].map((e) => e!.eventId)).toEqual(all.map((e) => e.eventId));
     expect(resumed.events.at(-1)?.event).toBe('end');
 
     // The query form (for clients that cannot set headers) resumes the same way; past the end, only `end`.
