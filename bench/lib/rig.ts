@@ -39,6 +39,8 @@ export class WorkerRig {
   static async start(options: {
     timing: JobTiming;
     workerEnv?: Record<string, string>;
+    /** Extra settings of the API process. */
+    apiEnv?: Record<string, string>;
     startWorker?: boolean;
   }): Promise<WorkerRig> {
     const database = await createDatabase();
@@ -48,7 +50,7 @@ export class WorkerRig {
     const workerDir = await mkdtemp(join(tmpdir(), 'vg-bench-worker-'));
     const common = { ...storage.env(), ...provider.env() };
     const api = await startService(
-      { ...baseEnv(database.url, apiDir), ...common, APP_ROLE: 'api' },
+      { ...baseEnv(database.url, apiDir), ...common, APP_ROLE: 'api', ...options.apiEnv },
       await freePort(),
     );
     const workerEnv = {
