@@ -128,7 +128,7 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(300) STREAM_TOKEN_TTL_SECONDS?: number;
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3_600_000) WEBHOOK_RETRY_BASE_MS?: number;
-  @IsOptional() @IsBooleanString() WEBHOOKS_ALLOW_PRIVATE?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsBooleanString() WEBHOOKS_ALLOW_PRIVATE?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(60_000) WEBHOOK_TIMEOUT_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(50) @Max(600_000) WEBHOOK_POLL_INTERVAL_MS?: number;
 
