@@ -1,8 +1,12 @@
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { openSse, type SseConnection } from '../../test/support/sse-client.js';
 import type { Figure } from '../lib/report.js';
 import { WorkerRig } from '../lib/rig.js';
 import { sleep } from '../lib/processes.js';
+import { makeTinyVideo } from '../lib/videos.js';
 import { interleaved, percentile, ratio, round, spread } from '../lib/stats.js';
 
 export interface EventsOptions {
@@ -44,7 +48,10 @@ export async function benchEvents(options: EventsOptions): Promise<{ figures: Fi
     apiEnv: { SSE_MAX_STREAMS_PER_USER: String(options.watchers + 10), SSE_MAX_STREAMS: '100000' },
   });
   const streams: SseConnection[] = [];
+  const tiny = join(tmpdir(), `vg-bench-events-${process.pid}.mp4`);
   try {
+    await makeTinyVideo(tiny);
+    rig.provider.setVideo(await readFile(tiny));
     const headers = { authorization: rig.user.authorization };
     const watched: string[] = [];
     for (let i = 0; i < Math.max(options.changes, 20); i++) watched.push(await rig.create(`watched ${i}`));
@@ -99,6 +106,10 @@ export async function benchEvents(options: EventsOptions): Promise<{ figures: Fi
       eventMs.push(Date.now() - sent);
     }
     await closeAll();
+    // The rest of the watched generations would only queue behind the ones timed next.
+    for (const id of watched.slice(options.changes)) {
+      await fetch(`${rig.api.baseUrl}/video-gen/generations/${id}/cancel`, { method: 'POST', headers });
+    }
 
     // Answers after success: the sync endpoint, and a 250 ms GET poller on async generations.
     await rig.startWorker();
@@ -189,5 +200,6 @@ export async function benchEvents(options: EventsOptions): Promise<{ figures: Fi
   } finally {
     for (const stream of streams) stream.close();
     await rig.stop();
+    await rm(tiny, { force: true });
   }
 }

@@ -1,8 +1,16 @@
 import { Controller, Get, HttpCode, HttpStatus, Inject, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiExtraModels,
+  ApiOperation,
+  ApiProperty,
+  ApiResponse,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
-import { WebhookDeliveryView } from '../video-gen/generation-events.js';
+import { WebhookDeliveryView, WebhookPayloadView } from '../video-gen/generation-events.js';
 import { WebhooksService } from './webhooks.service.js';
 
 export class WebhookSecretResponse {
@@ -25,12 +33,21 @@ export class RotatedSecretResponse extends WebhookSecretResponse {
  */
 @ApiTags('webhooks')
 @ApiBearerAuth()
+@ApiExtraModels(WebhookPayloadView)
 @Controller('webhooks')
 export class WebhooksController {
   constructor(@Inject(WebhooksService) private readonly webhooks: WebhooksService) {}
 
   @Get('secret')
-  @ApiOperation({ summary: 'Your webhook signing secret (created on first use)' })
+  @ApiOperation({
+    summary: 'Your webhook signing secret (created on first use)',
+    description:
+      'Webhooks are POSTed to the webhookUrl given at create with the JSON body ' +
+      `${getSchemaPath(WebhookPayloadView)} and the Standard Webhooks headers: webhook-id (msg_…, the same on ` +
+      'every retry), webhook-timestamp (Unix seconds) and webhook-signature (v1,<base64 HMAC-SHA256 of ' +
+      '"<id>.<timestamp>.<body>"> with this secret; two, space-separated, for 24 h after a rotation). ' +
+      'Any 2xx answer within 10 s counts as delivered; redirects are not followed.',
+  })
   @ApiResponse({ status: 200, type: WebhookSecretResponse })
   async secret(@CurrentUser() user: AuthUser): Promise<WebhookSecretResponse> {
     return { secret: await this.webhooks.secret(user.id) };
