@@ -340,6 +340,34 @@ describe(`generation events, SSE, stream tokens and webhooks (${databaseBackend}
     }
   });
 
+  it('documents the event payload, the webhook body and every new endpoint in OpenAPI', async () => {
+    const doc = (await request(t.http).get('/docs-json').expect(200)).body;
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/video-gen/generations/{id}/events',
+        '/video-gen/generations/{id}/stream-token',
+        '/video-gen/generations/{id}/deliveries',
+        '/webhooks/secret',
+        '/webhooks/secret/rotate',
+        '/webhooks/deliveries/{id}/redeliver',
+      ]),
+    );
+    expect(doc.components.schemas.GenerationEventView.properties).toMatchObject({
+      type: expect.any(Object),
+      seq: expect.any(Object),
+      status: expect.any(Object),
+    });
+    expect(doc.components.schemas.WebhookPayloadView.properties).toMatchObject({
+      type: expect.any(Object),
+      timestamp: expect.any(Object),
+      data: expect.any(Object),
+    });
+    expect(doc.components.schemas.CreateGenerationDto.properties).toMatchObject({
+      webhookUrl: expect.any(Object),
+      webhookEvents: expect.any(Object),
+    });
+  });
+
   it('refuses bad webhook input with 400 before anything is charged', async () => {
     const user = 'bad-webhook';
     const before = await request(t.http)

@@ -23,6 +23,7 @@ export class GenerationEventFeed implements OnModuleInit, OnModuleDestroy {
   private readonly outboxWatchers = new Set<() => void>();
   private readonly reads = new Map<string, Promise<StoredEvent[]>>();
   private stopListening?: () => Promise<void>;
+  private stopped = false;
 
   constructor(
     @Inject(DatabaseConnection) private readonly connection: DatabaseConnection,
@@ -38,8 +39,9 @@ export class GenerationEventFeed implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
     await this.stopListening?.();
-    this.resync(); // wakes every watcher so it notices the shutdown
+    this.resync(); // wakes every watcher so it ends: nothing would wake it any more
   }
 
   /** Current watchers, for metrics and tests. */
@@ -78,7 +80,7 @@ export class GenerationEventFeed implements OnModuleInit, OnModuleDestroy {
     options.signal?.addEventListener('abort', onAbort);
     try {
       for (;;) {
-        if (options.signal?.aborted) return;
+        if (options.signal?.aborted || this.stopped) return;
         if (options.deadline !== undefined && Date.now() >= options.deadline) return;
         if (dirty) {
           dirty = false;
@@ -101,7 +103,7 @@ export class GenerationEventFeed implements OnModuleInit, OnModuleDestroy {
             wake = undefined;
             resolve();
           };
-          if (dirty || options.signal?.aborted) wake();
+          if (dirty || options.signal?.aborted || this.stopped) wake();
         });
       }
     } finally {
