@@ -158,10 +158,15 @@ describe(`generation events, SSE, stream tokens and webhooks (${databaseBackend}
     await pastEnd.ended;
     expect(pastEnd.events.map((e) => e.event)).toEqual(['end']);
 
-    const bad = await sse(`/video-gen/generations/${id}/events?lastEventId=abc`, await auth(user));
-    await bad.ended;
-    expect(bad.status).toBe(400);
-    expect(JSON.parse(bad.text())).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+    for (const lastEventId of ['abc', '-1', String(all.length + 1)]) {
+      const bad = await sse(
+        `/video-gen/generations/${id}/events?lastEventId=${lastEventId}`,
+        await auth(user),
+      );
+      await bad.ended;
+      expect(bad.status).toBe(400);
+      expect(JSON.parse(bad.text())).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+    }
   });
 
   it('opens a stream with a stream token and no Authorization header, for that generation only', async () => {

@@ -232,6 +232,11 @@ export class GenerationsController {
     const owner = await this.streamOwner(user, id, accessToken);
     const generation = await this.generations.get(owner, id); // 404 before the stream starts
     const after = parseLastEventId(lastEventIdHeader ?? lastEventIdQuery);
+    if (after > generation.eventSeq) {
+      throw new BadRequestException([
+        `Last-Event-ID ${after} is not an event of this generation (its last is ${generation.eventSeq})`,
+      ]);
+    }
     const place = this.streams.acquire(owner.id);
     if ('refused' in place) {
       res.setHeader('Retry-After', String(STREAM_RETRY_AFTER_SECONDS));
