@@ -6,6 +6,8 @@ export interface SseConnection {
   headers: http.IncomingHttpHeaders;
   /** Every event dispatched so far. */
   events: ServerSentEvent[];
+  /** When each event arrived (ms since epoch), index for index with `events`. */
+  arrivals: number[];
   /** The raw text received so far (comments and `retry:` included). */
   text(): string;
   /** Resolves when the server ends the stream. */
@@ -29,6 +31,7 @@ export function openSse(
       (res) => {
         const parser = new SseParser();
         const events: ServerSentEvent[] = [];
+        const arrivals: number[] = [];
         let raw = '';
         const ended = new Promise<void>((done) => {
           res.on('end', done);
@@ -36,7 +39,11 @@ export function openSse(
         });
         res.on('data', (chunk: Buffer) => {
           raw += chunk.toString();
-          events.push(...parser.push(chunk));
+          const now = Date.now();
+          for (const event of parser.push(chunk)) {
+            events.push(event);
+            arrivals.push(now);
+          }
         });
         res.on('error', () => undefined);
         resolve({
