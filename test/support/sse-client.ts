@@ -50,6 +50,7 @@ export function openSse(
           status: res.statusCode ?? 0,
           headers: res.headers,
           events,
+          arrivals,
           text: () => raw,
           ended,
           close: () => req.destroy(),
