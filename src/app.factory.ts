@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { refuseOversizedBodies } from './common/request-size.middleware.js';
 import { AppConfig } from './config/app-config.js';
 
 /**
@@ -55,6 +56,12 @@ export async function createApp(
     credentials: false,
     maxAge: 600,
   });
+  app.use(
+    refuseOversizedBodies({
+      bodyLimitBytes: config.bodyLimitBytes,
+      maxImageBytes: config.uploads.maxImageBytes,
+    }),
+  );
   app.useBodyParser('json', { limit: config.bodyLimitBytes, reviver: refusePrototypeKeys });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
+import { USER_ID_RULE } from '../src/auth/user-id.validator.js';
 import { CreditsService } from '../src/credits/credits.service.js';
 import { PrismaService } from '../src/database/prisma.service.js';
 import { bearerFor } from './support/auth.js';
@@ -210,6 +211,7 @@ describe(`credits over HTTP (${databaseBackend})`, () => {
       await request(t.http).post('/admin/credits/grant').send({ userId, amount: 1, reason: 'x' }).expect(401);
     });
 
+    const USER_ID_MESSAGE = `userId must be a user id: ${USER_ID_RULE}`;
     const AMOUNT_MESSAGE =
       'amount must be a positive number of credits with at most one decimal place (at most 9999999999999.9)';
     it.each([
@@ -227,6 +229,9 @@ describe(`credits over HTTP (${databaseBackend})`, () => {
         ['reason must be shorter than or equal to 500 characters'],
       ],
       [{ userId: 'u', amount: 5, reason: 'r', type: 'REFUND' }, ['property type should not exist']],
+      ...['../x', 'a/b', '.hidden', 'x'.repeat(129), 'ü', 'a b', 'a\\b', '%2e%2e'].map(
+        (userId) => [{ userId, amount: 5, reason: 'r' }, [USER_ID_MESSAGE]] as [object, string[]],
+      ),
     ])('answers %j with 400 and writes nothing', async (body, messages) => {
       const before = await t.app.get(PrismaService).creditEntry.count();
       const res = await request(t.http).post('/admin/credits/grant').set('Authorization', admin).send(body);

@@ -13,6 +13,8 @@ import {
   ValidateBy,
   ValidationOptions,
 } from 'class-validator';
+import { USER_ID_PATTERN } from '../auth/token-claims.js';
+import { IsUserId, USER_ID_RULE } from '../auth/user-id.validator.js';
 import { CreditEntryType } from '../generated/prisma/client.js';
 import { creditsToJson, parseCredits } from './credit-amount.js';
 import type { CreditLedgerEntry } from './credits.service.js';
@@ -63,10 +65,11 @@ export class LedgerQueryDto {
 
 export class GrantCreditsDto {
   @ApiProperty({
-    description: 'JWT subject of the account to credit (created on first use)',
+    description: `JWT subject of the account to credit (created on first use): ${USER_ID_RULE}`,
     example: 'alice',
+    pattern: USER_ID_PATTERN.source,
   })
-  @MaxLength(255)
+  @IsUserId()
   @IsString()
   @IsNotEmpty()
   userId!: string;

@@ -10,7 +10,8 @@ import { UploadsService } from './uploads.service.js';
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
         // No `dest` or `storage`: multer keeps the file in memory (images are small, and we inspect every
-        // byte before storing), and stops reading at the size limit.
+        // byte before storing) and refuses a file past the size limit. It then reads the rest of the body,
+        // which refuseOversizedBodies (src/common/request-size.middleware.ts) keeps within a few KiB.
         limits: {
           fileSize: config.uploads.maxImageBytes,
           files: 1,

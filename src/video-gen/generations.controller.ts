@@ -17,26 +17,29 @@ import {
 } from '@nestjs/common';
 import {
   ApiBearerAuth,
+  ApiExtraModels,
   ApiHeader,
+  ApiOkResponse,
   ApiOperation,
-  ApiProduces,
   ApiProperty,
   ApiQuery,
   ApiResponse,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import type { Request, Response } from 'express';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
+import { ApiErrors } from '../common/api-errors.decorator.js';
 import { AppConfig } from '../config/app-config.js';
 import { CreateChainDto, CreateGenerationDto, ExtendGenerationDto } from './dto/create-generation.dto.js';
 import { Public } from '../auth/public.decorator.js';
 import { WebhooksService } from '../webhooks/webhooks.service.js';
 import { GenerationEventFeed, isTerminalEvent } from './generation-event-feed.js';
 import { GenerationEventView, WebhookDeliveryView } from './generation-events.js';
-import { GenerationView, isTerminal } from './generation-view.js';
+import { GenerationPageView, GenerationView, isTerminal } from './generation-view.js';
 import { GenerationsService } from './generations.service.js';
 import { StreamLimiter } from './stream-limiter.js';
 import { StreamTokensRepository } from './stream-tokens.repository.js';
@@ -53,6 +56,8 @@ export class StreamTokenResponse {
   @ApiProperty({ example: '2026-12-01T12:05:00.000Z' }) expiresAt!: string;
 }
 
+const IDEMPOTENCY_CONFLICT = 'The Idempotency-Key was already used with a different request';
+
 const IDEMPOTENCY_HEADER = {
   name: 'Idempotency-Key',
   required: false,
@@ -62,6 +67,7 @@ const IDEMPOTENCY_HEADER = {
 /** Seed 000's automated chaining: one long video from segments made one after another. */
 @ApiTags('generations')
 @ApiBearerAuth()
+@ApiErrors(401, 429, 503)
 @Controller('video-gen/chains')
 export class ChainsController {
   constructor(@Inject(GenerationsService) private readonly generations: GenerationsService) {}
@@ -76,6 +82,7 @@ export class ChainsController {
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiResponse({ status: 202, type: GenerationView })
+  @ApiErrors(400, [403, 'The image key is outside your own prefix'], [409, IDEMPOTENCY_CONFLICT])
   async create(
     @CurrentUser() user: AuthUser,
     @Body() body: CreateChainDto,
@@ -91,6 +98,8 @@ export class ChainsController {
 /** The asynchronous API: create, follow, list and cancel generations. */
 @ApiTags('generations')
 @ApiBearerAuth()
+@ApiErrors(401, 429, 503)
+@ApiExtraModels(GenerationView)
 @Controller('video-gen/generations')
 export class GenerationsController {
   private readonly streams: StreamLimiter;
@@ -112,6 +121,7 @@ export class GenerationsController {
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiResponse({ status: 202, type: GenerationView })
+  @ApiErrors(400, [403, 'The image key is outside your own prefix'], [409, IDEMPOTENCY_CONFLICT])
   async create(
     @CurrentUser() user: AuthUser,
     @Body() body: CreateGenerationDto,
@@ -134,7 +144,12 @@ export class GenerationsController {
 
   @Get()
   @ApiOperation({ summary: 'Your generations, newest first' })
-  async list(@CurrentUser() user: AuthUser, @Query() query: ListGenerationsQuery) {
+  @ApiOkResponse({ type: GenerationPageView })
+  @ApiErrors([400, 'An invalid cursor, limit or status'])
+  async list(
+    @CurrentUser() user: AuthUser,
+    @Query() query: ListGenerationsQuery,
+  ): Promise<GenerationPageView> {
     const page = await this.generations.list(user, query);
     return {
       items: await Promise.all(page.items.map((g) => this.generations.view(g))),
@@ -145,6 +160,7 @@ export class GenerationsController {
   @Get(':id')
   @ApiOperation({ summary: 'Status, progress, credits and, when done, presigned video and thumbnail URLs' })
   @ApiResponse({ status: 200, type: GenerationView })
+  @ApiErrors(404)
   async get(@CurrentUser() user: AuthUser, @Param('id') id: string): Promise<GenerationView> {
     return this.generations.view(await this.generations.get(user, id));
   }
@@ -152,6 +168,8 @@ export class GenerationsController {
   @Post(':id/cancel')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Cancel at the provider when possible and refund what was not delivered' })
+  @ApiOkResponse({ type: GenerationView, description: 'The generation, now cancelled' })
+  @ApiErrors(404, [409, 'The generation has already finished (succeeded, failed or cancelled)'])
   async cancel(@CurrentUser() user: AuthUser, @Param('id') id: string): Promise<GenerationView> {
     return this.generations.view(await this.generations.cancel(user, id));
   }
@@ -164,6 +182,10 @@ export class GenerationsController {
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiResponse({ status: 202, type: GenerationView })
+  @ApiErrors(400, 404, [
+    409,
+    `The generation to extend has not succeeded, or ${IDEMPOTENCY_CONFLICT.toLowerCase()}`,
+  ])
   async extend(
     @CurrentUser() user: AuthUser,
     @Param('id') id: string,
@@ -186,7 +208,7 @@ export class GenerationsController {
       'other route and as a Bearer token.',
   })
   @ApiResponse({ status: 201, type: StreamTokenResponse })
-  @ApiResponse({ status: 404, description: 'No such generation of yours' })
+  @ApiErrors(404)
   async streamToken(@CurrentUser() user: AuthUser, @Param('id') id: string): Promise<StreamTokenResponse> {
     const generation = await this.generations.get(user, id);
     return this.streamTokens.issue(user.id, generation.id);
@@ -195,6 +217,7 @@ export class GenerationsController {
   @Get(':id/deliveries')
   @ApiOperation({ summary: 'The webhook deliveries of this generation, each with its attempts' })
   @ApiResponse({ status: 200, type: [WebhookDeliveryView] })
+  @ApiErrors(404)
   async deliveries(@CurrentUser() user: AuthUser, @Param('id') id: string): Promise<WebhookDeliveryView[]> {
     const generation = await this.generations.get(user, id);
     return this.webhooks.deliveriesOf(generation.id);
@@ -203,23 +226,42 @@ export class GenerationsController {
   @Get(':id/events')
   @Public()
   @ApiBearerAuth()
-  @ApiProduces('text/event-stream')
+  @ApiExtraModels(GenerationEventView)
   @ApiQuery({ name: 'access_token', required: false, description: 'A stream token (POST …/stream-token)' })
   @ApiQuery({ name: 'lastEventId', required: false, description: 'Resume after this event id' })
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event id' })
   @ApiOperation({
     summary: 'Server-Sent Events: one `status` event per change, replayable, ending at a terminal state',
     description:
-      'Each change is `event: status`, `id: <seq>` and `data:` the generation view plus `type` (queued, running, ' +
-      'progress, segment, succeeded, failed, cancelled) and `seq`. Reconnect with Last-Event-ID (or ?lastEventId=) ' +
-      'to receive exactly the events after it. The stream opens with a `retry:` hint, sends `: keep-alive` comments ' +
-      'while idle, and ends with `event: end` after the terminal event. Authenticate with a Bearer token or ' +
-      '?access_token=<stream token>. At most SSE_MAX_STREAMS_PER_USER streams per user (429 with Retry-After).',
+      'Authenticate with a Bearer token or ?access_token=<stream token>. Reconnect with Last-Event-ID (or ' +
+      '?lastEventId=) to receive exactly the events after it. At most SSE_MAX_STREAMS_PER_USER streams per user.',
   })
-  @ApiResponse({ status: 200, type: GenerationEventView, description: 'The `data` of each `status` event' })
-  @ApiResponse({ status: 400, description: 'Last-Event-ID is not an event id' })
-  @ApiResponse({ status: 401, description: 'No Bearer token and no valid stream token' })
-  @ApiResponse({ status: 429, description: 'Too many open streams; see Retry-After' })
+  @ApiOkResponse({
+    description:
+      'A text/event-stream. It opens with a `retry:` hint. Each change is one `status` event: `id:` its seq and ' +
+      '`data:` the generation (a GenerationView) plus `type` (queued, running, progress, segment, succeeded, ' +
+      'failed, cancelled) and `seq`: a GenerationEventView. After the terminal event comes one `end` event ' +
+      '(`data: {}`) and the stream closes. Comment lines (`: keep-alive`) are sent every SSE_HEARTBEAT_MS.',
+    content: {
+      'text/event-stream': {
+        schema: {
+          type: 'string',
+          description: `Server-Sent Events; each status event's data is ${getSchemaPath(GenerationEventView)}`,
+          example:
+            'retry: 3000\n\n' +
+            'event: status\nid: 1\ndata: {"id":"0b9c…","status":"queued","type":"queued","seq":1,…}\n\n' +
+            'event: status\nid: 5\ndata: {"id":"0b9c…","status":"succeeded","type":"succeeded","seq":5,…}\n\n' +
+            'event: end\ndata: {}\n\n',
+        },
+      },
+    },
+  })
+  @ApiErrors(
+    [400, 'Last-Event-ID is not an event id of this generation'],
+    [401, 'No valid Bearer token and no valid stream token for this generation'],
+    404,
+    [429, 'Too many open event streams (SSE_MAX_STREAMS_PER_USER, SSE_MAX_STREAMS); retry after Retry-After'],
+  )
   async events(
     @CurrentUser() user: AuthUser | undefined,
     @Param('id') id: string,

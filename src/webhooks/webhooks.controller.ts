@@ -10,6 +10,7 @@ import {
 } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
+import { ApiErrors } from '../common/api-errors.decorator.js';
 import { WebhookDeliveryView, WebhookPayloadView } from '../video-gen/generation-events.js';
 import { WebhooksService } from './webhooks.service.js';
 
@@ -34,6 +35,7 @@ export class RotatedSecretResponse extends WebhookSecretResponse {
 @ApiTags('webhooks')
 @ApiBearerAuth()
 @ApiExtraModels(WebhookPayloadView)
+@ApiErrors(401, 429, 503)
 @Controller('webhooks')
 export class WebhooksController {
   constructor(@Inject(WebhooksService) private readonly webhooks: WebhooksService) {}
@@ -67,7 +69,7 @@ export class WebhooksController {
     summary: 'Send a delivery again now (same webhook-id); answers the delivery with its attempts',
   })
   @ApiResponse({ status: 200, type: WebhookDeliveryView })
-  @ApiResponse({ status: 404, description: 'No such delivery of yours' })
+  @ApiErrors([404, 'No such delivery of yours'])
   redeliver(@CurrentUser() user: AuthUser, @Param('id') id: string): Promise<WebhookDeliveryView> {
     return this.webhooks.redeliver(user.id, id);
   }
