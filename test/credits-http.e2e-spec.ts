@@ -8,6 +8,8 @@ import { assertLedgerInvariant } from './support/ledger-invariant.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 import { databaseBackend } from './support/test-database.js';
 
+const INVALID_CURSOR = 'cursor is invalid: pass nextCursor from the previous page, or omit it';
+
 describe(`credits over HTTP (${databaseBackend})`, () => {
   let t: TestApp;
   let admin: string;
@@ -139,7 +141,7 @@ describe(`credits over HTTP (${databaseBackend})`, () => {
       ['limit=101', 'limit must not be greater than 100'],
       ['limit=abc', 'limit must be an integer number'],
       ['limit=2.5', 'limit must be an integer number'],
-      ['cursor=%24%24%24', 'cursor is invalid'],
+      ['cursor=%24%24%24', INVALID_CURSOR],
       ['sort=asc', 'property sort should not exist'],
     ])('answers ?%s with 400', async (query, message) => {
       const res = await request(t.http)
@@ -155,7 +157,8 @@ describe(`credits over HTTP (${databaseBackend})`, () => {
         .query({ cursor: Buffer.from('not a position').toString('base64url') })
         .set('Authorization', await as(newUser()))
         .expect(400);
-      expect(res.body).toEqual({ statusCode: 400, message: 'cursor is invalid', error: 'Bad Request' });
+      // Worded as the query check words it, and as GET /video-gen/generations does.
+      expect(res.body).toEqual({ statusCode: 400, message: [INVALID_CURSOR], error: 'Bad Request' });
     });
   });
 

@@ -3,6 +3,7 @@ import { MulterModule } from '@nestjs/platform-express';
 import { AppConfig } from '../config/app-config.js';
 import { UploadsController } from './uploads.controller.js';
 import { UploadsService } from './uploads.service.js';
+import { ValidatedImageRepository } from './validated-images.repository.js';
 
 @Module({
   imports: [
@@ -23,7 +24,7 @@ import { UploadsService } from './uploads.service.js';
     }),
   ],
   controllers: [UploadsController],
-  providers: [UploadsService],
-  exports: [UploadsService],
+  providers: [UploadsService, ValidatedImageRepository],
+  exports: [UploadsService, ValidatedImageRepository],
 })
 export class UploadsModule {}

@@ -33,6 +33,8 @@ import type { Request, Response } from 'express';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
+import { IsCursor } from '../common/cursor.js';
+import { IsStorableText } from '../common/json-body.js';
 import { AppConfig } from '../config/app-config.js';
 import { CreateChainDto, CreateGenerationDto, ExtendGenerationDto } from './dto/create-generation.dto.js';
 import { Public } from '../auth/public.decorator.js';
@@ -45,10 +47,10 @@ import { StreamLimiter } from './stream-limiter.js';
 import { StreamTokensRepository } from './stream-tokens.repository.js';
 
 export class ListGenerationsQuery {
-  @IsOptional() @MaxLength(200) @IsString() cursor?: string;
+  @IsOptional() @IsCursor() cursor?: string;
   @IsOptional() @Type(() => Number) @Max(100) @Min(1) @IsInt() limit?: number;
   @IsOptional() @IsIn(['queued', 'running', 'succeeded', 'failed', 'cancelled']) status?: string;
-  @IsOptional() @MaxLength(200) @IsString() projectId?: string;
+  @IsOptional() @IsStorableText() @MaxLength(200) @IsString() projectId?: string;
 }
 
 export class StreamTokenResponse {

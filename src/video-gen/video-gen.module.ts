@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CreditsModule } from '../credits/credits.module.js';
 import { ProvidersModule } from '../providers/providers.module.js';
+import { UploadsModule } from '../uploads/uploads.module.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { GenerationEventsModule } from './generation-events.module.js';
 import { GenerationRunner } from './generation-runner.service.js';
@@ -13,7 +14,7 @@ import { StreamTokensRepository } from './stream-tokens.repository.js';
 import { VideoGenController } from './video-gen.controller.js';
 
 @Module({
-  imports: [CreditsModule, ProvidersModule, GenerationEventsModule, WebhooksModule],
+  imports: [CreditsModule, ProvidersModule, UploadsModule, GenerationEventsModule, WebhooksModule],
   controllers: [VideoGenController, GenerationsController, ChainsController],
   providers: [
     GenerationsService,
