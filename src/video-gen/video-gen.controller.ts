@@ -119,7 +119,7 @@ export class VideoGenController {
     res: Response,
   ): Promise<SyncGenerationResponse | StillRunningResponse> {
     const { model, ...fields } = body;
-    const { generation: created } = await this.generations.create({
+    const { generation: created, headers } = await this.generations.create({
       user,
       kind,
       modelName: model,
@@ -128,6 +128,7 @@ export class VideoGenController {
       body,
       idempotencyKey,
     });
+    res.set(headers);
     // Sleeps on the change feed until the generation's terminal event (or the deadline): no polling.
     if (!isTerminal(created)) {
       for await (const event of this.feed.follow(created.id, 0, {
