@@ -10,6 +10,7 @@ import { loadMediaConfig } from '../src/config/app-config.js';
 import { loadClientConfig } from '../src/config/client-config.js';
 import { MediaService } from '../src/media/index.js';
 import { ProviderSimulators } from '../src/simulators/provider-simulators.js';
+import { controlsOf } from './support/simulator-controls.js';
 import { bearerFor, tokenFor } from './support/auth.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { databaseBackend } from './support/test-database.js';
@@ -101,8 +102,8 @@ describe(`video-gen CLI against a running service (${databaseBackend})`, () => {
   });
   afterEach(() => {
     const simulators = t.app.get(ProviderSimulators);
-    simulators.fal.faults.clear();
-    simulators.azure.faults.clear();
+    controlsOf(simulators.fal).faults.clear();
+    controlsOf(simulators.azure).faults.clear();
   });
 
   it('generate with an image: uploads, follows, downloads a real MP4 and prints the summary', async () => {
@@ -258,7 +259,11 @@ describe(`video-gen CLI against a running service (${databaseBackend})`, () => {
         onErr: (text) => {
           if (!faulted && / segment 2\/3/.test(text)) {
             faulted = true;
-            simulators.azure.faults.add({ on: 'submit', fault: { kind: 'moderation' }, times: 1 });
+            controlsOf(simulators.azure).faults.add({
+              on: 'submit',
+              fault: { kind: 'moderation' },
+              times: 1,
+            });
           }
         },
       },
@@ -277,13 +282,13 @@ describe(`video-gen CLI against a running service (${databaseBackend})`, () => {
 
   it('a refused request prints the server’s messages and status, and charges nothing', async () => {
     const before = await balanceOf('cli-user');
-    const run = await cli(['generate', 'p', '--duration', '7s', '-o', join(dir, 'never.mp4')]);
+    const run = await cli(['generate', 'p', '--duration', '7.5s', '-o', join(dir, 'never.mp4')]);
     expect(run).toEqual({
       code: 1,
       out: '',
       err:
         'video-gen: the service refused POST /video-gen/generations (400 Bad Request):\n' +
-        '  - duration must be one of the following values: 5s, 8s, 10s\n',
+        '  - duration must be whole seconds such as 5s, 8s or 10s\n',
     });
     expect(await balanceOf('cli-user')).toBe(before);
 
@@ -296,7 +301,11 @@ describe(`video-gen CLI against a running service (${databaseBackend})`, () => {
 
   it('a generation that fails says why and shows the refund', async () => {
     const before = await balanceOf('cli-user');
-    t.app.get(ProviderSimulators).fal.faults.add({ on: 'submit', fault: { kind: 'moderation' }, times: 1 });
+    controlsOf(t.app.get(ProviderSimulators).fal).faults.add({
+      on: 'submit',
+      fault: { kind: 'moderation' },
+      times: 1,
+    });
     const run = await cli([
       'generate',
       'Something the provider refuses',

@@ -1,5 +1,6 @@
 import { extname } from 'node:path';
 import { MediaError } from './media.error.js';
+import { pixelLabelFilter } from './pixel-label.js';
 import type {
   AnimateImageOptions,
   CropFractions,
@@ -165,15 +166,22 @@ export function extractFrameArgs(video: string, atSeconds: number, output: strin
   ];
 }
 
-/** Re-encodes, so the result is exactly `durationSeconds` long (to the frame) and starts on a keyframe. */
-export function trimArgs(video: string, durationSeconds: number, output: string): string[] {
+/**
+ * Re-encodes, so the result is exactly `durationSeconds` long (to the frame) and starts on a keyframe;
+ * `fromSeconds` skips the start (a native extension's tail).
+ */
+export function trimArgs(video: string, durationSeconds: number, output: string, fromSeconds = 0): string[] {
   if (!Number.isFinite(durationSeconds) || durationSeconds <= 0) {
     throw new MediaError('BAD_REQUEST', `trim duration must be positive, got ${durationSeconds}`);
+  }
+  if (!Number.isFinite(fromSeconds) || fromSeconds < 0) {
+    throw new MediaError('BAD_REQUEST', `trim start must not be negative, got ${fromSeconds}`);
   }
   return [
     ...FFMPEG_COMMON,
     '-i',
     video,
+    ...(fromSeconds > 0 ? ['-ss', seconds(fromSeconds)] : []),
     '-t',
     seconds(durationSeconds),
     '-map',
@@ -469,7 +477,9 @@ export function animateImageArgs(input: string, output: string, options: Animate
   const { z, x, y } = motionExpressions(motion, frames);
   const filter =
     `scale=${width * 2}:${height * 2}:force_original_aspect_ratio=increase,crop=${width * 2}:${height * 2},` +
-    `setsar=1,zoompan=z='${z}':x='${x}':y='${y}':d=${frames}:s=${width}x${height}:fps=${fps},format=yuv420p`;
+    `setsar=1,zoompan=z='${z}':x='${x}':y='${y}':d=${frames}:s=${width}x${height}:fps=${fps},` +
+    (options.label ? `${pixelLabelFilter(options.label, width)},` : '') +
+    'format=yuv420p';
   const audio = options.silentAudio
     ? ['-f', 'lavfi', '-t', seconds(frames / fps), '-i', SILENT_AUDIO_SOURCE]
     : [];

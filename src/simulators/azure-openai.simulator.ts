@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
-import { JobTiming, phaseOf, type Fault, type FaultOperation } from './simulator-faults.js';
+import { promptMarkers, submitRefusal } from './prompt-markers.js';
+import type { Fault, FaultOperation, JobTiming } from './simulator-faults.js';
 import { FormFile, RecordedRequest, sendFile, sendJson, sendMalformedJson, sleep } from './simulator-http.js';
 import { SimulatedVideoRenderer } from './simulated-video.renderer.js';
-import { SimulatorBase } from './simulator-base.js';
+import { SimulatorBase, type TimedJob } from './simulator-base.js';
+import type { SimulatorStore } from './simulator-store.js';
 
 export interface AzureSimulatorOptions {
   renderer: SimulatedVideoRenderer;
@@ -17,6 +19,8 @@ export interface AzureSimulatorOptions {
   /** Sora 2 sizes; Azure documents 720x1280 and 1280x720. */
   videoSizes?: string[];
   timing?: JobTiming;
+  /** Where jobs and their videos persist (DATA_DIR/simulators/azure); memory only when absent. */
+  store?: SimulatorStore;
   /** Unfinished jobs allowed at once; the next create gets 429 "Too many running tasks". */
   maxRunningJobs?: number;
 }
@@ -43,19 +47,19 @@ const UNAUTHORIZED = {
 
 type Api = 'videos' | 'jobs';
 
-interface SimJob {
+interface SimJob extends TimedJob {
   api: Api;
-  id: string;
   generationId: string;
   model: string;
   prompt: string;
   width: number;
   height: number;
   seconds: number;
-  createdAt: number;
-  polls: number;
   outcome: 'ok' | 'moderation' | 'generation-failure';
   inpaintItems?: unknown;
+  remixedFrom?: string;
+  /** The submitted image is kept as the file `<id>.source` (to render again after a restart). */
+  hasImage?: boolean;
   video?: Buffer;
   renderError?: string;
   render?: Promise<void>;
@@ -79,14 +83,52 @@ class BadRequest extends Error {
 export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
   protected readonly logger = new Logger('AzureSimulator');
 
+  /** When each `[sim:rate-limit]` prompt was first submitted (its 429 window starts then). */
+  private readonly firstSubmits = new Map<string, number>();
+
   private constructor(private readonly options: AzureSimulatorOptions) {
-    super(options.timing ?? { queuePolls: 1, runPolls: 2 });
+    super(options);
   }
 
-  static async start(options: AzureSimulatorOptions): Promise<AzureOpenAISimulator> {
-    const simulator = new AzureOpenAISimulator(options);
-    await simulator.listen();
+  /** Starts on its own server (`port` 0 = any free one), with the jobs persisted in `store`. */
+  static async start(
+    options: AzureSimulatorOptions,
+    at: { port?: number; host?: string } = {},
+  ): Promise<AzureOpenAISimulator> {
+    const simulator = await AzureOpenAISimulator.create(options);
+    await simulator.listen(at.port, at.host);
     return simulator;
+  }
+
+  /** Not yet serving: mount() it on a shared server. Loads persisted jobs first. */
+  static async create(options: AzureSimulatorOptions): Promise<AzureOpenAISimulator> {
+    const simulator = new AzureOpenAISimulator(options);
+    await simulator.load();
+    return simulator;
+  }
+
+  private async load(): Promise<void> {
+    if (!this.store) return;
+    const files = new Map((await this.store.loadFiles<{ id: string }>()).map((f) => [f.meta.id, f.bytes]));
+    for (const job of await this.store.loadJobs<SimJob>()) {
+      this.jobs.set(job.id, job);
+      job.video = files.get(`${job.id}.mp4`);
+      // The render died with the previous process: render again (the timeline is wall-clock, unchanged).
+      if (job.outcome === 'ok' && !job.video) {
+        job.render = this.track(this.render(job, job.hasImage ? files.get(`${job.id}.source`) : undefined));
+      }
+    }
+  }
+
+  protected record(job: SimJob): unknown {
+    const { video: _video, render: _render, renderError: _error, ...record } = job;
+    return record;
+  }
+
+  protected override async forget(job: SimJob): Promise<void> {
+    await super.forget(job);
+    await this.store?.deleteFile(`${job.id}.mp4`);
+    await this.store?.deleteFile(`${job.id}.source`);
   }
 
   /** The resource endpoint, like https://<resource>.openai.azure.com. */
@@ -95,7 +137,6 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
   }
 
   protected async handle(request: RecordedRequest, res: ServerResponse): Promise<void> {
-    this.requests.push(request);
     if (!this.authorised(request)) return sendJson(res, 401, UNAUTHORIZED);
     const segments = request.path.split('/').filter(Boolean);
     if (segments[0] !== 'openai' || segments[1] !== 'v1') return this.notFound(res);
@@ -103,12 +144,15 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
     const { method } = request;
     try {
       if (route[0] === 'videos') {
-        if (request.query['api-version'] !== undefined && request.query['api-version'] !== 'preview') {
-          throw new BadRequest(
-            `API version '${request.query['api-version']}' is not supported on the v1 API`,
-          );
+        // The OpenAI.v1 spec's api-version is `v1` (its default) or `preview`; none at all is the OpenAI SDK.
+        const version = request.query['api-version'];
+        if (version !== undefined && version !== 'preview' && version !== 'v1') {
+          throw new BadRequest(`API version '${version}' is not supported on the v1 API`);
         }
         if (route.length === 1 && method === 'POST') return await this.create('videos', request, res);
+        if (route.length === 3 && route[2] === 'remix' && method === 'POST') {
+          return await this.remix(this.job('videos', route[1]), request, res);
+        }
         if (route.length === 1 && method === 'GET') return await this.list('videos', request, res);
         const job = this.job('videos', route[1]);
         if (route.length === 2 && method === 'GET') return await this.status(job, res);
@@ -138,6 +182,15 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
       }
       return this.notFound(res);
     } catch (error) {
+      if (error instanceof BadRequest && route[0] === 'video') {
+        // The preview jobs API's error body is top-level (AzureOpenAIVideoGenerationErrorResponse).
+        return sendJson(res, 400, {
+          code: error.code ?? 'invalid_request',
+          message: error.message,
+          param: error.param,
+          type: 'invalid_request_error',
+        });
+      }
       if (error instanceof BadRequest) {
         return sendJson(res, 400, {
           error: {
@@ -173,8 +226,9 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
   private async applyFaults(
     operation: FaultOperation,
     res: ServerResponse,
+    own: Fault[] = [],
   ): Promise<{ answered: boolean; faults: Fault[] }> {
-    const faults = this.faults.take(operation);
+    const faults = this.behaviours(operation, own);
     for (const fault of faults) {
       switch (fault.kind) {
         case 'latency':
@@ -214,7 +268,17 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
   }
 
   private async create(api: Api, request: RecordedRequest, res: ServerResponse): Promise<void> {
-    const { answered, faults } = await this.applyFaults('submit', res);
+    const body = request.json ?? request.form?.fields;
+    const prompt =
+      typeof body === 'object' && body !== null ? (body as { prompt?: unknown }).prompt : undefined;
+    const markers = promptMarkers(prompt);
+    let firstSubmit: number | undefined;
+    if (markers.has('rate-limit')) {
+      firstSubmit = this.firstSubmits.get(String(prompt));
+      if (firstSubmit === undefined) this.firstSubmits.set(String(prompt), Date.now());
+    }
+    const refusal = submitRefusal(markers, firstSubmit, Date.now());
+    const { answered, faults } = await this.applyFaults('submit', res, refusal ? [refusal] : []);
     if (answered) return;
     const parsed =
       api === 'videos' ? await this.parseVideoCreate(request) : await this.parseJobCreate(request);
@@ -248,6 +312,7 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
         { 'retry-after': '10' },
       );
     }
+    const marked = this.markersOf(markers);
     const job: SimJob = {
       api,
       id:
@@ -259,20 +324,36 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
       model: parsed.model,
       createdAt: Date.now(),
       polls: 0,
+      markers: marked,
+      hasImage: parsed.image !== undefined,
       outcome: faults.some((f) => f.kind === 'moderation')
         ? 'moderation'
         : faults.some((f) => f.kind === 'generation-failure')
           ? 'generation-failure'
-          : 'ok',
+          : (marked.outcome ?? 'ok'),
     };
     this.jobs.set(job.id, job);
+    // Persisted before the answer: a job the client was told about survives a crash of the simulator.
+    if (parsed.image) await this.store?.saveFile(`${job.id}.source`, parsed.image, {});
+    await this.persist(job);
     if (job.outcome === 'ok') job.render = this.track(this.render(job, parsed.image));
     sendJson(res, 200, this.view(job));
   }
 
-  /** Sora 2: JSON or multipart with `input_reference`; seconds "4" | "8" | "12"; an image exactly `size`. */
+  /**
+   * Sora 2: JSON or multipart with `input_reference` (a file, or `{image_url}` as the spec also allows: a JSON
+   * object, or the `input_reference[image_url]` field the OpenAI SDK sends in multipart); seconds "4" | "8" |
+   * "12"; an image exactly `size`.
+   */
   private async parseVideoCreate(request: RecordedRequest) {
-    const { fields, files } = this.body(request, ['model', 'prompt', 'seconds', 'size', 'input_reference']);
+    const { fields, files } = this.body(request, [
+      'model',
+      'prompt',
+      'seconds',
+      'size',
+      'input_reference',
+      'input_reference[image_url]',
+    ]);
     const model = requireString(fields, 'model');
     const prompt = requireString(fields, 'prompt');
     const seconds = fields.seconds ?? '4';
@@ -301,7 +382,24 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
     }
     const [width, height] = size.split('x').map(Number);
     let image: Buffer | undefined;
-    if (files.length > 0) {
+    const referenceUrl = imageUrlOf(fields);
+    if (referenceUrl !== undefined) {
+      const data = /^data:(image\/(?:jpeg|png|webp));base64,([A-Za-z0-9+/=]+)$/.exec(referenceUrl);
+      if (!data) {
+        throw new BadRequest(
+          'input_reference.image_url could not be loaded: the simulator reads data:image/... URIs only.',
+          'input_reference',
+          'invalid_value',
+        );
+      }
+      const bytes = Buffer.from(data[2], 'base64');
+      const actual = await this.options.renderer.imageSize(bytes);
+      if (!actual) throw new BadRequest('The input_reference image is not readable.', 'input_reference');
+      if (actual.width !== width || actual.height !== height) {
+        throw new BadRequest('Inpaint image must match the requested width and height');
+      }
+      image = bytes;
+    } else if (files.length > 0) {
       const reference = files.find((f) => f.field === 'input_reference');
       if (!reference || files.length > 1)
         throw new BadRequest('Only one input_reference file is accepted.', 'input_reference');
@@ -327,6 +425,30 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
       );
     }
     return { model, image, job: { prompt, width, height, seconds: Number(seconds) } };
+  }
+
+  /** `POST /videos/{id}/remix` (multipart or JSON `prompt`): a new video like a completed one, re-prompted. */
+  private async remix(source: SimJob, request: RecordedRequest, res: ServerResponse): Promise<void> {
+    const { fields } = this.body(request, ['prompt']);
+    const prompt = requireString(fields, 'prompt');
+    if (this.view(source).status !== 'completed') {
+      throw new BadRequest('Only a completed video can be remixed.', 'video_id', 'invalid_value');
+    }
+    const job: SimJob = {
+      ...source,
+      id: `video_${randomBytes(16).toString('hex')}`,
+      generationId: `gen_${randomBytes(13).toString('hex')}`,
+      prompt,
+      createdAt: Date.now(),
+      polls: 0,
+      outcome: 'ok',
+      remixedFrom: source.id,
+      video: undefined,
+      renderError: undefined,
+    };
+    this.jobs.set(job.id, job);
+    job.render = this.track(this.render(job, undefined));
+    sendJson(res, 200, this.view(job));
   }
 
   /** Sora 1 jobs: width/height/n_seconds/n_variants; multipart `files` + `inpaint_items` (a JSON string). */
@@ -475,13 +597,15 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
 
   private async render(job: SimJob, image: Buffer | undefined): Promise<void> {
     try {
-      job.video = await this.options.renderer.render({
+      const video = await this.options.renderer.render({
         image,
         prompt: job.prompt,
         durationSeconds: job.seconds,
         width: job.width,
         height: job.height,
       });
+      await this.store?.saveFile(`${job.id}.mp4`, video, { contentType: 'video/mp4' });
+      job.video = video;
     } catch (error) {
       job.renderError = (error as Error).message;
       this.logger.warn(`render of ${job.id} failed: ${job.renderError}`);
@@ -490,7 +614,7 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
 
   /** The job as the API shows it now. */
   private view(job: SimJob): Record<string, unknown> & { status: string } {
-    const { phase, fraction } = phaseOf(this.timing, Date.now() - job.createdAt, job.polls);
+    const { phase, fraction } = this.progressOf(job);
     const rendering = job.outcome === 'ok' && !job.video && !job.renderError;
     const done = phase === 'done' && !rendering;
     const failed = done && (job.outcome !== 'ok' || !!job.renderError);
@@ -523,7 +647,7 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
             ? { code: 'moderation_blocked', message: 'Your request was blocked by our moderation system.' }
             : { code: 'internal_error', message: 'Video generation failed.' }
           : null,
-        remixed_from_video_id: null,
+        remixed_from_video_id: job.remixedFrom ?? null,
         seconds: String(job.seconds),
         size: `${job.width}x${job.height}`,
         prompt: job.prompt,
@@ -599,6 +723,7 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
   private async remove(job: SimJob, res: ServerResponse): Promise<void> {
     if ((await this.applyFaults('cancel', res)).answered) return;
     this.jobs.delete(job.id);
+    await this.forget(job);
     if (job.api === 'jobs') {
       res.writeHead(204).end();
       return;
@@ -607,7 +732,7 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
   }
 
   private async content(job: SimJob, variant: string, res: ServerResponse, head: boolean): Promise<void> {
-    const faults = this.faults.take('content');
+    const faults = this.behaviours('content');
     let damage: 'truncated' | 'non-video' | undefined;
     for (const fault of faults) {
       if (fault.kind === 'latency') await sleep(fault.ms);
@@ -639,10 +764,11 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
       });
     }
     if (variant === 'video') return sendFile(res, job.video, 'video/mp4', damage, head);
-    if (variant === 'thumbnail')
+    // The simulator's spritesheet is a single frame: the format is an image/jpeg like the real one.
+    if (variant === 'thumbnail' || variant === 'spritesheet')
       return sendFile(res, await this.options.renderer.thumbnail(job.video), 'image/jpeg', undefined, head);
     throw new BadRequest(
-      `Invalid value: '${variant}'. Supported values are: 'video' and 'thumbnail'.`,
+      `Invalid value: '${variant}'. Supported values are: 'video', 'thumbnail' and 'spritesheet'.`,
       'variant',
       'invalid_value',
     );
@@ -650,6 +776,25 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
 }
 
 class NotFound extends Error {}
+
+/** `input_reference` given as `{image_url}`: a JSON object, or the SDK's `input_reference[image_url]` form field. */
+function imageUrlOf(fields: Record<string, unknown>): string | undefined {
+  const bracketed = fields['input_reference[image_url]'];
+  if (typeof bracketed === 'string') return bracketed;
+  const reference = fields.input_reference;
+  if (typeof reference === 'object' && reference !== null && !Array.isArray(reference)) {
+    const url = (reference as { image_url?: unknown }).image_url;
+    if (typeof url !== 'string') {
+      throw new BadRequest(
+        "input_reference must have an 'image_url' string.",
+        'input_reference',
+        'invalid_type',
+      );
+    }
+    return url;
+  }
+  return undefined;
+}
 
 function isTerminal(status: string): boolean {
   return ['completed', 'succeeded', 'failed', 'cancelled'].includes(status);

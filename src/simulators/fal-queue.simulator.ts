@@ -1,49 +1,41 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
-import { JobTiming, phaseOf, type Fault, type FaultOperation } from './simulator-faults.js';
+import { promptMarkers, submitRefusal } from './prompt-markers.js';
+import type { Fault, FaultOperation, JobTiming } from './simulator-faults.js';
 import { RecordedRequest, sendFile, sendJson, sendMalformedJson, sleep } from './simulator-http.js';
 import { SimulatedVideoRenderer } from './simulated-video.renderer.js';
-import { SimulatorBase } from './simulator-base.js';
+import { SimulatorBase, type TimedJob } from './simulator-base.js';
+import type { SimulatorStore } from './simulator-store.js';
+import { falSchemaFor, type FalEndpointSchema } from './fal-schemas/fal-schemas.data.js';
+import {
+  requestedSeconds,
+  validateFalInput,
+  type FalValidationDetail,
+} from './fal-schemas/fal-schema.validator.js';
 
 export interface FalSimulatorOptions {
   renderer: SimulatedVideoRenderer;
   /** The key clients must send as `Authorization: Key <key>`. */
   key: string;
   timing?: JobTiming;
+  /** Where jobs and files persist (DATA_DIR/simulators/fal); memory only when absent. */
+  store?: SimulatorStore;
   /** Requests ahead of a new job when it is first seen (counts down as it waits). */
   queuePosition?: number;
   /** Where input validation errors surface: at result time (what fal does per reports) or at submit. */
   validationAt?: 'result' | 'submit';
 }
 
-/** Endpoints the simulator knows, with the resolutions each accepts. */
-const ENDPOINTS: Record<string, { resolutions: string[]; image: boolean }> = {
-  'fal-ai/veo3/image-to-video': { resolutions: ['720p', '1080p'], image: true },
-  'fal-ai/veo3/fast/image-to-video': { resolutions: ['720p', '1080p'], image: true },
-  'fal-ai/veo3.1/image-to-video': { resolutions: ['720p', '1080p', '4k'], image: true },
-  'fal-ai/veo3.1/fast/image-to-video': { resolutions: ['720p', '1080p', '4k'], image: true },
-  'fal-ai/veo3.1/lite/image-to-video': { resolutions: ['720p', '1080p'], image: true },
-  'fal-ai/veo3': { resolutions: ['720p', '1080p'], image: false },
-  'fal-ai/veo3/fast': { resolutions: ['720p', '1080p'], image: false },
-  'fal-ai/veo3.1': { resolutions: ['720p', '1080p', '4k'], image: false },
-  'fal-ai/veo3.1/fast': { resolutions: ['720p', '1080p', '4k'], image: false },
-};
+type ValidationDetail = FalValidationDetail;
 
-interface ValidationDetail {
-  loc: Array<string | number>;
-  msg: string;
-  type: string;
-}
-
-interface FalJob {
-  id: string;
+interface FalJob extends TimedJob {
   /** owner/app: the only part of the endpoint id that status, result and cancel URLs carry. */
   app: string;
   endpoint: string;
-  createdAt: number;
-  polls: number;
   input: Record<string, unknown>;
+  /** The transcribed schema, or undefined for an endpoint the simulator does not know (accepted generically). */
+  schema?: FalEndpointSchema;
   errors: ValidationDetail[];
   outcome: 'ok' | 'moderation' | 'generation-failure';
   cancelled: boolean;
@@ -61,30 +53,74 @@ const QUEUE_HOST = 'https://queue.fal.run';
  */
 export class FalQueueSimulator extends SimulatorBase<FalJob> {
   private readonly files = new Map<string, { bytes: Buffer; contentType: string; video: boolean }>();
+  /** When each `[sim:rate-limit]` prompt was first submitted (its 429 window starts then). */
+  private readonly firstSubmits = new Map<string, number>();
   protected readonly logger = new Logger('FalSimulator');
 
   private constructor(private readonly options: FalSimulatorOptions) {
-    super(options.timing ?? { queuePolls: 1, runPolls: 1 });
+    super(options);
   }
 
-  static async start(options: FalSimulatorOptions): Promise<FalQueueSimulator> {
-    const simulator = new FalQueueSimulator(options);
-    await simulator.listen();
+  /** Starts on its own server (`port` 0 = any free one), with the jobs and files persisted in `store`. */
+  static async start(
+    options: FalSimulatorOptions,
+    at: { port?: number; host?: string } = {},
+  ): Promise<FalQueueSimulator> {
+    const simulator = await FalQueueSimulator.create(options);
+    await simulator.listen(at.port, at.host);
     return simulator;
+  }
+
+  /** Not yet serving: mount() it on a shared server. Loads persisted files and jobs first. */
+  static async create(options: FalSimulatorOptions): Promise<FalQueueSimulator> {
+    const simulator = new FalQueueSimulator(options);
+    await simulator.load();
+    return simulator;
+  }
+
+  private async load(): Promise<void> {
+    if (!this.store) return;
+    for (const { meta, bytes } of await this.store.loadFiles<{
+      id: string;
+      contentType: string;
+      video: boolean;
+    }>()) {
+      this.files.set(meta.id, { bytes, contentType: meta.contentType, video: meta.video });
+    }
+    for (const job of await this.store.loadJobs<FalJob>()) {
+      this.jobs.set(job.id, job);
+      // The render died with the previous process: render again (the timeline is wall-clock, unchanged).
+      if (this.rendersVideo(job) && !job.video) job.render = this.track(this.render(job));
+    }
+  }
+
+  private rendersVideo(job: FalJob): boolean {
+    return job.errors.length === 0 && job.outcome === 'ok' && !job.cancelled;
+  }
+
+  protected record(job: FalJob): unknown {
+    const { render: _render, renderError: _error, ...record } = job;
+    return record;
+  }
+
+  protected override async forget(job: FalJob): Promise<void> {
+    await super.forget(job);
+    if (job.video) {
+      this.files.delete(job.video.fileId);
+      await this.store?.deleteFile(job.video.fileId);
+    }
+  }
+
+  private async keepFile(id: string, file: { bytes: Buffer; contentType: string; video: boolean }) {
+    this.files.set(id, file);
+    await this.store?.saveFile(id, file.bytes, { contentType: file.contentType, video: file.video });
   }
 
   get baseUrl(): string {
     return this.baseUrlOfServer;
   }
 
-  /** Forgets jobs, files, faults and recorded requests. */
-  override reset(): void {
-    super.reset();
-    this.files.clear();
-  }
-
   protected async handle(request: RecordedRequest, res: ServerResponse): Promise<void> {
-    this.requests.push(request);
     const { method, path } = request;
     const segments = path.split('/').filter(Boolean);
 
@@ -93,7 +129,7 @@ export class FalQueueSimulator extends SimulatorBase<FalJob> {
     }
     if (method === 'PUT' && segments[0] === 'upload' && segments.length === 2) {
       if (await this.applyFaults('upload', res)) return;
-      this.files.set(segments[1], {
+      await this.keepFile(segments[1], {
         bytes: request.body,
         contentType: request.headers['content-type'] ?? 'application/octet-stream',
         video: false,
@@ -137,7 +173,7 @@ export class FalQueueSimulator extends SimulatorBase<FalJob> {
     res: ServerResponse,
     requestId?: string,
   ): Promise<boolean> {
-    for (const fault of this.faults.take(operation)) {
+    for (const fault of this.behaviours(operation)) {
       if (fault.kind === 'latency') {
         await sleep(fault.ms);
         continue;
@@ -188,13 +224,14 @@ export class FalQueueSimulator extends SimulatorBase<FalJob> {
   }
 
   private async submit(endpoint: string, request: RecordedRequest, res: ServerResponse): Promise<void> {
-    const faults = this.faults.take('submit');
+    const markers = promptMarkers(isObject(request.json) ? request.json.prompt : undefined);
+    const refusal = submitRefusal(markers, this.firstSubmit(markers, request.json), Date.now());
+    const faults = this.behaviours('submit', refusal ? [refusal] : []);
     for (const fault of faults) {
       if (fault.kind === 'latency') await sleep(fault.ms);
       else if (this.answerFault(fault, res)) return;
     }
-    const spec = ENDPOINTS[endpoint];
-    if (!spec) return sendJson(res, 404, { detail: `Application '${endpoint}' not found` });
+    const schema = falSchemaFor(endpoint);
     if (!isObject(request.json)) {
       return sendJson(res, 422, {
         detail: [
@@ -203,28 +240,33 @@ export class FalQueueSimulator extends SimulatorBase<FalJob> {
       });
     }
     const input = request.json;
-    const errors = this.validate(input, spec);
+    const errors = schema ? validateFalInput(schema, input, (url, kind) => this.fileBytes(url, kind)) : [];
     if (errors.length > 0 && this.options.validationAt === 'submit') {
       return sendJson(res, 422, { detail: errors }, { 'x-fal-retryable': 'false' });
     }
     const [owner, alias] = endpoint.split('/');
+    const marked = this.markersOf(markers);
     const job: FalJob = {
       id: randomUUID(),
       app: `${owner}/${alias}`,
       endpoint,
       createdAt: Date.now(),
       polls: 0,
+      markers: marked,
       input,
+      schema,
       errors,
       outcome: faults.some((f) => f.kind === 'moderation')
         ? 'moderation'
         : faults.some((f) => f.kind === 'generation-failure')
           ? 'generation-failure'
-          : 'ok',
+          : (marked.outcome ?? 'ok'),
       cancelled: false,
     };
     this.jobs.set(job.id, job);
-    if (errors.length === 0 && job.outcome === 'ok') job.render = this.track(this.render(job));
+    // Persisted before the answer: a job the client was told about survives a crash of the simulator.
+    await this.persist(job);
+    if (this.rendersVideo(job)) job.render = this.track(this.render(job));
     sendJson(
       res,
       200,
@@ -240,71 +282,54 @@ export class FalQueueSimulator extends SimulatorBase<FalJob> {
     );
   }
 
-  private validate(
-    input: Record<string, unknown>,
-    spec: { resolutions: string[]; image: boolean },
-  ): ValidationDetail[] {
-    const errors: ValidationDetail[] = [];
-    const fail = (field: string, msg: string, type: string, ctx?: unknown) =>
-      errors.push({ loc: ['body', field], msg, type, ...(ctx ? { ctx } : {}) } as ValidationDetail);
-    if (typeof input.prompt !== 'string' || input.prompt.trim() === '')
-      fail('prompt', 'Field required', 'missing');
-    else if (input.prompt.length > 2500)
-      fail('prompt', 'String should have at most 2500 characters', 'string_too_long');
-    if (spec.image) {
-      if (typeof input.image_url !== 'string' || input.image_url === '')
-        fail('image_url', 'Field required', 'missing');
-      else if (!this.imageBytes(input.image_url)) {
-        fail('image_url', 'Could not load the image from the given URL or data URI', 'image_load_error');
-      } else if (this.imageBytes(input.image_url)!.length > 8 * 1024 * 1024) {
-        fail('image_url', 'Image is larger than 8 MB', 'image_too_large');
-      }
-    }
-    const enumField = (field: string, allowed: string[]) => {
-      if (input[field] !== undefined && !allowed.includes(input[field] as string)) {
-        fail(field, `Input should be ${allowed.map((a) => `'${a}'`).join(', ')}`, 'literal_error', {
-          expected: allowed,
-        });
-      }
-    };
-    enumField('duration', ['4s', '6s', '8s']);
-    enumField('aspect_ratio', ['auto', '16:9', '9:16']);
-    enumField('resolution', spec.resolutions);
-    if (input.generate_audio !== undefined && typeof input.generate_audio !== 'boolean') {
-      fail('generate_audio', 'Input should be a valid boolean', 'bool_type');
-    }
-    if (input.seed !== undefined && !Number.isInteger(input.seed))
-      fail('seed', 'Input should be a valid integer', 'int_type');
-    if (input.negative_prompt !== undefined && typeof input.negative_prompt !== 'string') {
-      fail('negative_prompt', 'Input should be a valid string', 'string_type');
-    }
-    return errors;
+  /** The bytes behind a data URI or a file this simulator stores; undefined for anything else. */
+  private fileBytes(url: string, kind: 'image' | 'video' = 'image'): Buffer | undefined {
+    const data = /^data:((?:image|video)\/[\w.+-]+);base64,([A-Za-z0-9+/=]+)$/.exec(url);
+    if (data) return data[1].startsWith(`${kind}/`) ? Buffer.from(data[2], 'base64') : undefined;
+    // By path, not origin: a simulator restarted on another port still knows the files it stored.
+    const path = /^https?:\/\/[^/]+\/files\/([^/?#]+)$/.exec(url);
+    const local = path ? this.files.get(path[1]) : undefined;
+    return local && local.contentType.startsWith(`${kind}/`) ? local.bytes : undefined;
   }
 
-  /** The bytes behind a data URI or a file this simulator stores; undefined for anything else. */
-  private imageBytes(url: string): Buffer | undefined {
-    const data = /^data:(image\/[\w.+-]+);base64,([A-Za-z0-9+/=]+)$/.exec(url);
-    if (data) return Buffer.from(data[2], 'base64');
-    const local = url.startsWith(`${this.baseUrl}/files/`)
-      ? this.files.get(url.slice(this.baseUrl.length + 7))
-      : undefined;
-    return local && local.contentType.startsWith('image/') ? local.bytes : undefined;
+  /**
+   * The start image of a job: the schema's image field, or for an unknown endpoint the first field whose
+   * value loads as an image (image_url, start_image_url, first_frame_url...).
+   */
+  private startImage(job: FalJob): Buffer | undefined {
+    const fields = job.schema
+      ? Object.entries(job.schema.input)
+          .filter(([field, spec]) => spec.type === 'image' && !/end|last|tail/.test(field))
+          .map(([field]) => field)
+      : Object.keys(job.input);
+    for (const field of fields) {
+      const value = job.input[field];
+      const bytes = typeof value === 'string' ? this.fileBytes(value) : undefined;
+      if (bytes) return bytes;
+    }
+    return undefined;
   }
 
   private async render(job: FalJob): Promise<void> {
     const input = job.input;
     const portrait = input.aspect_ratio === '9:16';
     try {
+      // Unknown endpoints get a video of the length they asked for (5 s when the field is not `duration`).
+      const seconds = job.schema
+        ? requestedSeconds(job.schema, input)
+        : requestedSeconds({ duration: { defaultSeconds: 5 } } as FalEndpointSchema, input);
+      // An extend endpoint answers with the new part only (the runner also accepts input + extension).
       const video = await this.options.renderer.render({
-        image: typeof input.image_url === 'string' ? this.imageBytes(input.image_url) : undefined,
-        prompt: String(input.prompt),
-        durationSeconds: Number(String(input.duration ?? '8s').replace('s', '')),
+        image: this.startImage(job),
+        prompt: String(input.prompt ?? ''),
+        durationSeconds: seconds,
         width: portrait ? 720 : 1280,
         height: portrait ? 1280 : 720,
       });
       const fileId = `${job.id}.mp4`;
-      this.files.set(fileId, { bytes: video, contentType: 'video/mp4', video: true });
+      await this.keepFile(fileId, { bytes: video, contentType: 'video/mp4', video: true });
       job.video = { fileId, bytes: video.length };
+      await this.persist(job);
     } catch (error) {
       job.renderError = (error as Error).message;
       this.logger.warn(`render of ${job.id} failed: ${job.renderError}`);
@@ -313,7 +338,7 @@ export class FalQueueSimulator extends SimulatorBase<FalJob> {
 
   private phase(job: FalJob): 'queued' | 'running' | 'done' {
     if (job.cancelled) return 'done';
-    const { phase } = phaseOf(this.timing, Date.now() - job.createdAt, job.polls);
+    const { phase } = this.progressOf(job);
     // A render still going keeps the job in progress whatever the timeline says.
     if (
       phase === 'done' &&
@@ -329,9 +354,7 @@ export class FalQueueSimulator extends SimulatorBase<FalJob> {
 
   private position(job: FalJob): number {
     const start = this.options.queuePosition ?? 2;
-    if ('queuePolls' in this.timing) return Math.max(0, start - Math.max(0, job.polls - 1));
-    const waited = (Date.now() - job.createdAt) / Math.max(1, this.timing.queueMs);
-    return Math.max(0, Math.round(start * (1 - waited)));
+    return Math.max(0, Math.round(start * (1 - this.progressOf(job).queueFraction)));
   }
 
   private async status(
@@ -352,7 +375,7 @@ export class FalQueueSimulator extends SimulatorBase<FalJob> {
       return sendJson(res, 202, { status: 'IN_QUEUE', queue_position: this.position(job), ...base }, header);
     }
     if (phase === 'running') {
-      const { fraction } = phaseOf(this.timing, Date.now() - job.createdAt, job.polls);
+      const { fraction } = this.progressOf(job);
       const logs = withLogs
         ? [
             {
@@ -438,12 +461,13 @@ export class FalQueueSimulator extends SimulatorBase<FalJob> {
     if (!job || job.app !== app) return sendJson(res, 404, { status: 'NOT_FOUND' });
     if (this.phase(job) === 'done') return sendJson(res, 400, { status: 'ALREADY_COMPLETED' });
     job.cancelled = true;
+    await this.persist(job);
     return sendJson(res, 202, { status: 'CANCELLATION_REQUESTED' });
   }
 
   private async serveFile(id: string, res: ServerResponse): Promise<void> {
     const file = this.files.get(id);
-    const faults = file?.video ? this.faults.take('content') : [];
+    const faults = file?.video ? this.behaviours('content') : [];
     let variant: 'truncated' | 'non-video' | undefined;
     for (const fault of faults) {
       if (fault.kind === 'latency') await sleep(fault.ms);
@@ -454,10 +478,22 @@ export class FalQueueSimulator extends SimulatorBase<FalJob> {
     sendFile(res, file.bytes, file.contentType, variant);
   }
 
+  private firstSubmit(markers: Set<string>, body: unknown): number | undefined {
+    if (!markers.has('rate-limit') || !isObject(body)) return undefined;
+    return firstSubmitOf(this.firstSubmits, String(body.prompt));
+  }
+
   private urls(job: FalJob): Record<string, string> {
     const base = `${QUEUE_HOST}/${job.app}/requests/${job.id}`;
     return { response_url: base, status_url: `${base}/status`, cancel_url: `${base}/cancel` };
   }
+}
+
+/** A rate-limited prompt's first submit time (recorded now when this is its first). */
+function firstSubmitOf(seen: Map<string, number>, prompt: string): number | undefined {
+  const first = seen.get(prompt);
+  if (first === undefined) seen.set(prompt, Date.now());
+  return first;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -76,7 +76,8 @@ export class ChainsController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<GenerationView> {
-    const { generation } = await this.generations.createChain(user, body, idempotencyKey);
+    const { generation, headers } = await this.generations.createChain(user, body, idempotencyKey);
+    res.set(headers);
     res.setHeader('Location', `/video-gen/generations/${generation.id}`);
     return this.generations.view(generation);
   }
@@ -109,7 +110,7 @@ export class GenerationsController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<GenerationView> {
     const { kind, model, ...fields } = body;
-    const { generation } = await this.generations.create({
+    const { generation, headers } = await this.generations.create({
       user,
       kind,
       modelName: model,
@@ -118,6 +119,7 @@ export class GenerationsController {
       body,
       idempotencyKey,
     });
+    res.set(headers);
     res.setHeader('Location', `/video-gen/generations/${generation.id}`);
     return this.generations.view(generation);
   }
@@ -173,7 +175,8 @@ export class GenerationsController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<GenerationView> {
-    const { generation } = await this.generations.extend(user, id, body, idempotencyKey);
+    const { generation, headers } = await this.generations.extend(user, id, body, idempotencyKey);
+    res.set(headers);
     res.setHeader('Location', `/video-gen/generations/${generation.id}`);
     return this.generations.view(generation);
   }

@@ -37,6 +37,8 @@ export class SyncGenerationResponse {
   @ApiProperty({ type: SyncCredits }) credits!: SyncCredits;
   @ApiProperty({ example: '8s' }) duration!: string;
   @ApiProperty({ example: 45000, description: 'Milliseconds' }) generationTime!: number;
+  @ApiProperty({ description: 'True when a simulated provider made this video (see README, Simulated mode)' })
+  simulated!: boolean;
 }
 
 /** Answer when the generation outlives SYNC_WAIT_TIMEOUT_MS: it continues, credits stay reserved. */
@@ -46,6 +48,7 @@ export class StillRunningResponse {
   @ApiProperty({ example: 'running' }) status!: string;
   @ApiProperty({ example: '/video-gen/generations/0b9c…' }) statusUrl!: string;
   @ApiProperty() message!: string;
+  @ApiProperty({ description: 'True when a simulated provider is making this video' }) simulated!: boolean;
 }
 
 const IDEMPOTENCY_HEADER = {
@@ -118,7 +121,7 @@ export class VideoGenController {
     res: Response,
   ): Promise<SyncGenerationResponse | StillRunningResponse> {
     const { model, ...fields } = body;
-    const { generation: created } = await this.generations.create({
+    const { generation: created, headers } = await this.generations.create({
       user,
       kind,
       modelName: model,
@@ -127,6 +130,7 @@ export class VideoGenController {
       body,
       idempotencyKey,
     });
+    res.set(headers);
     let generation: GenerationWithSegments = created;
     for await (const update of followGeneration(() => this.generations.load(created.id), {
       intervalMs: this.config.generation.syncPollIntervalMs,
@@ -144,6 +148,7 @@ export class VideoGenController {
         statusUrl: `/video-gen/generations/${generation.id}`,
         message:
           'Still generating; follow statusUrl (or its /events stream). Your credits stay reserved until it ends.',
+        simulated: this.generations.isSimulated(generation),
       };
     }
     const label = kind === 'image-to-video' ? 'Image-to-video' : 'Text-to-video';
@@ -161,6 +166,7 @@ export class VideoGenController {
       credits: { used: Number(generation.creditsCaptured), balance: Number(balance.toString()) },
       duration: (generation.params as unknown as GenerationParams).duration,
       generationTime: (generation.completedAt ?? new Date()).getTime() - generation.createdAt.getTime(),
+      simulated: this.generations.isSimulated(generation),
     };
   }
 }
