@@ -29,6 +29,7 @@ import type { GenerationInput, ProviderRef, SourceImage, SourceVideo } from '../
 import { kindLabel, MetricsService, secondsSince } from '../metrics/metrics.service.js';
 import { ObjectNotFoundError, ObjectStorage, StorageUnavailableError } from '../storage/object-storage.js';
 import { isDatabaseUnavailable } from '../database/database-errors.js';
+import { GenerationEventsRepository } from './generation-events.repository.js';
 import type { GenerationParams } from './generation-request.js';
 import { GenerationWithSegments, isTerminal } from './generation-view.js';
 import { lastFrameKey as lastFrameKeyOf, overallProgress, segmentKey, videoKeys } from './pipeline-plan.js';
@@ -81,26 +82,34 @@ export class GenerationRunner {
     @Inject(AppConfig) private readonly config: AppConfig,
     @Inject(MetricsService) private readonly metrics: MetricsService,
     @Inject(SegmentPollRepository) private readonly polls: SegmentPollRepository,
+    @Inject(GenerationEventsRepository) private readonly events: GenerationEventsRepository,
   ) {}
 
   @OnJob(JobName.GenerationRun)
   handleGenerationRun(job: JobContext<typeof JobName.GenerationRun>): Promise<void> {
-    return this.run(job.data.generationId, job.signal);
+    return this.run(job.data.generationId, job.signal, job.attempt >= job.maxAttempts);
   }
 
-  async run(generationId: string, signal?: AbortSignal): Promise<void> {
+  /** `lastAttempt`: the queue will not retry this run, so a passing failure must settle the generation now. */
+  async run(generationId: string, signal?: AbortSignal, lastAttempt = false): Promise<void> {
     const workDir = join(this.config.dataDir, 'work', generationId);
     try {
       await this.advance(generationId, workDir, signal ?? new AbortController().signal);
     } catch (error) {
       if (error instanceof GenerationGone) return;
-      if (error instanceof TransientJobError) throw error;
       // The bucket or the database is away for a moment: retry the job, which resumes from the stored state
       // (the provider's reference, finished segments) instead of failing a generation the provider made.
-      if (error instanceof StorageUnavailableError || isDatabaseUnavailable(error)) {
-        throw new TransientJobError((error as Error).message, { cause: error });
+      const passing =
+        error instanceof TransientJobError ||
+        error instanceof StorageUnavailableError ||
+        isDatabaseUnavailable(error);
+      if (passing && (!lastAttempt || signal?.aborted)) {
+        throw error instanceof TransientJobError
+          ? error
+          : new TransientJobError((error as Error).message, { cause: error });
       }
-      const failure = toFailure(error);
+      // Retries ran out: fail and refund now rather than leave the credits reserved until the deadline sweep.
+      const failure = passing ? exhausted(error) : toFailure(error);
       this.logger.warn(`generation ${generationId} failed (${failure.code}): ${failure.message}`);
       await this.fail(generationId, failure);
     } finally {
@@ -133,9 +142,12 @@ export class GenerationRunner {
     let generation = await this.load(generationId);
     if (isTerminal(generation)) return;
     if (generation.status === 'QUEUED') {
-      await this.prisma.generation.updateMany({
-        where: { id: generationId, status: 'QUEUED' },
-        data: { status: 'RUNNING', startedAt: new Date() },
+      await this.prisma.$transaction(async (tx) => {
+        const started = await tx.generation.updateMany({
+          where: { id: generationId, status: 'QUEUED' },
+          data: { status: 'RUNNING', startedAt: new Date() },
+        });
+        if (started.count === 1) await this.events.append(tx, [generationId], 'running');
       });
       generation = await this.load(generationId);
     }
@@ -479,11 +491,25 @@ export class GenerationRunner {
       lastFrameKey = lastFrameKeyOf(s3Key);
       await this.storage.put(lastFrameKey, await readFile(frame), 'image/png');
     }
-    await this.prisma.generationSegment.update({
-      where: { id: segment.id },
-      data: { status: 'SUCCEEDED', s3Key, lastFrameKey, progress: 100, completedAt: new Date() },
+    const overall = overallProgress(segment.index, 100, segmentCount);
+    await this.prisma.$transaction(async (tx) => {
+      await tx.generationSegment.update({
+        where: { id: segment.id },
+        data: {
+          status: 'SUCCEEDED',
+          s3Key,
+          lastFrameKey,
+          progress: 100,
+          queuePosition: null,
+          completedAt: new Date(),
+        },
+      });
+      await tx.generation.updateMany({
+        where: { id: generation.id, status: 'RUNNING' },
+        data: { progress: overall ?? null, queuePosition: null },
+      });
+      await this.events.append(tx, [generation.id], 'segment');
     });
-    await this.reportProgress(generation.id, segment, 100, undefined, segmentCount);
   }
 
   /**
@@ -591,6 +617,7 @@ export class GenerationRunner {
       }
       // Capturing less than the reservation refunds the rest in the same transaction.
       await this.credits.capture(generation.id, partial?.capture.toString(), tx);
+      await this.events.append(tx, [generation.id], 'succeeded');
       return true;
     });
     if (succeeded) {
@@ -675,6 +702,7 @@ export class GenerationRunner {
         data: { status: 'FAILED', error: failure.message, errorCode: failure.code },
       });
       await this.credits.refund(generationId, generation.creditsReserved.toString(), failure.message, tx);
+      await this.events.append(tx, [generationId], 'failed');
       return true;
     });
     if (failed) {
@@ -699,24 +727,6 @@ export class GenerationRunner {
           .catch(() => undefined);
       }
     }
-  }
-
-  private async reportProgress(
-    generationId: string,
-    segment: GenerationSegment,
-    progress: number | undefined,
-    queuePosition: number | undefined,
-    segmentCount: number,
-  ): Promise<void> {
-    const overall = overallProgress(segment.index, progress, segmentCount);
-    await this.prisma.generationSegment.update({
-      where: { id: segment.id },
-      data: { progress: progress ?? null, queuePosition: queuePosition ?? null },
-    });
-    await this.prisma.generation.updateMany({
-      where: { id: generationId, status: 'RUNNING' },
-      data: { progress: overall ?? null, queuePosition: queuePosition ?? null },
-    });
   }
 
   private async assertActive(generationId: string): Promise<void> {
@@ -755,6 +765,13 @@ function asJobError(error: unknown): Error {
   }
   if (error instanceof TransientJobError || error instanceof PermanentJobError) return error;
   return error as Error;
+}
+
+function exhausted(error: unknown): GenerationFailure {
+  const cause = error instanceof TransientJobError && error.cause !== undefined ? error.cause : error;
+  const base = toFailure(cause);
+  const code = base.code === 'INTERNAL' ? 'RETRIES_EXHAUSTED' : base.code;
+  return new GenerationFailure(code, `Gave up after the last retry: ${base.message}`, { cause: error });
 }
 
 function toFailure(error: unknown): GenerationFailure {

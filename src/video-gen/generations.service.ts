@@ -27,6 +27,8 @@ import { ObjectStorage } from '../storage/object-storage.js';
 import { ValidatedImageRepository } from '../uploads/validated-images.repository.js';
 import type { PlannedSegment } from './duration-planner.js';
 import { buildParams, GenerationParams, planFor, requestHash, RequestFields } from './generation-request.js';
+import { WebhooksService, type WebhookSubscription } from '../webhooks/webhooks.service.js';
+import { GenerationEventsRepository } from './generation-events.repository.js';
 import { GenerationView, GenerationWithSegments, isTerminal, toGenerationView } from './generation-view.js';
 import { removeStoredResult } from './stored-result.js';
 
@@ -64,6 +66,14 @@ export interface PlannedGeneration {
   idempotencyKey?: string;
   /** Extend: the original video, already delivered and paid for, becomes segment 0. */
   deliveredFirst?: { s3Key: string; durationSeconds: number; prompt: string };
+  /** Checked webhook subscription (WebhooksService.subscription), if the request asked for webhooks. */
+  webhook?: WebhookSubscription;
+}
+
+/** The webhook fields every create body may carry. */
+export interface WebhookFields {
+  webhookUrl?: string;
+  webhookEvents?: string[];
 }
 
 /** veo3 is the seed's image-to-video model; text-to-video moved from the retired Sora 2 to Veo 3.1. */
@@ -92,6 +102,8 @@ export class GenerationsService {
     @Inject(AppConfig) private readonly config: AppConfig,
     @Inject(MetricsService) private readonly metrics: MetricsService,
     @Inject(ValidatedImageRepository) private readonly validatedImages: ValidatedImageRepository,
+    @Inject(GenerationEventsRepository) private readonly events: GenerationEventsRepository,
+    @Inject(WebhooksService) private readonly webhooks: WebhooksService,
   ) {}
 
   async create(command: CreateGenerationCommand): Promise<CreatedGeneration> {
@@ -104,8 +116,10 @@ export class GenerationsService {
       params.sourceImageKey = await this.requireImage(user, fields.id);
     }
     const plan = planFor(model, params.durationSeconds, this.config.generation.maxSegments);
+    const webhook = await this.webhooks.subscription(fields as WebhookFields);
     return this.createPlanned({
       user,
+      webhook,
       dbKind: kind === 'image-to-video' ? 'IMAGE_TO_VIDEO' : 'TEXT_TO_VIDEO',
       model,
       params,
@@ -145,6 +159,8 @@ export class GenerationsService {
               idempotencyKey: planned.idempotencyKey,
               requestHash: planned.idempotencyKey ? hash : undefined,
               deadlineAt,
+              webhookUrl: planned.webhook?.url,
+              webhookEvents: planned.webhook?.events ?? [],
               segments: {
                 create: segmentRows(planned),
               },
@@ -157,6 +173,7 @@ export class GenerationsService {
             reason: `${model.name} ${params.kind} ${params.duration}`,
           });
           await this.jobs.send(JobName.GenerationRun, { generationId: id, provider: model.provider }, { tx });
+          await this.events.append(tx, [id], 'queued');
           return Number(reservation.balance.toString());
         },
         { maxWait: 30_000, timeout: 30_000 },
@@ -192,7 +209,7 @@ export class GenerationsService {
   async extend(
     user: AuthUser,
     parentId: string,
-    request: { prompt: string; duration?: string; model?: string },
+    request: { prompt: string; duration?: string; model?: string } & WebhookFields,
     idempotencyKey?: string,
   ): Promise<CreatedGeneration> {
     checkIdempotencyKey(idempotencyKey);
@@ -223,8 +240,10 @@ export class GenerationsService {
     const newPlan = planFor(model, newSeconds, this.config.generation.maxSegments - 1, 'extend');
     if (native) params.nativeExtendFrom = 1;
     params.durationSeconds = Math.round((parentSeconds + newSeconds) * 1000) / 1000;
+    const webhook = await this.webhooks.subscription(request);
     return this.createPlanned({
       user,
+      webhook,
       dbKind: 'EXTEND',
       model,
       params,
@@ -252,7 +271,7 @@ export class GenerationsService {
       imageId?: string;
       transition?: 'cut' | 'crossfade';
       projectId?: string;
-    },
+    } & WebhookFields,
     idempotencyKey?: string,
   ): Promise<CreatedGeneration> {
     checkIdempotencyKey(idempotencyKey);
@@ -291,8 +310,10 @@ export class GenerationsService {
     params.transition = request.transition ?? 'cut';
     if (model.extend === 'native' && plan.length > 1) params.nativeExtendFrom = 1;
     if (request.imageId) params.sourceImageKey = await this.requireImage(user, request.imageId);
+    const webhook = await this.webhooks.subscription(request);
     return this.createPlanned({
       user,
+      webhook,
       dbKind: 'CHAIN',
       model,
       params,
@@ -351,6 +372,18 @@ export class GenerationsService {
     );
   }
 
+  /** A stored event payload (a view without URLs) with fresh presigned URLs when it is a finished video. */
+  async withUrls(payload: Record<string, unknown>): Promise<Record<string, unknown>> {
+    if (payload.status !== 'succeeded' || typeof payload.s3Key !== 'string') return payload;
+    const urls: { videoUrl: string; thumbnailUrl?: string } = {
+      videoUrl: await this.storage.presignGet(payload.s3Key),
+    };
+    if (typeof payload.thumbnailKey === 'string') {
+      urls.thumbnailUrl = await this.storage.presignGet(payload.thumbnailKey);
+    }
+    return { ...payload, ...urls };
+  }
+
   async list(
     user: AuthUser,
     query: { cursor?: string; limit?: number; status?: string; projectId?: string },
@@ -407,6 +440,7 @@ export class GenerationsService {
         data: { status: 'CANCELLED' },
       });
       await this.credits.refund(id, generation.creditsReserved.toString(), 'cancelled by the user', tx);
+      await this.events.append(tx, [id], 'cancelled');
       return true;
     });
     if (!cancelled) {
