@@ -1,5 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { creditsToJson } from '../credits/credit-amount.js';
 import { ModelCatalog } from './model-catalog.js';
 import type { ModelEntry } from './model-catalog.types.js';
 
@@ -21,7 +22,7 @@ export function toModelView(
     ...(entry.resolutions ? { resolutions: entry.resolutions } : {}),
     ...(entry.sizes ? { sizes: entry.sizes } : {}),
     defaults: entry.defaults,
-    price: { credits: Number(entry.price.credits), per: entry.price.per },
+    price: { credits: creditsToJson(entry.price.credits), per: entry.price.per },
     features: entry.features,
     ...availability,
   };

@@ -5,9 +5,11 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
+import type { Credits } from '../credits/credit-amount.js';
 import { CreditsService } from '../credits/credits.service.js';
+import { partialCapture } from '../credits/pricing.js';
 import { PrismaService } from '../database/prisma.service.js';
-import { Prisma, type GenerationSegment } from '../generated/prisma/client.js';
+import type { GenerationSegment } from '../generated/prisma/client.js';
 import { PermanentJobError, TransientJobError } from '../jobs/job-errors.js';
 import { JobName } from '../jobs/job-definitions.js';
 import type { JobContext } from '../jobs/job-queue.js';
@@ -423,7 +425,7 @@ export class GenerationRunner {
     params: GenerationParams,
     files: string[],
     workDir: string,
-    partial?: { capture: Prisma.Decimal; failure: GenerationFailure; deliveredSeconds: number },
+    partial?: { capture: Credits; failure: GenerationFailure; deliveredSeconds: number },
   ): Promise<boolean> {
     const keys = videoKeys(generation.userId, generation.id);
     const transition = params.transition ?? 'cut';
@@ -472,7 +474,7 @@ export class GenerationRunner {
         });
       }
       // Capturing less than the reservation refunds the rest in the same transaction.
-      await this.credits.capture(generation.id, partial?.capture.toString(), tx);
+      await this.credits.capture(generation.id, partial?.capture, tx);
       return true;
     });
     if (succeeded) {
@@ -510,8 +512,11 @@ export class GenerationRunner {
         files.push(file);
       }
       const params = generation.params as unknown as GenerationParams;
-      const share = new Prisma.Decimal(contiguous.length).div(generation.segments.length);
-      const capture = generation.creditsReserved.mul(share).toDecimalPlaces(1, Prisma.Decimal.ROUND_DOWN);
+      const capture = partialCapture(
+        generation.creditsReserved,
+        contiguous.length,
+        generation.segments.length,
+      );
       const deliveredSeconds = contiguous.reduce(
         (sum, s) => sum + Number(s.trimToSeconds ?? s.durationSeconds),
         0,
@@ -556,7 +561,7 @@ export class GenerationRunner {
         where: { generationId, status: { notIn: ['SUCCEEDED'] } },
         data: { status: 'FAILED', error: failure.message, errorCode: failure.code },
       });
-      await this.credits.refund(generationId, generation.creditsReserved.toString(), failure.message, tx);
+      await this.credits.refund(generationId, generation.creditsReserved, failure.message, tx);
       return true;
     });
     if (failed) {

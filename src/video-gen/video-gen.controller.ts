@@ -14,6 +14,7 @@ import type { Response } from 'express';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { AppConfig } from '../config/app-config.js';
+import { creditsToJson } from '../credits/credit-amount.js';
 import { CreditsService } from '../credits/credits.service.js';
 import type { GenerationKind } from '../providers/model-catalog.types.js';
 import { ImageToVideoDto, TextToVideoDto } from './dto/create-generation.dto.js';
@@ -149,7 +150,7 @@ export class VideoGenController {
       id: generation.id,
       s3Key: generation.s3Key,
       model: generation.model,
-      credits: { used: Number(generation.creditsCaptured), balance: Number(balance.toString()) },
+      credits: { used: creditsToJson(generation.creditsCaptured), balance: creditsToJson(balance) },
       duration: (generation.params as unknown as GenerationParams).duration,
       generationTime: (generation.completedAt ?? new Date()).getTime() - generation.createdAt.getTime(),
     };

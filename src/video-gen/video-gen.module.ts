@@ -6,12 +6,13 @@ import { GenerationSweeper } from './generation-sweeper.service.js';
 import { ChainsController, GenerationsController } from './generations.controller.js';
 import { GenerationsService } from './generations.service.js';
 import { ProviderPoller } from './provider-poller.service.js';
+import { QuotesController } from './quotes.controller.js';
 import { SegmentPollRepository } from './segment-poll.repository.js';
 import { VideoGenController } from './video-gen.controller.js';
 
 @Module({
   imports: [CreditsModule, ProvidersModule],
-  controllers: [VideoGenController, GenerationsController, ChainsController],
+  controllers: [VideoGenController, GenerationsController, ChainsController, QuotesController],
   providers: [GenerationsService, GenerationRunner, GenerationSweeper, SegmentPollRepository, ProviderPoller],
   exports: [GenerationsService, GenerationRunner],
 })
