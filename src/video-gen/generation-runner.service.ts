@@ -448,6 +448,10 @@ export class GenerationRunner {
     const thumbnail = join(workDir, 'thumbnail.jpg');
     await this.media.thumbnail(finalFile, thumbnail);
     await this.storage.put(keys.thumbnail, await readFile(thumbnail), 'image/jpeg');
+    // Kept for GET /content?variant=last-frame: where a client continues the video from.
+    const lastFrame = join(workDir, 'last-frame.png');
+    await this.media.extractLastFrame(finalFile, lastFrame);
+    await this.storage.put(keys.lastFrame, await readFile(lastFrame), 'image/png');
     const bytes = (await stat(finalFile)).size;
     const succeeded = await this.prisma.$transaction(async (tx) => {
       const updated = await tx.generation.updateMany({
@@ -456,6 +460,7 @@ export class GenerationRunner {
           status: 'SUCCEEDED',
           s3Key: keys.video,
           thumbnailKey: keys.thumbnail,
+          lastFrameKey: keys.lastFrame,
           durationSeconds: info.durationSeconds.toFixed(3),
           width: info.width,
           height: info.height,

@@ -1,6 +1,7 @@
 import {
   Body,
   Controller,
+  Delete,
   Get,
   Headers,
   HttpCode,
@@ -12,7 +13,15 @@ import {
   Req,
   Res,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiHeader,
+  ApiOperation,
+  ApiProduces,
+  ApiPropertyOptional,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import type { Request, Response } from 'express';
@@ -22,7 +31,10 @@ import { AppConfig } from '../config/app-config.js';
 import { CreateChainDto, CreateGenerationDto, ExtendGenerationDto } from './dto/create-generation.dto.js';
 import { followGeneration } from './generation-waiter.js';
 import { GenerationView, isTerminal } from './generation-view.js';
+import { GenerationResults } from './generation-results.service.js';
 import { GenerationsService } from './generations.service.js';
+import { IDEMPOTENCY_HEADER, markReplayed, REPLAYED_RESPONSE_HEADERS } from './idempotency.js';
+import { CONTENT_VARIANTS, type ContentVariant } from './result-objects.js';
 
 export class ListGenerationsQuery {
   @IsOptional() @MaxLength(200) @IsString() cursor?: string;
@@ -31,11 +43,12 @@ export class ListGenerationsQuery {
   @IsOptional() @MaxLength(200) @IsString() projectId?: string;
 }
 
-const IDEMPOTENCY_HEADER = {
-  name: 'Idempotency-Key',
-  required: false,
-  description: 'Repeat a request safely: the same key returns the same generation and charges once',
-};
+export class ContentQuery {
+  @ApiPropertyOptional({ enum: CONTENT_VARIANTS, default: 'video' })
+  @IsOptional()
+  @IsIn(CONTENT_VARIANTS)
+  variant?: ContentVariant;
+}
 
 /** Seed 000's automated chaining: one long video from segments made one after another. */
 @ApiTags('generations')
@@ -53,14 +66,15 @@ export class ChainsController {
       'delivered (errorCode PARTIAL_RESULT) and the rest is refunded.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
-  @ApiResponse({ status: 202, type: GenerationView })
+  @ApiResponse({ status: 202, type: GenerationView, headers: REPLAYED_RESPONSE_HEADERS })
   async create(
     @CurrentUser() user: AuthUser,
     @Body() body: CreateChainDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<GenerationView> {
-    const { generation } = await this.generations.createChain(user, body, idempotencyKey);
+    const { generation, replayed } = await this.generations.createChain(user, body, idempotencyKey);
+    markReplayed(res, replayed);
     res.setHeader('Location', `/video-gen/generations/${generation.id}`);
     return this.generations.view(generation);
   }
@@ -73,6 +87,7 @@ export class ChainsController {
 export class GenerationsController {
   constructor(
     @Inject(GenerationsService) private readonly generations: GenerationsService,
+    @Inject(GenerationResults) private readonly results: GenerationResults,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
@@ -82,7 +97,7 @@ export class GenerationsController {
     summary: 'Queue a generation; answers as soon as the credits are reserved and the job is queued',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
-  @ApiResponse({ status: 202, type: GenerationView })
+  @ApiResponse({ status: 202, type: GenerationView, headers: REPLAYED_RESPONSE_HEADERS })
   async create(
     @CurrentUser() user: AuthUser,
     @Body() body: CreateGenerationDto,
@@ -90,7 +105,7 @@ export class GenerationsController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<GenerationView> {
     const { kind, model, ...fields } = body;
-    const { generation } = await this.generations.create({
+    const { generation, replayed } = await this.generations.create({
       user,
       kind,
       modelName: model,
@@ -99,6 +114,7 @@ export class GenerationsController {
       body,
       idempotencyKey,
     });
+    markReplayed(res, replayed);
     res.setHeader('Location', `/video-gen/generations/${generation.id}`);
     return this.generations.view(generation);
   }
@@ -120,6 +136,41 @@ export class GenerationsController {
     return this.generations.view(await this.generations.get(user, id));
   }
 
+  @Get(':id/content')
+  @ApiOperation({
+    summary: 'A stable link to a finished generation’s video, thumbnail or last frame',
+    description:
+      'Redirects (302) to a freshly presigned URL of the stored file, so the link itself never expires. ' +
+      'Your own generations only; 404 when the generation has no such file (not finished, or deleted).',
+  })
+  @ApiResponse({ status: 302, description: 'Location: a presigned URL, valid for a few minutes' })
+  @ApiResponse({ status: 404, description: 'No such generation of yours, or no such file for it' })
+  async content(
+    @CurrentUser() user: AuthUser,
+    @Param('id') id: string,
+    @Query() query: ContentQuery,
+    @Res() res: Response,
+  ): Promise<void> {
+    const url = await this.results.contentUrl(user, id, query.variant ?? 'video');
+    res.setHeader('Cache-Control', 'private, no-store');
+    res.redirect(302, url);
+  }
+
+  @Delete(':id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({
+    summary: 'Delete a finished, failed or cancelled generation and its stored files',
+    description:
+      'Removes the video, thumbnail and frames from storage; later reads answer 404. The credit ledger keeps ' +
+      'its entries. 409 while the generation is queued or running (cancel it first).',
+  })
+  @ApiResponse({ status: 204, description: 'Deleted' })
+  @ApiResponse({ status: 404, description: 'No such generation of yours' })
+  @ApiResponse({ status: 409, description: 'Still queued or running, or being extended' })
+  async delete(@CurrentUser() user: AuthUser, @Param('id') id: string): Promise<void> {
+    await this.results.delete(user, id);
+  }
+
   @Post(':id/cancel')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Cancel at the provider when possible and refund what was not delivered' })
@@ -134,7 +185,7 @@ export class GenerationsController {
     description: 'A new generation, billed for the new part only (seed 000, "video extension").',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
-  @ApiResponse({ status: 202, type: GenerationView })
+  @ApiResponse({ status: 202, type: GenerationView, headers: REPLAYED_RESPONSE_HEADERS })
   async extend(
     @CurrentUser() user: AuthUser,
     @Param('id') id: string,
@@ -142,7 +193,8 @@ export class GenerationsController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<GenerationView> {
-    const { generation } = await this.generations.extend(user, id, body, idempotencyKey);
+    const { generation, replayed } = await this.generations.extend(user, id, body, idempotencyKey);
+    markReplayed(res, replayed);
     res.setHeader('Location', `/video-gen/generations/${generation.id}`);
     return this.generations.view(generation);
   }

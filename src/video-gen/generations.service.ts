@@ -318,7 +318,8 @@ export class GenerationsService {
       where: { id },
       include: { segments: true },
     });
-    return ownedOr404(generation, user);
+    // A deleted generation is gone for its owner too; only its ledger entries remain.
+    return ownedOr404(generation?.deletedAt ? null : generation, user);
   }
 
   async load(id: string): Promise<GenerationWithSegments> {
@@ -344,6 +345,7 @@ export class GenerationsService {
     const rows = await this.prisma.generation.findMany({
       where: {
         userId: user.id,
+        deletedAt: null,
         ...(query.status ? { status: query.status.toUpperCase() as never } : {}),
         ...(query.projectId ? { projectId: query.projectId } : {}),
         ...(cursor
@@ -429,6 +431,11 @@ export class GenerationsService {
       include: { segments: true },
     });
     if (!existing) return undefined;
+    if (existing.deletedAt) {
+      throw new ConflictException(
+        'This Idempotency-Key belongs to a generation you deleted; use a new key for a new request',
+      );
+    }
     if (existing.requestHash !== hash) {
       throw new ConflictException(
         'This Idempotency-Key was already used with a different request; use a new key for a new request',

@@ -1,6 +1,10 @@
 /** Where a generation's files live: everything of a user's under `videos/<userId>/`. */
-export function videoKeys(userId: string, generationId: string): { video: string; thumbnail: string } {
-  return { video: `videos/${userId}/${generationId}.mp4`, thumbnail: `videos/${userId}/${generationId}.jpg` };
+export function videoKeys(
+  userId: string,
+  generationId: string,
+): { video: string; thumbnail: string; lastFrame: string } {
+  const base = `videos/${userId}/${generationId}`;
+  return { video: `${base}.mp4`, thumbnail: `${base}.jpg`, lastFrame: `${base}-last.png` };
 }
 
 export function segmentKey(userId: string, generationId: string, index: number): string {

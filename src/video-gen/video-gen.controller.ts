@@ -22,6 +22,7 @@ import type { GenerationParams } from './generation-request.js';
 import { followGeneration } from './generation-waiter.js';
 import { GenerationWithSegments, isTerminal } from './generation-view.js';
 import { GenerationsService } from './generations.service.js';
+import { IDEMPOTENCY_HEADER, markReplayed, REPLAYED_RESPONSE_HEADERS } from './idempotency.js';
 
 class SyncCredits {
   @ApiProperty({ example: 750 }) used!: number;
@@ -48,12 +49,6 @@ export class StillRunningResponse {
   @ApiProperty() message!: string;
 }
 
-const IDEMPOTENCY_HEADER = {
-  name: 'Idempotency-Key',
-  required: false,
-  description: 'Repeat a request safely: the same key returns the same generation and charges once',
-};
-
 /**
  * Seed 002's synchronous endpoints, built on the asynchronous pipeline: the request creates a generation
  * and waits for it. A client that disconnects does not cancel it.
@@ -72,7 +67,7 @@ export class VideoGenController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Generate a video from an uploaded image and wait for it (seed 002)' })
   @ApiHeader(IDEMPOTENCY_HEADER)
-  @ApiResponse({ status: 200, type: SyncGenerationResponse })
+  @ApiResponse({ status: 200, type: SyncGenerationResponse, headers: REPLAYED_RESPONSE_HEADERS })
   @ApiResponse({
     status: 202,
     type: StillRunningResponse,
@@ -91,7 +86,7 @@ export class VideoGenController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Generate a video from a prompt and wait for it' })
   @ApiHeader(IDEMPOTENCY_HEADER)
-  @ApiResponse({ status: 200, type: SyncGenerationResponse })
+  @ApiResponse({ status: 200, type: SyncGenerationResponse, headers: REPLAYED_RESPONSE_HEADERS })
   @ApiResponse({ status: 202, type: StillRunningResponse })
   textToVideo(
     @CurrentUser() user: AuthUser,
@@ -110,7 +105,7 @@ export class VideoGenController {
     res: Response,
   ): Promise<SyncGenerationResponse | StillRunningResponse> {
     const { model, ...fields } = body;
-    const { generation: created } = await this.generations.create({
+    const { generation: created, replayed } = await this.generations.create({
       user,
       kind,
       modelName: model,
@@ -119,6 +114,7 @@ export class VideoGenController {
       body,
       idempotencyKey,
     });
+    markReplayed(res, replayed);
     let generation: GenerationWithSegments = created;
     for await (const update of followGeneration(() => this.generations.load(created.id), {
       intervalMs: this.config.generation.syncPollIntervalMs,

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CreditsModule } from '../credits/credits.module.js';
 import { ProvidersModule } from '../providers/providers.module.js';
+import { GenerationResults } from './generation-results.service.js';
 import { GenerationRunner } from './generation-runner.service.js';
 import { GenerationSweeper } from './generation-sweeper.service.js';
 import { ChainsController, GenerationsController } from './generations.controller.js';
@@ -13,7 +14,14 @@ import { VideoGenController } from './video-gen.controller.js';
 @Module({
   imports: [CreditsModule, ProvidersModule],
   controllers: [VideoGenController, GenerationsController, ChainsController, QuotesController],
-  providers: [GenerationsService, GenerationRunner, GenerationSweeper, SegmentPollRepository, ProviderPoller],
+  providers: [
+    GenerationsService,
+    GenerationRunner,
+    GenerationSweeper,
+    GenerationResults,
+    SegmentPollRepository,
+    ProviderPoller,
+  ],
   exports: [GenerationsService, GenerationRunner],
 })
 export class VideoGenModule {}
