@@ -12,7 +12,11 @@ describe('embedded S3 port', () => {
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
   const start = () =>
-    EmbeddedS3Server.start({ directory: join(dir, 's3'), portFile: join(dir, 'embedded-s3.port'), bucket: 'b' });
+    EmbeddedS3Server.start({
+      directory: join(dir, 's3'),
+      portFile: join(dir, 'embedded-s3.port'),
+      bucket: 'b',
+    });
 
   it('keeps one port across restarts, stored in DATA_DIR', async () => {
     const first = await start();

@@ -55,7 +55,9 @@ describe('presigned URLs', () => {
   it('use the endpoint itself when no public one is set', async () => {
     const storage = new S3ObjectStorage(connection);
     try {
-      expect((await storage.presignGet('videos/u/g.mp4')).startsWith('http://minio:9000/video-gen/')).toBe(true);
+      expect((await storage.presignGet('videos/u/g.mp4')).startsWith('http://minio:9000/video-gen/')).toBe(
+        true,
+      );
     } finally {
       storage.destroy();
     }

@@ -10,7 +10,10 @@ export type SegmentMethod = 'text-to-video' | 'image-to-video' | 'last-frame';
 export class QuotedSegmentView {
   @ApiProperty({ example: 8, description: 'Seconds the provider makes for this segment' })
   durationSeconds!: number;
-  @ApiPropertyOptional({ example: 5, description: 'Cut to this length afterwards (the model cannot make it exactly)' })
+  @ApiPropertyOptional({
+    example: 5,
+    description: 'Cut to this length afterwards (the model cannot make it exactly)',
+  })
   trimToSeconds?: number;
   @ApiProperty({ enum: ['text-to-video', 'image-to-video', 'last-frame'] })
   method!: SegmentMethod;

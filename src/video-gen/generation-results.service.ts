@@ -1,4 +1,11 @@
-import { ConflictException, Inject, Injectable, Logger, NotFoundException, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  ConflictException,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AppConfig } from '../config/app-config.js';
 import { PrismaService } from '../database/prisma.service.js';
@@ -48,7 +55,10 @@ export class GenerationResults implements OnApplicationBootstrap {
           : `Generation ${id} has no ${variant}: it is ${generation.status.toLowerCase()}`,
       );
     }
-    return this.storage.presignGet(key, Math.min(CONTENT_URL_TTL_SECONDS, this.config.storage.presignTtlSeconds));
+    return this.storage.presignGet(
+      key,
+      Math.min(CONTENT_URL_TTL_SECONDS, this.config.storage.presignTtlSeconds),
+    );
   }
 
   /** Deletes the caller's ended generation: its objects go, later reads answer 404, the ledger stays. */

@@ -12,7 +12,11 @@ const finished = {
   thumbnailKey: `videos/${user}/${id}.jpg`,
   lastFrameKey: `videos/${user}/${id}-last.png`,
   segments: [
-    { index: 0, s3Key: `videos/${user}/${parent}.mp4`, lastFrameKey: `videos/${user}/${id}/segment-0-last.png` },
+    {
+      index: 0,
+      s3Key: `videos/${user}/${parent}.mp4`,
+      lastFrameKey: `videos/${user}/${id}/segment-0-last.png`,
+    },
     { index: 1, s3Key: `videos/${user}/${id}/segment-1.mp4`, lastFrameKey: null },
   ],
 };
@@ -48,7 +52,14 @@ describe('resultObjectKeys', () => {
   });
 
   it('still covers the canonical keys of a generation that failed before recording any', () => {
-    const failed = { ...finished, status: 'FAILED', s3Key: null, thumbnailKey: null, lastFrameKey: null, segments: [] };
+    const failed = {
+      ...finished,
+      status: 'FAILED',
+      s3Key: null,
+      thumbnailKey: null,
+      lastFrameKey: null,
+      segments: [],
+    };
     expect(resultObjectKeys(failed)).toEqual([
       `videos/${user}/${id}-last.png`,
       `videos/${user}/${id}.jpg`,
@@ -67,9 +78,9 @@ describe('retention', () => {
 
   it('keeps everything when no retention is set', () => {
     expect(retentionCutoff(now, undefined)).toBeUndefined();
-    expect(
-      isExpired({ status: 'SUCCEEDED', completedAt: new Date(0), deletedAt: null }, undefined),
-    ).toBe(false);
+    expect(isExpired({ status: 'SUCCEEDED', completedAt: new Date(0), deletedAt: null }, undefined)).toBe(
+      false,
+    );
   });
 
   it('expires ended, undeleted generations finished before the cutoff', () => {
