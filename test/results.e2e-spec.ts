@@ -467,6 +467,25 @@ describe(`quotes, result content and deletion, idempotent replays (${databaseBac
     });
   });
 
+  it('documents the endpoints and the replay header in the OpenAPI document', async () => {
+    const { paths } = (await request(t.http).get('/docs-json').expect(200)).body;
+    expect(paths['/video-gen/quote'].post.responses['200']).toBeDefined();
+    expect(paths['/video-gen/chains/quote'].post.responses['200']).toBeDefined();
+    expect(paths['/video-gen/generations/{id}/content'].get.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'variant', in: 'query' })]),
+    );
+    expect(paths['/video-gen/generations/{id}'].delete.responses['204']).toBeDefined();
+    for (const [path, status] of [
+      ['/video-gen/generations', '202'],
+      ['/video-gen/chains', '202'],
+      ['/video-gen/generations/{id}/extend', '202'],
+      ['/video-gen/image-to-video', '200'],
+      ['/video-gen/text-to-video', '200'],
+    ]) {
+      expect(paths[path].post.responses[status].headers).toHaveProperty('Idempotent-Replayed');
+    }
+  });
+
   /** A generation row in a given state, written directly: states a live run passes through too fast to catch. */
   async function insertGeneration(
     user: string,
