@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts the built service with an EMPTY environment in a fresh folder, as a newcomer would after
 # `npm ci && npm start`, and checks: /health/ready answers 200 within 30 s, the embedded modes are logged,
-# nothing is written outside ./data, and SIGTERM stops it cleanly.
+# it listens on loopback (and says so), nothing is written outside ./data, and SIGTERM stops it cleanly.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
@@ -22,6 +22,8 @@ fail() { echo "smoke: $*"; echo "--- service log"; tail -n 40 "$work/service.log
 [ "$elapsed" -le 30 ] || fail "ready only after ${elapsed}s (limit 30 s)"
 grep -q 'embedded PGlite' "$work/service.log" || fail "start-up log does not name the embedded database"
 grep -q 'embedded S3' "$work/service.log" || fail "start-up log does not name the embedded storage"
+# Development listens on loopback only, and the log names the address actually bound.
+grep -q "listening on http://127.0.0.1:$port " "$work/service.log" || fail "start-up log does not say it listens on 127.0.0.1:$port"
 kill -TERM "$pid"
 wait "$pid" && code=0 || code=$?
 [ "$code" -eq 0 ] || fail "exit code $code after SIGTERM"

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import type { Server } from 'node:http';
 import { createApp } from './app.factory.js';
+import { listeningUrl } from './common/listen-address.js';
 import { loadConfig } from './config/app-config.js';
 import { ConfigurationError } from './config/environment.js';
 
@@ -43,8 +45,8 @@ async function bootstrap(): Promise<void> {
   process.once('SIGINT', () => shutdown('SIGINT'));
 
   await app.listen(config.port, config.host);
-  const url = await app.getUrl();
-  logger.log(`listening on ${url.replace('[::1]', 'localhost')} (docs at /docs, role ${config.role})`);
+  const server = app.getHttpServer() as Server;
+  logger.log(`listening on ${listeningUrl(server.address())} (docs at /docs, role ${config.role})`);
 }
 
 await bootstrap();

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
+import { USER_ID_RULE } from '../src/auth/user-id.validator.js';
 import { CreditsService } from '../src/credits/credits.service.js';
 import { PrismaService } from '../src/database/prisma.service.js';
 import { bearerFor } from './support/auth.js';
 import { assertLedgerInvariant } from './support/ledger-invariant.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 import { databaseBackend } from './support/test-database.js';
+
+const INVALID_CURSOR = 'cursor is invalid: pass nextCursor from the previous page, or omit it';
 
 describe(`credits over HTTP (${databaseBackend})`, () => {
   let t: TestApp;
@@ -138,7 +141,7 @@ describe(`credits over HTTP (${databaseBackend})`, () => {
       ['limit=101', 'limit must not be greater than 100'],
       ['limit=abc', 'limit must be an integer number'],
       ['limit=2.5', 'limit must be an integer number'],
-      ['cursor=%24%24%24', 'cursor is invalid'],
+      ['cursor=%24%24%24', INVALID_CURSOR],
       ['sort=asc', 'property sort should not exist'],
     ])('answers ?%s with 400', async (query, message) => {
       const res = await request(t.http)
@@ -154,7 +157,8 @@ describe(`credits over HTTP (${databaseBackend})`, () => {
         .query({ cursor: Buffer.from('not a position').toString('base64url') })
         .set('Authorization', await as(newUser()))
         .expect(400);
-      expect(res.body).toEqual({ statusCode: 400, message: 'cursor is invalid', error: 'Bad Request' });
+      // Worded as the query check words it, and as GET /video-gen/generations does.
+      expect(res.body).toEqual({ statusCode: 400, message: [INVALID_CURSOR], error: 'Bad Request' });
     });
   });
 
@@ -210,6 +214,7 @@ describe(`credits over HTTP (${databaseBackend})`, () => {
       await request(t.http).post('/admin/credits/grant').send({ userId, amount: 1, reason: 'x' }).expect(401);
     });
 
+    const USER_ID_MESSAGE = `userId must be a user id: ${USER_ID_RULE}`;
     const AMOUNT_MESSAGE =
       'amount must be a positive number of credits with at most one decimal place (at most 9999999999999.9)';
     it.each([
@@ -227,6 +232,9 @@ describe(`credits over HTTP (${databaseBackend})`, () => {
         ['reason must be shorter than or equal to 500 characters'],
       ],
       [{ userId: 'u', amount: 5, reason: 'r', type: 'REFUND' }, ['property type should not exist']],
+      ...['../x', 'a/b', '.hidden', 'x'.repeat(129), 'ü', 'a b', 'a\\b', '%2e%2e'].map(
+        (userId) => [{ userId, amount: 5, reason: 'r' }, [USER_ID_MESSAGE]] as [object, string[]],
+      ),
     ])('answers %j with 400 and writes nothing', async (body, messages) => {
       const before = await t.app.get(PrismaService).creditEntry.count();
       const res = await request(t.http).post('/admin/credits/grant').set('Authorization', admin).send(body);

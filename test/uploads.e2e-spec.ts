@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { ObjectStorage } from '../src/storage/object-storage.js';
 import { bearerFor } from './support/auth.js';
@@ -135,6 +137,86 @@ describe(`image uploads (${databaseBackend})`, () => {
         .attach('file', await fixture('tiny-7x5.png'), 'a.png')
         .expect(401);
       expect(await storedKeys()).toEqual(before);
+    });
+  });
+
+  describe('POST /uploads/images: large bodies are not read', () => {
+    const GIB = 1024 * 1024 * 1024;
+
+    /**
+     * Streams a body of `total` bytes over a real connection, honouring back-pressure, until the server answers
+     * and the connection closes. Returns the answer and how much the client could send before the close: a server
+     * that read the whole body would let all of it through.
+     */
+    async function streamBody(headers: Record<string, string>, total: number) {
+      if (!t.http.address()) await new Promise<void>((resolve) => t.http.listen(0, '127.0.0.1', resolve));
+      const { port } = t.http.address() as AddressInfo;
+      const chunk = Buffer.alloc(256 * 1024, 0x61);
+      return new Promise<{ status: number; body: string; sentAtClose: number }>((resolve, reject) => {
+        let sent = 0;
+        let answer: { status: number; body: string } | undefined;
+        const req = httpRequest({
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/uploads/images',
+          headers: {
+            authorization: alice,
+            'content-type': 'multipart/form-data; boundary=x',
+            ...headers,
+          },
+        });
+        const pump = () => {
+          while (sent < total && !req.destroyed) {
+            sent += chunk.length;
+            if (!req.write(chunk)) return void req.once('drain', pump);
+          }
+          if (sent >= total) req.end();
+        };
+        req.on('response', (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (text: string) => (body += text));
+          res.on('end', () => (answer = { status: res.statusCode!, body }));
+        });
+        // The server closes the connection after answering, while this client is still sending: writes then
+        // fail with EPIPE or ECONNRESET, which is the point.
+        req.on('error', () => undefined);
+        req.on('close', () => {
+          if (answer) resolve({ ...answer, sentAtClose: sent });
+          else reject(new Error(`connection closed without an answer after ${sent} bytes`));
+        });
+        req.flushHeaders();
+        pump();
+      });
+    }
+
+    it('refuses a 1 GiB upload from its Content-Length with 413 and closes the connection unread', async () => {
+      const before = await storedKeys();
+      const result = await streamBody({ 'content-length': String(GIB) }, GIB);
+      expect(result.status).toBe(413);
+      expect(result.body).toBe(
+        JSON.stringify({
+          statusCode: 413,
+          message: `Images may be at most ${MAX_IMAGE_BYTES} bytes (MAX_IMAGE_BYTES); this upload declares ${GIB} bytes`,
+          error: 'Payload Too Large',
+        }),
+      );
+      // Only what the socket buffers took before the close got out, not the gigabyte.
+      expect(result.sentAtClose).toBeLessThan(64 * 1024 * 1024);
+      expect(await storedKeys()).toEqual(before);
+    });
+
+    it('refuses a chunked upload (no Content-Length) with 411 and closes the connection unread', async () => {
+      const result = await streamBody({ 'transfer-encoding': 'chunked' }, GIB);
+      expect(result.status).toBe(411);
+      expect(JSON.parse(result.body)).toEqual({
+        statusCode: 411,
+        message:
+          'Send the upload with a Content-Length header: multipart/form-data of a known size, not chunked',
+        error: 'Length Required',
+      });
+      expect(result.sentAtClose).toBeLessThan(64 * 1024 * 1024);
     });
   });
 

@@ -169,7 +169,9 @@ describe(`video generation pipeline (${databaseBackend})`, () => {
         .set(await auth(thief))
         .send({ id: `images/${thief}/nothing.png`, prompt: 'p' })
         .expect(400);
-      expect(missing.body.message).toContain('upload it first');
+      expect(missing.body.message).toEqual([
+        expect.stringContaining('upload it with POST /uploads/images or complete the direct upload first'),
+      ]);
       expect(await balanceOf(thief)).toBe(before);
       expect(await prisma.generation.count({ where: { userId: thief } })).toBe(0);
     });

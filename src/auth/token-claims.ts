@@ -1,7 +1,7 @@
 import type { AuthUser } from './auth-user.js';
 
 /** JWT subjects become storage prefixes (`images/<sub>/`), so only characters that cannot change a path. */
-const USER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@|:+=-]{0,127}$/;
+export const USER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@|:+=-]{0,127}$/;
 
 export function isUsableUserId(value: unknown): value is string {
   return typeof value === 'string' && USER_ID_PATTERN.test(value);

@@ -14,6 +14,27 @@ describe('toErrorBody', () => {
     });
   });
 
+  it('puts statusCode, message and error first, in that order, whatever order the payload had', () => {
+    const order = (exception: unknown) => Object.keys(toErrorBody(exception));
+    expect(order(new BadRequestException(['prompt should not be empty']))).toEqual([
+      'statusCode',
+      'message',
+      'error',
+    ]);
+    expect(order(new BadRequestException('Insufficient credits'))).toEqual([
+      'statusCode',
+      'message',
+      'error',
+    ]);
+    expect(order(new HttpException({ error: 'Conflict', retryable: false, message: 'busy' }, 409))).toEqual([
+      'statusCode',
+      'message',
+      'error',
+      'retryable',
+    ]);
+    expect(order(new Error('boom'))).toEqual(['statusCode', 'message', 'error']);
+  });
+
   it('keeps a plain message', () => {
     expect(
       toErrorBody(new BadRequestException('Insufficient credits. Required: 750, Available: 100.0')),

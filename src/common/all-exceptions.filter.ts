@@ -16,8 +16,9 @@ export interface ErrorBody {
 }
 
 /**
- * Keeps NestJS's standard error body ({ statusCode, message, error }) for every error, and gives each 5xx
- * an `errorId` that is logged with the cause, so a user's report can be matched to the log line.
+ * Keeps NestJS's standard error body for every error, always in the seed's key order
+ * `{ statusCode, message, error }` (clients and snapshots compare raw JSON), and gives each 5xx an `errorId`
+ * after those three, logged with the cause, so a user's report can be matched to the log line.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -49,12 +50,14 @@ export function toErrorBody(exception: unknown): ErrorBody {
     const status = exception.getStatus();
     const payload = exception.getResponse();
     if (typeof payload === 'object' && payload !== null) {
-      const body = payload as Partial<ErrorBody>;
+      // Nest builds `{ message, error, statusCode }`; the seed's order (statusCode first) is what every body
+      // here has, so the three come first and anything else a payload carries after them.
+      const { statusCode: _status, message, error, ...extra } = payload as Partial<ErrorBody>;
       return {
-        ...body,
         statusCode: status,
-        message: body.message ?? exception.message,
-        error: body.error ?? defaultErrorName(status),
+        message: message ?? exception.message,
+        error: error ?? defaultErrorName(status),
+        ...extra,
       };
     }
     return { statusCode: status, message: String(payload), error: defaultErrorName(status) };

@@ -6,6 +6,8 @@ describe('loadConfig', () => {
   it('runs with no configuration at all, on embedded parts under ./data', () => {
     const config = loadConfig({});
     expect(config.port).toBe(3000);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.metrics.host).toBe('127.0.0.1');
     expect(config.production).toBe(false);
     expect(config.dataDir).toBe(resolve('data'));
     expect(config.database.url).toBeUndefined();
@@ -64,6 +66,14 @@ describe('loadConfig', () => {
       JWT_JWKS_URL: 'https://id.example.com/.well-known/jwks.json',
     });
     expect(config.production).toBe(true);
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.metrics.host).toBe('0.0.0.0');
+  });
+
+  it('listens where HOST says, in any mode', () => {
+    expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '' }).host).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: '::1', METRICS_HOST: '10.0.0.5' }).metrics.host).toBe('10.0.0.5');
   });
 
   it('reports every invalid value with its variable name', () => {

@@ -237,12 +237,15 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     throw new ConfigurationError(['JWT_SECRET must be at least 32 characters when NODE_ENV=production']);
   }
   const dataDir = resolve(vars.DATA_DIR ?? './data');
+  // Development serves open /metrics and CORS for any origin, so it stays on loopback unless asked; a
+  // production container must be reachable from outside it.
+  const host = vars.HOST ?? (production ? '0.0.0.0' : '127.0.0.1');
   const shutdownTimeoutMs = vars.SHUTDOWN_TIMEOUT_MS ?? 10_000;
   return new AppConfig({
     production,
     nodeEnv: vars.NODE_ENV ?? 'development',
     port: vars.PORT ?? 3000,
-    host: vars.HOST ?? '0.0.0.0',
+    host,
     dataDir,
     logLevel: vars.LOG_LEVEL ?? 'info',
     role: (vars.APP_ROLE as AppRole | undefined) ?? 'all',
@@ -354,7 +357,7 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     metrics: {
       token: vars.METRICS_TOKEN,
       port: vars.METRICS_PORT,
-      host: vars.METRICS_HOST ?? vars.HOST ?? '0.0.0.0',
+      host: vars.METRICS_HOST ?? host,
       onApiPort: !production || !!vars.METRICS_TOKEN,
     },
     credits: {

@@ -29,7 +29,7 @@ const CREDIT_AMOUNT_MESSAGE = 'must be a non-negative number of credits with at 
 export class EnvironmentVariables {
   @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT?: number;
-  @IsOptional() @IsString() HOST?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() HOST?: string;
   @IsOptional() @IsString() DATA_DIR?: string;
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL?: string;
   @IsOptional() @IsIn(['api', 'worker', 'all']) APP_ROLE?: string;

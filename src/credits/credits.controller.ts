@@ -2,12 +2,14 @@ import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
+import { ApiErrors } from '../common/api-errors.decorator.js';
 import { creditsToJson } from './credit-amount.js';
 import { BalanceDto, LedgerPageDto, LedgerQueryDto, toLedgerEntryDto } from './credits.dto.js';
 import { CreditsService } from './credits.service.js';
 
 @ApiTags('credits')
 @ApiBearerAuth()
+@ApiErrors(401, 429, 503)
 @Controller('credits')
 export class CreditsController {
   constructor(@Inject(CreditsService) private readonly credits: CreditsService) {}
@@ -22,6 +24,7 @@ export class CreditsController {
   @Get('ledger')
   @ApiOperation({ summary: 'The caller’s ledger entries, newest first, cursor-paginated' })
   @ApiOkResponse({ type: LedgerPageDto })
+  @ApiErrors([400, 'An invalid cursor or limit'])
   async ledger(@CurrentUser() user: AuthUser, @Query() query: LedgerQueryDto): Promise<LedgerPageDto> {
     const page = await this.credits.ledger(user.id, { cursor: query.cursor, limit: query.limit });
     return { entries: page.entries.map(toLedgerEntryDto), nextCursor: page.nextCursor };

@@ -6,13 +6,15 @@ import {
   IsNotEmpty,
   IsOptional,
   IsString,
-  Matches,
   Max,
   MaxLength,
   Min,
   ValidateBy,
   ValidationOptions,
 } from 'class-validator';
+import { USER_ID_PATTERN } from '../auth/token-claims.js';
+import { IsUserId, USER_ID_RULE } from '../auth/user-id.validator.js';
+import { IsCursor } from '../common/cursor.js';
 import { CreditEntryType } from '../generated/prisma/client.js';
 import { creditsToJson, parseCredits } from './credit-amount.js';
 import type { CreditLedgerEntry } from './credits.service.js';
@@ -47,9 +49,7 @@ export class LedgerQueryDto {
   @ApiPropertyOptional({ description: '`nextCursor` from the previous page' })
   // Checked bottom-up, first failure only (stopAtFirstError): the type check sits next to the property.
   @IsOptional()
-  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor is invalid' })
-  @MaxLength(200, { message: 'cursor is invalid' })
-  @IsString()
+  @IsCursor()
   cursor?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: LEDGER_MAX_LIMIT, default: LEDGER_DEFAULT_LIMIT })
@@ -63,10 +63,11 @@ export class LedgerQueryDto {
 
 export class GrantCreditsDto {
   @ApiProperty({
-    description: 'JWT subject of the account to credit (created on first use)',
+    description: `JWT subject of the account to credit (created on first use): ${USER_ID_RULE}`,
     example: 'alice',
+    pattern: USER_ID_PATTERN.source,
   })
-  @MaxLength(255)
+  @IsUserId()
   @IsString()
   @IsNotEmpty()
   userId!: string;

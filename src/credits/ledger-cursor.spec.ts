@@ -19,6 +19,10 @@ describe('ledger cursor', () => {
     Buffer.from('2026-11-21T10:00:00.123Z|0193a4b2-1c2d-7e3f-8a4b-5c6d7e8f9a0b|x').toString('base64url'),
     'a'.repeat(300),
   ])('rejects %p with a 400', (cursor) => {
-    expect(() => decodeLedgerCursor(cursor)).toThrow('cursor is invalid');
+    expect(() => decodeLedgerCursor(cursor)).toThrow(
+      expect.objectContaining({
+        response: expect.objectContaining({ message: [expect.stringMatching(/^cursor is invalid/)] }),
+      }),
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { BadRequestException } from '@nestjs/common';
+import { invalidCursor } from '../common/cursor.js';
 
 /** Position after which the next page of a newest-first ledger starts. */
 export interface LedgerPosition {
@@ -14,7 +14,7 @@ export function encodeLedgerCursor(position: LedgerPosition): string {
 }
 
 export function decodeLedgerCursor(cursor: string): LedgerPosition {
-  const invalid = () => new BadRequestException('cursor is invalid');
+  const invalid = invalidCursor;
   if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) throw invalid();
   const [time, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const createdAt = new Date(time);

@@ -62,6 +62,7 @@ describe(`migrated database matches schema.prisma (${databaseBackend})`, () => {
         deadlineAt: now,
         startedAt: now,
         completedAt: now,
+        storingAt: now,
         deletedAt: now,
       },
     });
@@ -116,6 +117,23 @@ describe(`migrated database matches schema.prisma (${databaseBackend})`, () => {
       ...account,
       entries: [entry],
     });
+  });
+
+  it('round-trips a validated image, one row per key', async () => {
+    const userId = `user-${randomUUID()}`;
+    const data = {
+      key: `images/${userId}/a.png`,
+      userId,
+      contentType: 'image/png',
+      width: 8192,
+      height: 4320,
+      bytes: 26_214_400,
+      createdAt: new Date('2026-12-01T10:00:00.123Z'),
+    };
+    const image = await prisma.validatedImage.create({ data });
+    expect(image).toEqual(data);
+    expect(await prisma.validatedImage.findUniqueOrThrow({ where: { key: data.key } })).toEqual(data);
+    await expect(prisma.validatedImage.create({ data })).rejects.toMatchObject({ code: 'P2002' });
   });
 
   it('enforces the keys the ledger relies on', async () => {

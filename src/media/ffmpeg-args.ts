@@ -190,6 +190,11 @@ export function trimArgs(video: string, durationSeconds: number, output: string)
  * Reads every packet without decoding (fast: I/O only). The demuxer reports a cut-off file ("partial file") or
  * a damaged packet on stderr, which a header-only ffprobe cannot see on a file with its index at the front.
  */
+/** Decodes every frame of an image read from stdin and discards it: ffmpeg says at `-v error` what it could not decode. */
+export function decodeImageArgs(): string[] {
+  return ['-hide_banner', '-nostdin', '-v', 'error', '-i', 'pipe:0', '-map', '0:v:0', '-f', 'null', '-'];
+}
+
 export function readAllPacketsArgs(video: string): string[] {
   return [
     '-hide_banner',

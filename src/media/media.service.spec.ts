@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, stat, truncate, copyFile, readdir } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MediaFixtures } from '../../test/support/media-fixtures.js';
+import { withPngSize } from '../../test/support/png.js';
 import { loadConfig } from '../config/app-config.js';
 import { MediaError } from './media.error.js';
 import { MediaService } from './media.service.js';
@@ -146,6 +147,26 @@ describe('imageInfo', () => {
   it('rejects bytes that are not an image', async () => {
     await expectMediaError(media.imageInfo(Buffer.from('not an image at all')), 'INVALID_INPUT', /image/i);
     await expectMediaError(media.imageInfo(Buffer.alloc(0)), 'INVALID_INPUT', /empty/);
+  });
+});
+
+describe('verifyImage', () => {
+  it('accepts images that decode completely', async () => {
+    await expect(media.verifyImage(await readFile(at('photo.png')))).resolves.toBeUndefined();
+    await expect(media.verifyImage(await readFile(at('photo.jpg')))).resolves.toBeUndefined();
+  });
+
+  it('refuses a PNG whose data holds fewer rows than its header says, which probing accepts', async () => {
+    const tall = withPngSize(await readFile(at('photo.png')), 400, 3000);
+    expect(await media.imageInfo(tall)).toEqual({ width: 400, height: 3000, format: 'png' });
+    await expectMediaError(media.verifyImage(tall), 'INVALID_INPUT', /does not decode/);
+  });
+
+  it('refuses a JPEG cut short, and bytes that are no image', async () => {
+    const jpeg = await readFile(at('photo.jpg'));
+    await expectMediaError(media.verifyImage(jpeg.subarray(0, jpeg.length / 3)), 'INVALID_INPUT', /./);
+    await expectMediaError(media.verifyImage(Buffer.from('not an image')), 'INVALID_INPUT', /./);
+    await expectMediaError(media.verifyImage(Buffer.alloc(0)), 'INVALID_INPUT', /empty/);
   });
 });
 

@@ -7,6 +7,7 @@ import {
   concatCopyArgs,
   concatEncodeArgs,
   concatListFile,
+  decodeImageArgs,
   extractFrameArgs,
   extractLastFrameArgs,
   imageInfoArgs,
@@ -95,11 +96,12 @@ export class MediaService implements OnModuleInit {
     return options.timeoutMs ?? this.config.media.timeoutMs;
   }
 
-  private async ffmpeg(args: string[], options: MediaCallOptions): Promise<string> {
+  private async ffmpeg(args: string[], options: MediaCallOptions, stdin?: Buffer): Promise<string> {
     const { ffmpeg } = await this.tools();
     const { stderr } = await runProcess(ffmpeg.path, args, {
       timeoutMs: this.timeout(options),
       signal: options.signal,
+      stdin,
     });
     return stderr;
   }
@@ -165,6 +167,29 @@ export class MediaService implements OnModuleInit {
         );
       }
       throw error;
+    }
+  }
+
+  /**
+   * Decodes the whole image, as the pipeline will: a file whose headers are fine but whose pixel data stops
+   * short (a PNG with fewer rows than its header says) fails here with INVALID_INPUT. ffmpeg exits 0 for such
+   * files, so anything it reports at `-v error` counts as a failure, as in `verify`.
+   */
+  async verifyImage(bytes: Buffer, options: MediaCallOptions = {}): Promise<void> {
+    if (bytes.length === 0) throw new MediaError('INVALID_INPUT', 'the image is empty');
+    let problems: string;
+    try {
+      problems = await this.ffmpeg(decodeImageArgs(), options, bytes);
+    } catch (error) {
+      if (error instanceof MediaError && error.code === 'FAILED') {
+        throw new MediaError('INVALID_INPUT', error.message, error.details, { cause: error });
+      }
+      throw error;
+    }
+    if (problems.trim().length > 0) {
+      throw new MediaError('INVALID_INPUT', `the image does not decode: ${summariseStderr(problems, 2)}`, {
+        stderr: problems,
+      });
     }
   }
 

@@ -7,10 +7,11 @@ import {
   Res,
   UnauthorizedException,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { Public } from '../auth/public.decorator.js';
+import { ApiErrors } from '../common/api-errors.decorator.js';
 import { AppConfig } from '../config/app-config.js';
 import { checkMetricsAccess } from './metrics-access.js';
 import { MetricsService } from './metrics.service.js';
@@ -31,7 +32,14 @@ export class MetricsController {
 
   @Get()
   @ApiBearerAuth()
-  @ApiProduces('text/plain')
+  @ApiOkResponse({
+    description: 'Prometheus text exposition format',
+    content: { 'text/plain': { schema: { type: 'string' } } },
+  })
+  @ApiErrors(
+    [401, 'METRICS_TOKEN is set and the bearer token is not it'],
+    [404, 'Not served on this port (production without METRICS_TOKEN)'],
+  )
   @ApiOperation({
     summary: 'Prometheus metrics',
     description:

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { listeningUrl } from '../common/listen-address.js';
 import { AppConfig } from '../config/app-config.js';
 import { checkMetricsAccess } from './metrics-access.js';
 import { MetricsService } from './metrics.service.js';
@@ -57,7 +58,7 @@ export class MetricsServer implements OnApplicationBootstrap, BeforeApplicationS
       server.listen(port, host, () => resolve());
     });
     this.server = server;
-    this.logger.log(`metrics on http://${host}:${this.port()}/metrics`);
+    this.logger.log(`metrics on ${listeningUrl(server.address())}/metrics`);
   }
 
   /** The bound port (useful with METRICS_PORT=0); undefined when the server is off. */

@@ -1,8 +1,10 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-errors.decorator.js';
 import { creditsToJson } from '../credits/credit-amount.js';
 import { ModelCatalog } from './model-catalog.js';
 import type { ModelEntry } from './model-catalog.types.js';
+import { ModelListView } from './model-view.dto.js';
 
 /** What the front end sees of a catalog entry: everything needed to build a form and show a price. */
 export function toModelView(
@@ -29,17 +31,18 @@ export function toModelView(
 }
 
 @ApiTags('models')
+@ApiBearerAuth()
+@ApiErrors(401, 429)
 @Controller('video-gen')
 export class ModelsController {
   constructor(@Inject(ModelCatalog) private readonly catalog: ModelCatalog) {}
 
-  // Unguarded for now: the auth module adds its guard when it lands.
   @Get('models')
   @ApiOperation({
     summary: 'Video models this server offers, what they accept, their price and whether they are usable',
   })
-  @ApiOkResponse({ description: '{ models: [...] }, each with available and missingSettings' })
-  list() {
+  @ApiOkResponse({ type: ModelListView })
+  list(): ModelListView {
     return {
       models: this.catalog.list().map((entry) => toModelView(entry, this.catalog.availability(entry))),
     };

@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import S3rver from 's3rver';
-import { checkPresignedRequest } from './presigned-signature.js';
+import { checkSignedRequest } from './presigned-signature.js';
 
 /** s3rver is a Koa application; its typings do not say so. */
 interface KoaContext {
@@ -72,20 +72,24 @@ export class EmbeddedS3Server {
       silent: true,
       configureBuckets: [{ name: options.bucket, configs: [] }],
     });
-    // s3rver does not check Signature V4 at all; S3 does. Check presigned URLs as S3 would, so a browser
-    // upload with another content type or size is refused here too (and the tests can show it).
+    // s3rver lets unsigned requests through and never checks a Signature V4 (only the access key id); S3
+    // refuses both. Check every request as S3 would, so the store on loopback is not open to anyone who can
+    // reach the port, and a browser upload with another content type or size is refused here too. A CORS
+    // preflight (OPTIONS) carries no credentials by design, so it is left to s3rver's CORS handling.
     (server as unknown as KoaApp).middleware.unshift(async (ctx, next) => {
-      if (!ctx.querystring.includes('X-Amz-Signature=')) return next();
-      const check = checkPresignedRequest(
+      if (ctx.method === 'OPTIONS') return next();
+      const check = checkSignedRequest(
         { method: ctx.method, url: ctx.originalUrl, headers: ctx.headers },
         EmbeddedS3Server.secretAccessKey,
       );
       if (check.ok) return next();
+      const unsigned =
+        ctx.headers['authorization'] === undefined && !ctx.querystring.includes('X-Amz-Signature=');
       ctx.status = 403;
       ctx.type = 'application/xml';
       ctx.body =
-        '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SignatureDoesNotMatch</Code>' +
-        `<Message>The request signature does not match: ${check.reason}</Message></Error>`;
+        `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${unsigned ? 'AccessDenied' : 'SignatureDoesNotMatch'}</Code>` +
+        `<Message>${unsigned ? 'Access Denied' : 'The request signature does not match'}: ${check.reason}</Message></Error>`;
     });
     const address = (await server.run()) as AddressInfo;
     return new EmbeddedS3Server(server, `http://127.0.0.1:${address.port}`);

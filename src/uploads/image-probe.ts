@@ -9,8 +9,12 @@ export const IMAGE_EXTENSIONS: Record<ImageContentType, string> = {
   'image/webp': 'webp',
 };
 
-/** Larger sides are refused: no provider takes them, and scaling them would be a decompression bomb. */
-export const MAX_IMAGE_SIDE = 16_384;
+/**
+ * Larger sides are refused: ffmpeg cannot even hold a 16384x16384 picture ("Picture size ... is invalid": its
+ * limit is about (w+128)*(h+128) < 2^28), libx264 encodes 8192x8192, no provider takes more, and decoding more
+ * would be a decompression bomb.
+ */
+export const MAX_IMAGE_SIDE = 8192;
 
 export interface ImageInfo {
   contentType: ImageContentType;

@@ -26,6 +26,7 @@ import {
 import { catchError, Observable, throwError } from 'rxjs';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
+import { ApiErrors } from '../common/api-errors.decorator.js';
 import {
   CompleteImageUploadDto,
   PresignedImageUploadDto,
@@ -57,6 +58,7 @@ class ImageSizeLimitMessage implements NestInterceptor {
 
 @ApiTags('uploads')
 @ApiBearerAuth()
+@ApiErrors(401, 429, 503)
 @Controller('uploads/images')
 export class UploadsController {
   constructor(@Inject(UploadsService) private readonly uploads: UploadsService) {}
@@ -77,6 +79,12 @@ export class UploadsController {
     },
   })
   @ApiCreatedResponse({ type: UploadedImageDto })
+  @ApiErrors(
+    [400, 'No file field, or a file that is empty, truncated or undecodable; nothing is stored'],
+    411,
+    [413, 'The file is over MAX_IMAGE_BYTES (refused from Content-Length before the body is read)'],
+    415,
+  )
   async upload(
     @CurrentUser() user: AuthUser,
     @UploadedFile() file: ReceivedFile | undefined,
@@ -91,6 +99,10 @@ export class UploadsController {
   @HttpCode(201)
   @ApiOperation({ summary: 'A presigned PUT URL for uploading an image directly from the browser' })
   @ApiCreatedResponse({ type: PresignedImageUploadDto })
+  @ApiErrors(
+    [400, 'A content type other than image/jpeg, image/png or image/webp, or an invalid size'],
+    [413, 'The declared size is over MAX_IMAGE_BYTES'],
+  )
   presign(
     @CurrentUser() user: AuthUser,
     @Body() body: PresignImageUploadDto,
@@ -105,6 +117,13 @@ export class UploadsController {
       'After a presigned PUT: check the stored bytes are a JPEG, PNG or WebP (refused ones are deleted)',
   })
   @ApiOkResponse({ type: UploadedImageDto })
+  @ApiErrors(
+    [400, 'The stored bytes are empty, truncated or undecodable (the object is deleted)'],
+    [403, 'The key is outside your own prefix'],
+    [404, 'Nothing is stored under this key (the PUT has not happened)'],
+    [413, 'The stored object is over MAX_IMAGE_BYTES (it is deleted)'],
+    [415, 'The stored bytes are not a JPEG, PNG or WebP (the object is deleted)'],
+  )
   complete(@CurrentUser() user: AuthUser, @Body() body: CompleteImageUploadDto): Promise<UploadedImageDto> {
     return this.uploads.inspectStoredImage(user, body.key, { removeIfInvalid: true });
   }

@@ -3,6 +3,7 @@ import { MulterModule } from '@nestjs/platform-express';
 import { AppConfig } from '../config/app-config.js';
 import { UploadsController } from './uploads.controller.js';
 import { UploadsService } from './uploads.service.js';
+import { ValidatedImageRepository } from './validated-images.repository.js';
 
 @Module({
   imports: [
@@ -10,7 +11,8 @@ import { UploadsService } from './uploads.service.js';
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
         // No `dest` or `storage`: multer keeps the file in memory (images are small, and we inspect every
-        // byte before storing), and stops reading at the size limit.
+        // byte before storing) and refuses a file past the size limit. It then reads the rest of the body,
+        // which refuseOversizedBodies (src/common/request-size.middleware.ts) keeps within a few KiB.
         limits: {
           fileSize: config.uploads.maxImageBytes,
           files: 1,
@@ -22,7 +24,7 @@ import { UploadsService } from './uploads.service.js';
     }),
   ],
   controllers: [UploadsController],
-  providers: [UploadsService],
-  exports: [UploadsService],
+  providers: [UploadsService, ValidatedImageRepository],
+  exports: [UploadsService, ValidatedImageRepository],
 })
 export class UploadsModule {}

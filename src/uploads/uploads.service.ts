@@ -11,8 +11,11 @@ import {
 import type { AuthUser } from '../auth/auth-user.js';
 import { assertOwnedKey, StorageKeys } from '../auth/ownership.js';
 import { AppConfig } from '../config/app-config.js';
+import { MediaError } from '../media/media.error.js';
+import { MediaService } from '../media/media.service.js';
 import { ObjectStorage } from '../storage/object-storage.js';
-import { IMAGE_EXTENSIONS, type ImageContentType, probeImage } from './image-probe.js';
+import { IMAGE_EXTENSIONS, type ImageContentType, type ImageInfo, probeImage } from './image-probe.js';
+import { ValidatedImageRepository } from './validated-images.repository.js';
 import type { PresignedImageUploadDto, UploadedImageDto } from './upload.dto.js';
 
 @Injectable()
@@ -20,19 +23,26 @@ export class UploadsService {
   constructor(
     @Inject(AppConfig) private readonly config: AppConfig,
     @Inject(ObjectStorage) private readonly storage: ObjectStorage,
+    @Inject(MediaService) private readonly media: MediaService,
+    @Inject(ValidatedImageRepository) private readonly validated: ValidatedImageRepository,
   ) {}
 
-  /** Stores an image under the caller's prefix once its bytes prove it is a complete JPEG, PNG or WebP. */
+  /**
+   * Stores an image under the caller's prefix once its bytes prove it is a complete JPEG, PNG or WebP that
+   * decodes, and records the key as validated (the only keys a generation accepts).
+   */
   async storeImage(user: AuthUser, bytes: Buffer): Promise<UploadedImageDto> {
-    const { contentType, width, height } = this.inspect(bytes);
+    const { contentType, width, height } = await this.inspect(bytes);
     const key = this.newKey(user, contentType);
     await this.storage.put(key, bytes, contentType);
-    return { key, contentType, width, height, bytes: bytes.length };
+    const image = { key, contentType, width, height, bytes: bytes.length };
+    await this.validated.record(user.id, image);
+    return image;
   }
 
   /**
    * A presigned PUT for a browser to upload directly, with the content type and exact size bound into the
-   * signature. The bytes are not inspected here: whoever reads the object (the pipeline) probes it first.
+   * signature. The bytes are not inspected here: the key is usable only once /uploads/images/complete checked them.
    */
   async presignImageUpload(
     user: AuthUser,
@@ -52,10 +62,10 @@ export class UploadsService {
   }
 
   /**
-   * Checks an image already in storage (one uploaded with a presigned PUT, or one named by a request) the
-   * way an upload is checked: the caller's own key (403 otherwise), present (404), a complete JPEG, PNG or
-   * WebP within MAX_IMAGE_BYTES (4xx otherwise). `removeIfInvalid` deletes a refused object, so a failed
-   * direct upload leaves nothing behind.
+   * Checks an image already in storage (one uploaded with a presigned PUT) the way an upload is checked: the
+   * caller's own key (403 otherwise), present (404), a complete JPEG, PNG or WebP within MAX_IMAGE_BYTES and
+   * MAX_IMAGE_SIDE that decodes (4xx otherwise), and records it as validated. `removeIfInvalid` deletes a
+   * refused object, so a failed direct upload leaves nothing behind.
    */
   async inspectStoredImage(
     user: AuthUser,
@@ -68,8 +78,10 @@ export class UploadsService {
     try {
       if (head.bytes > this.config.uploads.maxImageBytes) throw this.tooLarge();
       const bytes = await this.storage.getBuffer(key);
-      const { contentType, width, height } = this.inspect(bytes);
-      return { key, contentType, width, height, bytes: bytes.length };
+      const { contentType, width, height } = await this.inspect(bytes);
+      const image = { key, contentType, width, height, bytes: bytes.length };
+      await this.validated.record(user.id, image);
+      return image;
     } catch (error) {
       if (options.removeIfInvalid && error instanceof HttpException) await this.storage.delete(key);
       throw error;
@@ -82,12 +94,24 @@ export class UploadsService {
     );
   }
 
-  private inspect(bytes: Buffer) {
+  /** Headers first (cheap, and refuses sizes no decoder should be handed), then a full decode with ffmpeg. */
+  private async inspect(bytes: Buffer): Promise<ImageInfo> {
     if (bytes.length > this.config.uploads.maxImageBytes) throw this.tooLarge();
     const probe = probeImage(bytes);
     if (!probe.ok) {
       if (probe.problem === 'unsupported-type') throw new UnsupportedMediaTypeException(probe.message);
       throw new BadRequestException(probe.message);
+    }
+    try {
+      await this.media.verifyImage(bytes);
+    } catch (error) {
+      if (error instanceof MediaError && error.code === 'INVALID_INPUT') {
+        throw new BadRequestException(
+          `The ${IMAGE_EXTENSIONS[probe.image.contentType].toUpperCase()} is damaged or incomplete ` +
+            `(${error.message}); upload the complete image again`,
+        );
+      }
+      throw error;
     }
     return probe.image;
   }

@@ -14,6 +14,7 @@ import { PermanentJobError, TransientJobError } from '../jobs/job-errors.js';
 import { JobName } from '../jobs/job-definitions.js';
 import type { JobContext } from '../jobs/job-queue.js';
 import { OnJob } from '../jobs/on-job.decorator.js';
+import { MediaError } from '../media/media.error.js';
 import { MediaService } from '../media/media.service.js';
 import type { VideoInfo } from '../media/media.types.js';
 import { ModelCatalog } from '../providers/model-catalog.js';
@@ -28,13 +29,14 @@ import {
 import { ProviderRegistry } from '../providers/provider-registry.js';
 import type { GenerationInput, ProviderRef, SourceImage } from '../providers/video-provider.js';
 import { kindLabel, MetricsService, secondsSince } from '../metrics/metrics.service.js';
-import { ObjectStorage, StorageUnavailableError } from '../storage/object-storage.js';
+import { ObjectNotFoundError, ObjectStorage, StorageUnavailableError } from '../storage/object-storage.js';
 import { isDatabaseUnavailable } from '../database/database-errors.js';
 import type { GenerationParams } from './generation-request.js';
 import { GenerationWithSegments, isTerminal } from './generation-view.js';
-import { overallProgress, segmentKey, videoKeys } from './pipeline-plan.js';
+import { lastFrameKey as lastFrameKeyOf, overallProgress, segmentKey, videoKeys } from './pipeline-plan.js';
 import { pollDecision } from './poll-decision.js';
 import { DueSegment, SegmentPollRepository } from './segment-poll.repository.js';
+import { removeStoredResult } from './stored-result.js';
 
 /** Length of each crossfade between chained segments. */
 const CROSSFADE_SECONDS = 0.5;
@@ -100,6 +102,27 @@ export class GenerationRunner {
       await this.fail(generationId, failure);
     } finally {
       await rm(workDir, { recursive: true, force: true });
+      // Whatever this run stored before the generation was cancelled or failed under it goes too: a cancel
+      // that committed while an upload was in flight removed the objects before this one landed.
+      await this.removeResultIfEnded(generationId);
+    }
+  }
+
+  private async removeResultIfEnded(generationId: string): Promise<void> {
+    try {
+      const generation = await this.prisma.generation.findUnique({
+        where: { id: generationId },
+        select: { id: true, userId: true, status: true, _count: { select: { segments: true } } },
+      });
+      if (generation && (generation.status === 'CANCELLED' || generation.status === 'FAILED')) {
+        await removeStoredResult(
+          this.storage,
+          { ...generation, segmentCount: generation._count.segments },
+          this.logger,
+        );
+      }
+    } catch (error) {
+      this.logger.warn(`generation ${generationId}: could not check for objects to remove: ${String(error)}`);
     }
   }
 
@@ -200,11 +223,7 @@ export class GenerationRunner {
     if (segment.index > 0 && !imageKey) {
       throw new GenerationFailure('CHAIN_BROKEN', `Segment ${segment.index} has no frame to start from`);
     }
-    if (imageKey) {
-      const bytes = await this.storage.getBuffer(imageKey);
-      const info = await this.media.imageInfo(bytes);
-      image = { bytes, contentType: contentTypeOf(info.format), width: info.width, height: info.height };
-    }
+    if (imageKey) image = await this.readImage(imageKey, segment.index === 0);
     return {
       model,
       prompt: segment.prompt,
@@ -223,6 +242,30 @@ export class GenerationRunner {
   }
 
   /**
+   * An image from the bucket, with its size. The user's own source image that is gone or does not read as an
+   * image is the caller's input, not our failure: INVALID_INPUT (a frame we stored ourselves stays INTERNAL).
+   */
+  private async readImage(key: string, fromUser: boolean): Promise<SourceImage> {
+    try {
+      const bytes = await this.storage.getBuffer(key);
+      const info = await this.media.imageInfo(bytes);
+      return { bytes, contentType: contentTypeOf(info.format), width: info.width, height: info.height };
+    } catch (error) {
+      const unreadable =
+        error instanceof ObjectNotFoundError ||
+        (error instanceof MediaError && error.code === 'INVALID_INPUT');
+      if (!fromUser || !unreadable) throw error;
+      this.logger.warn(`source image ${key} unreadable: ${(error as Error).message}`);
+      throw new GenerationFailure(
+        'INVALID_INPUT',
+        'The source image is missing or cannot be read as an image; upload it again with POST /uploads/images ' +
+          'and start a new generation. Your credits are refunded.',
+        { cause: error },
+      );
+    }
+  }
+
+  /**
    * The stored last frame of a finished segment. An extended video's first segment is the original
    * generation, delivered before; its frame is taken now, once, and stored like any other.
    */
@@ -237,7 +280,7 @@ export class GenerationRunner {
     const frame = join(workDir, `segment-${segment.index}-last.png`);
     await this.download(segment.s3Key, video);
     await this.media.extractLastFrame(video, frame);
-    const key = `videos/${generation.userId}/${generation.id}/segment-${segment.index}-last.png`;
+    const key = lastFrameKeyOf(segmentKey(generation.userId, generation.id, segment.index));
     await this.storage.put(key, await readFile(frame), 'image/png');
     await this.prisma.generationSegment.update({ where: { id: segment.id }, data: { lastFrameKey: key } });
     return key;
@@ -384,7 +427,7 @@ export class GenerationRunner {
     if (segment.index < segmentCount - 1) {
       const frame = join(workDir, `segment-${segment.index}-last.png`);
       await this.media.extractLastFrame(local, frame);
-      lastFrameKey = `${s3Key.replace(/\.mp4$/, '')}-last.png`;
+      lastFrameKey = lastFrameKeyOf(s3Key);
       await this.storage.put(lastFrameKey, await readFile(frame), 'image/png');
     }
     await this.prisma.generationSegment.update({
@@ -438,6 +481,13 @@ export class GenerationRunner {
       });
       this.logger.log(`generation ${generation.id}: ${files.length} segments joined by ${result.method}`);
     }
+    // From here on the generation is being stored and cannot be cancelled (cancel answers 409): claiming it is
+    // one atomic update, and so is cancelling, so exactly one of them wins.
+    const claimed = await this.prisma.generation.updateMany({
+      where: { id: generation.id, status: 'RUNNING' },
+      data: { storingAt: new Date() },
+    });
+    if (claimed.count === 0) throw new GenerationGone();
     // A single segment was stored under the final key as it arrived, unless this is a partial chain.
     if (files.length > 1 || partial) {
       await this.storage.uploadFile(keys.video, finalFile, 'video/mp4');
@@ -576,6 +626,11 @@ export class GenerationRunner {
         'failed',
         secondsSince(generation.createdAt),
       );
+      await removeStoredResult(
+        this.storage,
+        { ...generation, segmentCount: generation.segments.length },
+        this.logger,
+      );
     }
     for (const segment of generation.segments) {
       if (segment.providerRef && segment.status === 'SUBMITTED') {
@@ -652,5 +707,12 @@ function toFailure(error: unknown): GenerationFailure {
     return new GenerationFailure(`PROVIDER_${error.reason.toUpperCase()}`, error.message, { cause: error });
   if (error instanceof ProviderError)
     return new GenerationFailure('PROVIDER_ERROR', error.message, { cause: error });
+  // ffmpeg refusing what it was given while preparing the input (the image): the input's fault, not ours.
+  if (error instanceof MediaError && error.code === 'INVALID_INPUT')
+    return new GenerationFailure(
+      'INVALID_INPUT',
+      'The source image cannot be processed; upload another image. Your credits are refunded.',
+      { cause: error },
+    );
   return new GenerationFailure('INTERNAL', (error as Error)?.message ?? String(error), { cause: error });
 }

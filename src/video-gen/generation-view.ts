@@ -55,6 +55,17 @@ export class GenerationView {
   @ApiPropertyOptional({ description: 'Milliseconds from creation to completion' }) generationTime?: number;
 }
 
+/** A page of GET /video-gen/generations. */
+export class GenerationPageView {
+  @ApiProperty({ type: [GenerationView], description: 'Newest first' }) items!: GenerationView[];
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as `cursor` for the next page; null on the last page',
+  })
+  nextCursor!: string | null;
+}
+
 export type GenerationWithSegments = Generation & { segments: GenerationSegment[] };
 
 /** The API's view of a generation. Pure: presigned URLs are passed in by the caller. */

@@ -15,32 +15,37 @@ import {
 } from '@nestjs/common';
 import {
   ApiBearerAuth,
+  ApiExtraModels,
   ApiHeader,
+  ApiOkResponse,
   ApiOperation,
-  ApiProduces,
   ApiPropertyOptional,
   ApiResponse,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import type { Request, Response } from 'express';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
+import { ApiErrors } from '../common/api-errors.decorator.js';
+import { IsCursor } from '../common/cursor.js';
+import { IsStorableText } from '../common/json-body.js';
 import { AppConfig } from '../config/app-config.js';
 import { CreateChainDto, CreateGenerationDto, ExtendGenerationDto } from './dto/create-generation.dto.js';
 import { followGeneration } from './generation-waiter.js';
-import { GenerationView, isTerminal } from './generation-view.js';
+import { GenerationPageView, GenerationView, isTerminal } from './generation-view.js';
 import { GenerationResults } from './generation-results.service.js';
 import { GenerationsService } from './generations.service.js';
 import { IDEMPOTENCY_HEADER, markReplayed, REPLAYED_RESPONSE_HEADERS } from './idempotency.js';
 import { CONTENT_VARIANTS, type ContentVariant } from './result-objects.js';
 
 export class ListGenerationsQuery {
-  @IsOptional() @MaxLength(200) @IsString() cursor?: string;
+  @IsOptional() @IsCursor() cursor?: string;
   @IsOptional() @Type(() => Number) @Max(100) @Min(1) @IsInt() limit?: number;
   @IsOptional() @IsIn(['queued', 'running', 'succeeded', 'failed', 'cancelled']) status?: string;
-  @IsOptional() @MaxLength(200) @IsString() projectId?: string;
+  @IsOptional() @IsStorableText() @MaxLength(200) @IsString() projectId?: string;
 }
 
 export class ContentQuery {
@@ -50,9 +55,12 @@ export class ContentQuery {
   variant?: ContentVariant;
 }
 
+const IDEMPOTENCY_CONFLICT = 'The Idempotency-Key was already used with a different request';
+
 /** Seed 000's automated chaining: one long video from segments made one after another. */
 @ApiTags('generations')
 @ApiBearerAuth()
+@ApiErrors(401, 429, 503)
 @Controller('video-gen/chains')
 export class ChainsController {
   constructor(@Inject(GenerationsService) private readonly generations: GenerationsService) {}
@@ -67,6 +75,7 @@ export class ChainsController {
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiResponse({ status: 202, type: GenerationView, headers: REPLAYED_RESPONSE_HEADERS })
+  @ApiErrors(400, [403, 'The image key is outside your own prefix'], [409, IDEMPOTENCY_CONFLICT])
   async create(
     @CurrentUser() user: AuthUser,
     @Body() body: CreateChainDto,
@@ -83,6 +92,8 @@ export class ChainsController {
 /** The asynchronous API: create, follow, list and cancel generations. */
 @ApiTags('generations')
 @ApiBearerAuth()
+@ApiErrors(401, 429, 503)
+@ApiExtraModels(GenerationView)
 @Controller('video-gen/generations')
 export class GenerationsController {
   constructor(
@@ -98,6 +109,7 @@ export class GenerationsController {
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiResponse({ status: 202, type: GenerationView, headers: REPLAYED_RESPONSE_HEADERS })
+  @ApiErrors(400, [403, 'The image key is outside your own prefix'], [409, IDEMPOTENCY_CONFLICT])
   async create(
     @CurrentUser() user: AuthUser,
     @Body() body: CreateGenerationDto,
@@ -121,7 +133,12 @@ export class GenerationsController {
 
   @Get()
   @ApiOperation({ summary: 'Your generations, newest first' })
-  async list(@CurrentUser() user: AuthUser, @Query() query: ListGenerationsQuery) {
+  @ApiOkResponse({ type: GenerationPageView })
+  @ApiErrors([400, 'An invalid cursor, limit or status'])
+  async list(
+    @CurrentUser() user: AuthUser,
+    @Query() query: ListGenerationsQuery,
+  ): Promise<GenerationPageView> {
     const page = await this.generations.list(user, query);
     return {
       items: await Promise.all(page.items.map((g) => this.generations.view(g))),
@@ -132,6 +149,7 @@ export class GenerationsController {
   @Get(':id')
   @ApiOperation({ summary: 'Status, progress, credits and, when done, presigned video and thumbnail URLs' })
   @ApiResponse({ status: 200, type: GenerationView })
+  @ApiErrors(404)
   async get(@CurrentUser() user: AuthUser, @Param('id') id: string): Promise<GenerationView> {
     return this.generations.view(await this.generations.get(user, id));
   }
@@ -174,6 +192,8 @@ export class GenerationsController {
   @Post(':id/cancel')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Cancel at the provider when possible and refund what was not delivered' })
+  @ApiOkResponse({ type: GenerationView, description: 'The generation, now cancelled' })
+  @ApiErrors(404, [409, 'The generation has already finished (succeeded, failed or cancelled)'])
   async cancel(@CurrentUser() user: AuthUser, @Param('id') id: string): Promise<GenerationView> {
     return this.generations.view(await this.generations.cancel(user, id));
   }
@@ -186,6 +206,10 @@ export class GenerationsController {
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiResponse({ status: 202, type: GenerationView, headers: REPLAYED_RESPONSE_HEADERS })
+  @ApiErrors(400, 404, [
+    409,
+    `The generation to extend has not succeeded, or ${IDEMPOTENCY_CONFLICT.toLowerCase()}`,
+  ])
   async extend(
     @CurrentUser() user: AuthUser,
     @Param('id') id: string,
@@ -200,8 +224,26 @@ export class GenerationsController {
   }
 
   @Get(':id/events')
-  @ApiProduces('text/event-stream')
   @ApiOperation({ summary: 'Server-Sent Events: one `status` event per change, ending at a terminal state' })
+  @ApiOkResponse({
+    description:
+      'A text/event-stream. Each `status` event carries the generation (a GenerationView) as JSON in `data`; ' +
+      'after the terminal state comes one `end` event (`data: {}`) and the stream closes. Comment lines ' +
+      '(`: keep-alive`) are sent every 15 s.',
+    content: {
+      'text/event-stream': {
+        schema: {
+          type: 'string',
+          description: `Server-Sent Events; each status event's data is ${getSchemaPath(GenerationView)}`,
+          example:
+            'event: status\nid: 1764633600000\ndata: {"id":"0b9c…","status":"running","progress":40,…}\n\n' +
+            'event: status\nid: 1764633660000\ndata: {"id":"0b9c…","status":"succeeded",…}\n\n' +
+            'event: end\ndata: {}\n\n',
+        },
+      },
+    },
+  })
+  @ApiErrors(404)
   async events(
     @CurrentUser() user: AuthUser,
     @Param('id') id: string,

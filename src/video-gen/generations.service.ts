@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { assertOwnedKey, ownedOr404 } from '../auth/ownership.js';
+import { invalidCursor } from '../common/cursor.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CreditsService } from '../credits/credits.service.js';
 import type { Credits } from '../credits/credit-amount.js';
@@ -23,9 +24,11 @@ import type { GenerationKind, ModelEntry } from '../providers/model-catalog.type
 import { ProviderRegistry } from '../providers/provider-registry.js';
 import type { ProviderRef } from '../providers/video-provider.js';
 import { ObjectStorage } from '../storage/object-storage.js';
+import { ValidatedImageRepository } from '../uploads/validated-images.repository.js';
 import type { PlannedSegment } from './duration-planner.js';
 import { buildParams, GenerationParams, planFor, requestHash, RequestFields } from './generation-request.js';
 import { GenerationView, GenerationWithSegments, isTerminal, toGenerationView } from './generation-view.js';
+import { removeStoredResult } from './stored-result.js';
 
 export interface CreateGenerationCommand {
   user: AuthUser;
@@ -99,6 +102,7 @@ export class GenerationsService {
     @Inject(ObjectStorage) private readonly storage: ObjectStorage,
     @Inject(AppConfig) private readonly config: AppConfig,
     @Inject(MetricsService) private readonly metrics: MetricsService,
+    @Inject(ValidatedImageRepository) private readonly validatedImages: ValidatedImageRepository,
   ) {}
 
   async create(command: CreateGenerationCommand): Promise<CreatedGeneration> {
@@ -221,6 +225,14 @@ export class GenerationsService {
       projectId: parent.projectId ?? undefined,
     });
     const newSeconds = params.durationSeconds;
+    // The same cap as a chain: an extension is one video of the original's length plus the new part.
+    const { chainMaxSeconds } = this.config.generation;
+    if (parentSeconds + newSeconds > chainMaxSeconds) {
+      throw new BadRequestException([
+        `The extended video would be ${Math.round((parentSeconds + newSeconds) * 10) / 10}s; at most ` +
+          `${chainMaxSeconds}s in all is allowed (CHAIN_MAX_SECONDS). Extend a shorter video or choose a shorter duration.`,
+      ]);
+    }
     const newPlan = planFor(model, newSeconds, this.config.generation.maxSegments - 1);
     params.durationSeconds = Math.round((parentSeconds + newSeconds) * 1000) / 1000;
     return this.createPlanned({
@@ -297,18 +309,20 @@ export class GenerationsService {
     };
   }
 
-  /** The caller's own image: a 403 for someone else's key, a 400 when nothing is stored there. */
+  /**
+   * The caller's own image (403 for someone else's key), and one that passed upload validation: an object
+   * PUT with a presigned URL but never completed was never decoded, and would fail after charging.
+   */
   async requireImage(user: AuthUser, key: string): Promise<string> {
     const owned = assertOwnedKey(user, key, 'images');
-    const info = await this.storage.head(owned);
-    if (!info) {
-      throw new BadRequestException(`No image at ${owned}: upload it first with POST /uploads/images`);
-    }
-    if (info.bytes > this.config.uploads.maxImageBytes) {
-      throw new BadRequestException(
-        `The image at ${owned} is ${info.bytes} bytes; the limit is ${this.config.uploads.maxImageBytes}`,
-      );
-    }
+    const notUploaded = () =>
+      new BadRequestException([
+        `No checked image at ${owned}: upload it with POST /uploads/images or complete the direct upload first ` +
+          '(POST /uploads/images/complete)',
+      ]);
+    if (!(await this.validatedImages.isValidated(user.id, owned))) throw notUploaded();
+    // Validated once, but removed from the bucket since.
+    if (!(await this.storage.head(owned))) throw notUploaded();
     return owned;
   }
 
@@ -375,9 +389,11 @@ export class GenerationsService {
     if (isTerminal(generation)) {
       throw new ConflictException(`Generation ${id} is already ${generation.status.toLowerCase()}`);
     }
+    if (generation.storingAt) throw storingConflict(id);
     const cancelled = await this.prisma.$transaction(async (tx) => {
+      // Not once the worker has claimed the generation to store its result (storingAt): one of the two wins.
       const updated = await tx.generation.updateMany({
-        where: { id, status: { in: ['QUEUED', 'RUNNING'] } },
+        where: { id, status: { in: ['QUEUED', 'RUNNING'] }, storingAt: null },
         data: {
           status: 'CANCELLED',
           completedAt: new Date(),
@@ -395,6 +411,7 @@ export class GenerationsService {
     });
     if (!cancelled) {
       const current = await this.load(id);
+      if (!isTerminal(current) && current.storingAt) throw storingConflict(id);
       throw new ConflictException(`Generation ${id} is already ${current.status.toLowerCase()}`);
     }
     this.metrics.generationFinished(
@@ -404,6 +421,12 @@ export class GenerationsService {
       secondsSince(generation.createdAt),
     );
     await this.cancelAtProvider(generation);
+    // A cancelled generation keeps no result; the worker removes anything it was still uploading.
+    await removeStoredResult(
+      this.storage,
+      { ...generation, segmentCount: generation.segments.length },
+      this.logger,
+    );
     return this.load(id);
   }
 
@@ -474,6 +497,13 @@ function segmentRows(planned: PlannedGeneration): Prisma.GenerationSegmentCreate
   return rows;
 }
 
+function storingConflict(id: string): ConflictException {
+  return new ConflictException(
+    `Generation ${id} is already storing its finished video and can no longer be cancelled; ` +
+      'it will be done in a moment',
+  );
+}
+
 function checkIdempotencyKey(key: string | undefined): void {
   if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
     throw new BadRequestException('Idempotency-Key must be 1 to 200 visible ASCII characters');
@@ -498,7 +528,6 @@ function encodeCursor(row: { createdAt: Date; id: string }): string {
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const createdAt = new Date(iso ?? '');
-  if (Number.isNaN(createdAt.getTime()) || !id || !isUuid(id))
-    throw new BadRequestException('Invalid cursor');
+  if (Number.isNaN(createdAt.getTime()) || !id || !isUuid(id)) throw invalidCursor();
   return { createdAt, id };
 }

@@ -1,4 +1,4 @@
-import { segmentKey, videoKeys } from './pipeline-plan.js';
+import { storedResultKeys } from './pipeline-plan.js';
 
 export const CONTENT_VARIANTS = ['video', 'thumbnail', 'last-frame'] as const;
 export type ContentVariant = (typeof CONTENT_VARIANTS)[number];
@@ -32,14 +32,8 @@ export function contentKey(generation: StoredResult, variant: ContentVariant): s
  * Pure.
  */
 export function resultObjectKeys(generation: StoredResult): string[] {
-  const { video, thumbnail, lastFrame } = videoKeys(generation.userId, generation.id);
   const own = `videos/${generation.userId}/${generation.id}`;
-  const keys = new Set<string>([video, thumbnail, lastFrame]);
-  for (const segment of generation.segments) {
-    const key = segmentKey(generation.userId, generation.id, segment.index);
-    keys.add(key);
-    keys.add(`${key.replace(/\.mp4$/, '')}-last.png`);
-  }
+  const keys = new Set(storedResultKeys(generation.userId, generation.id, generation.segments.length));
   const recorded = [
     generation.s3Key,
     generation.thumbnailKey,

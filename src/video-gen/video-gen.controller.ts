@@ -13,6 +13,7 @@ import { ApiBearerAuth, ApiHeader, ApiOperation, ApiProperty, ApiResponse, ApiTa
 import type { Response } from 'express';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
+import { ApiErrors } from '../common/api-errors.decorator.js';
 import { AppConfig } from '../config/app-config.js';
 import { creditsToJson } from '../credits/credit-amount.js';
 import { CreditsService } from '../credits/credits.service.js';
@@ -55,6 +56,14 @@ export class StillRunningResponse {
  */
 @ApiTags('video-gen')
 @ApiBearerAuth()
+@ApiErrors(
+  400,
+  [403, 'The image key is outside your own prefix'],
+  [409, 'The Idempotency-Key was already used with a different request'],
+  401,
+  429,
+  503,
+)
 @Controller('video-gen')
 export class VideoGenController {
   constructor(

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { CreditsModule } from '../credits/credits.module.js';
 import { ProvidersModule } from '../providers/providers.module.js';
 import { GenerationResults } from './generation-results.service.js';
+import { UploadsModule } from '../uploads/uploads.module.js';
 import { GenerationRunner } from './generation-runner.service.js';
 import { GenerationSweeper } from './generation-sweeper.service.js';
 import { ChainsController, GenerationsController } from './generations.controller.js';
@@ -12,7 +13,7 @@ import { SegmentPollRepository } from './segment-poll.repository.js';
 import { VideoGenController } from './video-gen.controller.js';
 
 @Module({
-  imports: [CreditsModule, ProvidersModule],
+  imports: [CreditsModule, ProvidersModule, UploadsModule],
   controllers: [VideoGenController, GenerationsController, ChainsController, QuotesController],
   providers: [
     GenerationsService,

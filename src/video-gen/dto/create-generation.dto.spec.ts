@@ -1,6 +1,11 @@
 import { ArgumentMetadata, BadRequestException } from '@nestjs/common';
 import { createValidationPipe } from '../../app.factory.js';
-import { CreateGenerationDto, ImageToVideoDto } from './create-generation.dto.js';
+import {
+  CreateChainDto,
+  CreateGenerationDto,
+  ExtendGenerationDto,
+  ImageToVideoDto,
+} from './create-generation.dto.js';
 
 async function validate(metatype: ArgumentMetadata['metatype'], body: unknown): Promise<string[] | 'ok'> {
   try {
@@ -105,5 +110,42 @@ describe('CreateGenerationDto', () => {
       'kind must be one of the following values: image-to-video, text-to-video',
     ]);
     expect(await validate(CreateGenerationDto, { kind: 'text-to-video', prompt: 'p' })).toBe('ok');
+  });
+});
+
+describe('blank prompts', () => {
+  it.each([' ', '   ', '\t\n', '\u00a0\u2003'])(
+    'refuses a whitespace-only prompt %j everywhere',
+    async (blank) => {
+      expect(await validate(ImageToVideoDto, { id: 'k', prompt: blank })).toEqual([
+        'prompt should not be blank (only whitespace)',
+      ]);
+      expect(await validate(CreateGenerationDto, { kind: 'text-to-video', prompt: blank })).toEqual([
+        'prompt should not be blank (only whitespace)',
+      ]);
+      expect(await validate(ExtendGenerationDto, { prompt: blank })).toEqual([
+        'prompt should not be blank (only whitespace)',
+      ]);
+      expect(await validate(CreateChainDto, { prompt: blank, totalDuration: 12 })).toEqual([
+        'prompt should not be blank (only whitespace)',
+      ]);
+      expect(await validate(CreateChainDto, { prompts: ['fine', blank], totalDuration: 12 })).toEqual([
+        'each value in prompts should not be blank (only whitespace)',
+      ]);
+    },
+  );
+
+  it('keeps prompts with text around whitespace', async () => {
+    expect(await validate(ImageToVideoDto, { id: 'k', prompt: '  a sunset  ' })).toBe('ok');
+  });
+});
+
+describe('CreateChainDto', () => {
+  it('refuses prompt and prompts together instead of dropping one', async () => {
+    expect(await validate(CreateChainDto, { prompt: 'a', prompts: ['b'], totalDuration: 12 })).toEqual([
+      'send either prompt or prompts, not both',
+    ]);
+    expect(await validate(CreateChainDto, { prompts: ['b'], totalDuration: 12 })).toBe('ok');
+    expect(await validate(CreateChainDto, { prompt: 'a', totalDuration: 12 })).toBe('ok');
   });
 });

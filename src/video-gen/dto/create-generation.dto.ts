@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  buildMessage,
   ArrayNotEmpty,
   IsArray,
   IsBoolean,
@@ -15,8 +16,10 @@ import {
   MaxLength,
   Min,
   Validate,
+  ValidateBy,
   ValidateNested,
   ValidationArguments,
+  ValidationOptions,
   ValidatorConstraint,
   ValidatorConstraintInterface,
 } from 'class-validator';
@@ -41,6 +44,23 @@ class CropOrder implements ValidatorConstraintInterface {
       ? 'right must be greater than crop.left'
       : 'bottom must be greater than crop.top';
   }
+}
+
+/** Text with something in it besides whitespace: providers refuse a blank prompt, after we would have charged. */
+export function IsNotBlank(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isNotBlank',
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || value.trim().length > 0,
+        defaultMessage: buildMessage(
+          (each) => `${each}$property should not be blank (only whitespace)`,
+          options,
+        ),
+      },
+    },
+    options,
+  );
 }
 
 /** Where the image sits in the frame, as fractions of its width and height (seed 000's crop_bounds). */
@@ -76,6 +96,7 @@ export class CropDto {
 export class GenerationOptionsDto {
   @ApiProperty({ example: 'A beautiful sunset over the ocean with gentle waves', maxLength: 4000 })
   @MaxLength(4000)
+  @IsNotBlank()
   @IsString()
   @IsNotEmpty()
   prompt!: string;
@@ -202,6 +223,7 @@ export class CreateChainDto extends PickType(GenerationOptionsDto, ['model'] as 
   @ApiPropertyOptional({ example: 'A journey through the mountains', maxLength: 4000 })
   @IsOptional()
   @MaxLength(4000)
+  @IsNotBlank()
   @IsString()
   @IsNotEmpty()
   prompt?: string;
@@ -211,7 +233,16 @@ export class CreateChainDto extends PickType(GenerationOptionsDto, ['model'] as 
     description: 'One prompt per segment; the last one is reused when there are more segments than prompts',
   })
   @IsOptional()
+  @ValidateBy({
+    name: 'notWithPrompt',
+    validator: {
+      validate: (_value: unknown, args?: ValidationArguments) =>
+        (args?.object as CreateChainDto | undefined)?.prompt === undefined,
+      defaultMessage: () => 'send either prompt or prompts, not both',
+    },
+  })
   @MaxLength(4000, { each: true })
+  @IsNotBlank({ each: true })
   @IsNotEmpty({ each: true })
   @IsString({ each: true })
   @ArrayMaxSize(50)
