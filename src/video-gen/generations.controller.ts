@@ -162,7 +162,10 @@ export class GenerationsController {
       'Your own generations only; 404 when the generation has no such file (not finished, or deleted).',
   })
   @ApiResponse({ status: 302, description: 'Location: a presigned URL, valid for a few minutes' })
-  @ApiResponse({ status: 404, description: 'No such generation of yours, or no such file for it' })
+  @ApiErrors(
+    [400, 'An unknown variant'],
+    [404, 'No such generation of yours, or no such file for it (not finished, or deleted)'],
+  )
   async content(
     @CurrentUser() user: AuthUser,
     @Param('id') id: string,
@@ -183,8 +186,7 @@ export class GenerationsController {
       'its entries. 409 while the generation is queued or running (cancel it first).',
   })
   @ApiResponse({ status: 204, description: 'Deleted' })
-  @ApiResponse({ status: 404, description: 'No such generation of yours' })
-  @ApiResponse({ status: 409, description: 'Still queued or running, or being extended' })
+  @ApiErrors(404, [409, 'Still queued or running (cancel it first), or an extension of it is running'])
   async delete(@CurrentUser() user: AuthUser, @Param('id') id: string): Promise<void> {
     await this.results.delete(user, id);
   }

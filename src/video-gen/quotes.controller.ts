@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, HttpStatus, Inject, Post } from '@nestjs/co
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
+import { ApiErrors } from '../common/api-errors.decorator.js';
 import { CreateChainDto, CreateGenerationDto } from './dto/create-generation.dto.js';
 import { QuoteView, toQuoteView } from './generation-quote.js';
 import { GenerationsService } from './generations.service.js';
@@ -12,6 +13,7 @@ import { GenerationsService } from './generations.service.js';
  */
 @ApiTags('generations')
 @ApiBearerAuth()
+@ApiErrors(401, 429, 503)
 @Controller('video-gen')
 export class QuotesController {
   constructor(@Inject(GenerationsService) private readonly generations: GenerationsService) {}
@@ -25,6 +27,7 @@ export class QuotesController {
       'and whether it covers the price. Same validation errors as the create. Charges nothing.',
   })
   @ApiResponse({ status: 200, type: QuoteView })
+  @ApiErrors(400, [403, 'The image key is outside your own prefix'])
   async quote(@CurrentUser() user: AuthUser, @Body() body: CreateGenerationDto): Promise<QuoteView> {
     const { kind, model, ...fields } = body;
     const planned = await this.generations.prepare({
@@ -46,6 +49,7 @@ export class QuotesController {
     description: 'As POST /video-gen/quote, for a chain: every planned segment is priced. Charges nothing.',
   })
   @ApiResponse({ status: 200, type: QuoteView })
+  @ApiErrors(400, [403, 'The image key is outside your own prefix'])
   async quoteChain(@CurrentUser() user: AuthUser, @Body() body: CreateChainDto): Promise<QuoteView> {
     const planned = await this.generations.prepareChain(user, body);
     const { quote } = await this.generations.quote(planned);
