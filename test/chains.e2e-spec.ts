@@ -50,13 +50,14 @@ describe(`extension and chaining (seed 000) (${databaseBackend})`, () => {
     const submits = simulators.azure.requests.filter(
       (r) => r.method === 'POST' && r.path.endsWith('/videos'),
     );
-    // The first segment is text-to-video (JSON); the next two start from a frame (multipart input_reference).
+    // All multipart (the spec's only form); the first is text-to-video, the next two start from a frame.
     const mine = submits.slice(-3);
     expect(mine.map((r) => (r.headers['content-type'] ?? '').split(';')[0])).toEqual([
-      'application/json',
+      'multipart/form-data',
       'multipart/form-data',
       'multipart/form-data',
     ]);
+    expect(mine.map((r) => r.form?.files.length)).toEqual([0, 1, 1]);
   });
 
   it('refuses a chain longer than CHAIN_MAX_SECONDS and one without a prompt, charging nothing', async () => {

@@ -277,13 +277,13 @@ describe(`video-gen CLI against a running service (${databaseBackend})`, () => {
 
   it('a refused request prints the server’s messages and status, and charges nothing', async () => {
     const before = await balanceOf('cli-user');
-    const run = await cli(['generate', 'p', '--duration', '7s', '-o', join(dir, 'never.mp4')]);
+    const run = await cli(['generate', 'p', '--duration', '7.5s', '-o', join(dir, 'never.mp4')]);
     expect(run).toEqual({
       code: 1,
       out: '',
       err:
         'video-gen: the service refused POST /video-gen/generations (400 Bad Request):\n' +
-        '  - duration must be one of the following values: 5s, 8s, 10s\n',
+        '  - duration must be whole seconds such as 5s, 8s or 10s\n',
     });
     expect(await balanceOf('cli-user')).toBe(before);
 

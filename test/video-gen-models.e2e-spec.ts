@@ -6,7 +6,21 @@ import { input, pollUntilDone, readAll } from './support/provider-fixtures.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 import { databaseBackend } from './support/test-database.js';
 
-const ALL = ['veo3', 'veo3-fast', 'veo3.1', 'veo3.1-fast', 'sora-2', 'local-motion'];
+const ALL = [
+  'veo3',
+  'veo3-fast',
+  'veo3.1',
+  'veo3.1-fast',
+  'veo3.1-lite',
+  'kling-4',
+  'seedance-2',
+  'wan-2.6',
+  'ltx-2',
+  'pixverse-v6',
+  'sora-2',
+  'local-motion',
+];
+const FAL = ALL.filter((name) => !['sora-2', 'local-motion'].includes(name));
 
 describe(`GET /video-gen/models in simulated mode (${databaseBackend})`, () => {
   let t: TestApp;
@@ -15,7 +29,7 @@ describe(`GET /video-gen/models in simulated mode (${databaseBackend})`, () => {
   });
   afterAll(() => t.close());
 
-  it('lists all six models as available', async () => {
+  it('lists every model as available', async () => {
     await request(t.http).get('/video-gen/models').expect(401);
     const res = await request(t.http)
       .get('/video-gen/models')
@@ -27,13 +41,15 @@ describe(`GET /video-gen/models in simulated mode (${databaseBackend})`, () => {
     expect(res.body.models[0]).toMatchObject({
       name: 'veo3',
       provider: 'fal',
-      providerModel: 'fal-ai/veo3/image-to-video',
+      providerModel: 'fal-ai/veo3.1/image-to-video',
+      vendor: 'google',
+      lifecycle: { status: 'active' },
       kinds: ['image-to-video'],
       segmentDurations: [4, 6, 8],
       price: { credits: 750, per: 'generation' },
       ai: true,
     });
-    expect(res.body.models[5]).toMatchObject({ name: 'local-motion', ai: false });
+    expect(res.body.models.at(-1)).toMatchObject({ name: 'local-motion', ai: false, vendor: 'local' });
   });
 
   it('generates through the in-process simulators with no keys (veo3 and sora-2)', async () => {
@@ -65,7 +81,7 @@ describe(`GET /video-gen/models with zero configuration (${databaseBackend})`, (
     const byName = Object.fromEntries(res.body.models.map((m: { name: string }) => [m.name, m]));
     expect(Object.keys(byName)).toEqual(ALL);
     expect(byName['local-motion']).toMatchObject({ available: true, missingSettings: [] });
-    for (const name of ['veo3', 'veo3-fast', 'veo3.1', 'veo3.1-fast']) {
+    for (const name of FAL) {
       expect(byName[name]).toMatchObject({ available: false, missingSettings: ['FAL_KEY'] });
     }
     expect(byName['sora-2']).toMatchObject({

@@ -16,7 +16,7 @@ shows its progress and downloads the result. Ctrl-C asks whether to cancel it at
 Options:
   -i, --input-image <file>   JPEG, PNG or WebP to start from
   -m, --model <model>        e.g. veo3, sora-2, local-motion (default: the service's)
-  -d, --duration <5s|8s|10s> video length (default: the service's, 8s)
+  -d, --duration <seconds>   video length, e.g. 5s, 8s, 10s (default: the service's, 8s)
       --frame-index <n>      frame where the image appears (default 0, the start)
       --crop-left <0..1>     where the image sits in the frame, as fractions; give any of the four,
       --crop-top <0..1>        the others default to the full frame (0, 0, 1, 1)
@@ -39,7 +39,7 @@ Makes a new, longer video: the finished generation followed by a new segment gen
 frame. Only the new segment is charged.
 
 Options:
-  -d, --duration <5s|8s|10s> length of the new segment
+  -d, --duration <seconds>   length of the new part (Veo 3.1 extends natively, 7 s a call)
   -m, --model <model>        model for the new segment (default: the original's)
   -o, --output <file.mp4>    where to save the video (default <new generation id>.mp4 here)
   -h, --help                 show this help
@@ -52,8 +52,8 @@ Makes one long video from segments, each generated from the last frame of the pr
 together (seed 000's chain_videos.py). Several prompts are used one per segment, in order.
 
 Options:
-  -d, --duration <seconds>   total length, e.g. 36 (three 12 s Sora-2 segments)
-  -m, --model <model>        e.g. sora-2, veo3, local-motion
+  -d, --duration <seconds>   total length, e.g. 36 (Veo 3.1: 8 s, then four 7 s extensions)
+  -m, --model <model>        e.g. veo3.1, kling-4, sora-2, local-motion
   -i, --image <file>         image the first segment starts from
       --transition <t>       cut (default) or crossfade between segments
   -o, --output <file.mp4>    where to save the video (default <generation id>.mp4 here)

@@ -165,15 +165,22 @@ export function extractFrameArgs(video: string, atSeconds: number, output: strin
   ];
 }
 
-/** Re-encodes, so the result is exactly `durationSeconds` long (to the frame) and starts on a keyframe. */
-export function trimArgs(video: string, durationSeconds: number, output: string): string[] {
+/**
+ * Re-encodes, so the result is exactly `durationSeconds` long (to the frame) and starts on a keyframe;
+ * `fromSeconds` skips the start (a native extension's tail).
+ */
+export function trimArgs(video: string, durationSeconds: number, output: string, fromSeconds = 0): string[] {
   if (!Number.isFinite(durationSeconds) || durationSeconds <= 0) {
     throw new MediaError('BAD_REQUEST', `trim duration must be positive, got ${durationSeconds}`);
+  }
+  if (!Number.isFinite(fromSeconds) || fromSeconds < 0) {
+    throw new MediaError('BAD_REQUEST', `trim start must not be negative, got ${fromSeconds}`);
   }
   return [
     ...FFMPEG_COMMON,
     '-i',
     video,
+    ...(fromSeconds > 0 ? ['-ss', seconds(fromSeconds)] : []),
     '-t',
     seconds(durationSeconds),
     '-map',

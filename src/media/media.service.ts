@@ -248,22 +248,28 @@ export class MediaService implements OnModuleInit {
     });
   }
 
-  /** The first `durationSeconds` of a video, re-encoded so the length is exact to the frame. */
+  /**
+   * `durationSeconds` of a video from its start (or from `fromSeconds`), re-encoded so the length is exact
+   * to the frame.
+   */
   async trim(
     video: string,
     durationSeconds: number,
     output: string,
-    options: MediaCallOptions = {},
+    options: MediaCallOptions & { fromSeconds?: number } = {},
   ): Promise<VideoInfo> {
     const source = await this.probe(video, options);
     const frame = source.fps > 0 ? 1 / source.fps : 0;
-    if (durationSeconds > source.durationSeconds + frame) {
+    const from = options.fromSeconds ?? 0;
+    if (from + durationSeconds > source.durationSeconds + frame) {
       throw new MediaError(
         'BAD_REQUEST',
         `cannot trim a ${source.durationSeconds.toFixed(3)} s video to ${durationSeconds} s`,
       );
     }
-    await writeAtomically(output, (part) => this.ffmpeg(trimArgs(video, durationSeconds, part), options));
+    await writeAtomically(output, (part) =>
+      this.ffmpeg(trimArgs(video, durationSeconds, part, from), options),
+    );
     return this.probe(output, options);
   }
 

@@ -1,26 +1,56 @@
-import type { ModelEntry } from './model-catalog.types.js';
+import type { FalInputMapping, ModelEntry } from './model-catalog.types.js';
 
 const VEO_DURATIONS = [4, 6, 8];
 const VEO_ASPECT_RATIOS = ['auto', '16:9', '9:16'];
 const VEO_FEATURES = { audio: true, negativePrompt: true, seed: true, frameIndex: false, crop: true };
 const VEO_DEFAULTS = { aspectRatio: 'auto', resolution: '720p', generateAudio: true };
+const ACTIVE = { status: 'active' as const };
+/** fal rejects a longer Veo prompt with a 422 at result time, after the job ran; we refuse it before. */
+const VEO_MAX_PROMPT = 2500;
+const RETRIEVED = '2026-12-01';
+const VEO31_I2V_DOC = 'https://fal.ai/docs/model-api-reference/video-generation-api/veo3.1-image-to-video';
+
+/** Veo 3.1 on fal: text-to-video takes only 16:9 and 9:16; extend-video adds 7 s at 720p to a video of at most 8 s. */
+function veoMapping(extendEndpoint: string): FalInputMapping {
+  return {
+    durationEncoding: 'seconds-s',
+    textToVideoAspectRatios: ['16:9', '9:16'],
+    extendEndpoint,
+    extendSeconds: 7,
+    extendMaxInputSeconds: 8,
+    extendExtra: { resolution: '720p' },
+  };
+}
 
 /**
- * The built-in catalog. Prices are in credits; veo3's 750 per generation is the seed's. The others are
- * scaled from fal's published per-second prices relative to veo3 (see README) and can be overridden with
- * MODEL_CATALOG_JSON / MODEL_CATALOG_FILE without a code change.
+ * The built-in catalog. Prices are in credits: veo3's 750 per generation is the seed's (an 8 s Veo clip with
+ * sound at fal's $0.40/s, $3.20, so 1 USD = 234.375 credits); per-second prices are fal's published
+ * per-second price at the default resolution with sound, times 234.375, to one decimal place (see README).
+ * Every entry can be overridden, and new ones added, with MODEL_CATALOG_JSON / MODEL_CATALOG_FILE.
  */
 export const DEFAULT_MODELS: readonly ModelEntry[] = [
   {
     name: 'veo3',
     displayName: 'Veo 3',
-    description: 'Google Veo 3 image-to-video on fal.ai, with sound. 4, 6 or 8 s per call.',
+    description:
+      'Google Veo 3 image-to-video on fal.ai, with sound, 4, 6 or 8 s per call. Served by Veo 3.1: fal ' +
+      'withdrew the Veo 3.0 endpoints in 2026.',
     provider: 'fal',
-    providerModel: 'fal-ai/veo3/image-to-video',
+    vendor: 'google',
+    lifecycle: ACTIVE,
+    extend: 'last-frame',
+    providerModel: 'fal-ai/veo3.1/image-to-video',
     kinds: ['image-to-video'],
     segmentDurations: VEO_DURATIONS,
     aspectRatios: VEO_ASPECT_RATIOS,
     resolutions: ['720p', '1080p'],
+    maxPromptLength: VEO_MAX_PROMPT,
+    fal: { durationEncoding: 'seconds-s' },
+    source: {
+      url: VEO31_I2V_DOC,
+      retrieved: RETRIEVED,
+      note: 'Veo 3.0 (fal-ai/veo3/*) left fal-js endpoint types on 2026-08-02; Google retired it 2026-06-30',
+    },
     defaults: VEO_DEFAULTS,
     price: { credits: '750', per: 'generation' },
     features: VEO_FEATURES,
@@ -29,13 +59,19 @@ export const DEFAULT_MODELS: readonly ModelEntry[] = [
   {
     name: 'veo3-fast',
     displayName: 'Veo 3 Fast',
-    description: 'Google Veo 3 Fast image-to-video on fal.ai: quicker and cheaper than Veo 3.',
+    description: 'Google Veo 3 Fast image-to-video on fal.ai (served by Veo 3.1 Fast): quicker and cheaper.',
     provider: 'fal',
-    providerModel: 'fal-ai/veo3/fast/image-to-video',
+    vendor: 'google',
+    lifecycle: ACTIVE,
+    extend: 'last-frame',
+    providerModel: 'fal-ai/veo3.1/fast/image-to-video',
     kinds: ['image-to-video'],
     segmentDurations: VEO_DURATIONS,
     aspectRatios: VEO_ASPECT_RATIOS,
     resolutions: ['720p', '1080p'],
+    maxPromptLength: VEO_MAX_PROMPT,
+    fal: { durationEncoding: 'seconds-s' },
+    source: { url: VEO31_I2V_DOC, retrieved: RETRIEVED, note: 'Fast shares the image-to-video schema' },
     defaults: VEO_DEFAULTS,
     price: { credits: '300', per: 'generation' },
     features: VEO_FEATURES,
@@ -44,13 +80,26 @@ export const DEFAULT_MODELS: readonly ModelEntry[] = [
   {
     name: 'veo3.1',
     displayName: 'Veo 3.1',
-    description: 'Google Veo 3.1 image-to-video on fal.ai, up to 4k.',
+    description:
+      'Google Veo 3.1 on fal.ai: image-to-video and text-to-video with sound, up to 4k, 4, 6 or 8 s per ' +
+      'call. Extends natively: each extension adds 7 s that continue the motion and the sound.',
     provider: 'fal',
+    vendor: 'google',
+    lifecycle: ACTIVE,
+    extend: 'native',
     providerModel: 'fal-ai/veo3.1/image-to-video',
-    kinds: ['image-to-video'],
+    textToVideoModel: 'fal-ai/veo3.1',
+    kinds: ['image-to-video', 'text-to-video'],
     segmentDurations: VEO_DURATIONS,
     aspectRatios: VEO_ASPECT_RATIOS,
     resolutions: ['720p', '1080p', '4k'],
+    maxPromptLength: VEO_MAX_PROMPT,
+    fal: veoMapping('fal-ai/veo3.1/extend-video'),
+    source: {
+      url: VEO31_I2V_DOC,
+      retrieved: RETRIEVED,
+      note: 'text-to-video https://fal.ai/models/fal-ai/veo3.1/llms.txt; extend https://fal.ai/docs/model-api-reference/video-generation-api/veo3.1-extend-video',
+    },
     defaults: VEO_DEFAULTS,
     price: { credits: '750', per: 'generation' },
     features: VEO_FEATURES,
@@ -59,28 +108,209 @@ export const DEFAULT_MODELS: readonly ModelEntry[] = [
   {
     name: 'veo3.1-fast',
     displayName: 'Veo 3.1 Fast',
-    description: 'Google Veo 3.1 Fast image-to-video on fal.ai.',
+    description:
+      'Google Veo 3.1 Fast on fal.ai: image-to-video and text-to-video, cheaper than Veo 3.1. Extends natively (7 s).',
     provider: 'fal',
+    vendor: 'google',
+    lifecycle: ACTIVE,
+    extend: 'native',
     providerModel: 'fal-ai/veo3.1/fast/image-to-video',
-    kinds: ['image-to-video'],
+    textToVideoModel: 'fal-ai/veo3.1/fast',
+    kinds: ['image-to-video', 'text-to-video'],
     segmentDurations: VEO_DURATIONS,
     aspectRatios: VEO_ASPECT_RATIOS,
     resolutions: ['720p', '1080p', '4k'],
+    maxPromptLength: VEO_MAX_PROMPT,
+    fal: veoMapping('fal-ai/veo3.1/fast/extend-video'),
+    source: {
+      url: 'https://fal.ai/models/fal-ai/veo3.1/fast/extend-video/llms.txt',
+      retrieved: RETRIEVED,
+      note: '$0.10/s audio off, $0.15/s on (720p/1080p)',
+    },
     defaults: VEO_DEFAULTS,
     price: { credits: '300', per: 'generation' },
     features: VEO_FEATURES,
     ai: true,
   },
   {
+    name: 'veo3.1-lite',
+    displayName: 'Veo 3.1 Lite',
+    description: 'Google Veo 3.1 Lite image-to-video on fal.ai: the cheapest Veo, 720p or 1080p.',
+    provider: 'fal',
+    vendor: 'google',
+    lifecycle: ACTIVE,
+    extend: 'last-frame',
+    providerModel: 'fal-ai/veo3.1/lite/image-to-video',
+    kinds: ['image-to-video'],
+    segmentDurations: VEO_DURATIONS,
+    aspectRatios: VEO_ASPECT_RATIOS,
+    resolutions: ['720p', '1080p'],
+    maxPromptLength: VEO_MAX_PROMPT,
+    fal: { durationEncoding: 'seconds-s' },
+    source: {
+      url: 'https://fal.ai/models/fal-ai/veo3.1/lite/image-to-video/llms.txt',
+      retrieved: RETRIEVED,
+      note: '720p: $0.03/s audio off, $0.05/s on',
+    },
+    defaults: VEO_DEFAULTS,
+    // $0.05/s x 234.375
+    price: { credits: '11.7', per: 'second' },
+    features: VEO_FEATURES,
+    ai: true,
+  },
+  {
+    name: 'kling-4',
+    displayName: 'Kling 4.0',
+    description: 'Kuaishou Kling 4.0 image-to-video on fal.ai, with sound, 5 to 30 s per call at 720p.',
+    provider: 'fal',
+    vendor: 'kuaishou',
+    lifecycle: ACTIVE,
+    extend: 'last-frame',
+    providerModel: 'fal-ai/kling-video/v4/image-to-video',
+    kinds: ['image-to-video'],
+    segmentDurations: [5, 10, 15, 20, 25, 30],
+    fal: {
+      imageField: 'start_image_url',
+      endImageField: 'end_image_url',
+      durationEncoding: 'string',
+      aspectRatioField: null,
+      resolutionField: null,
+    },
+    source: {
+      url: 'https://fal.ai/models/fal-ai/kling-video/v4/image-to-video/llms.txt',
+      retrieved: RETRIEVED,
+      note: '$0.157/s (720p). Duration, audio and negative prompt fields as in fal Kling v3 (string duration enum); v4 runs 3 to 30 s',
+    },
+    defaults: { generateAudio: true },
+    price: { credits: '36.8', per: 'second' },
+    features: { audio: true, negativePrompt: true, seed: false, frameIndex: false, crop: true },
+    ai: true,
+  },
+  {
+    name: 'seedance-2',
+    displayName: 'Seedance 2.0',
+    description: 'ByteDance Seedance 2.0 image-to-video on fal.ai, with sound, 4 to 15 s per call.',
+    provider: 'fal',
+    vendor: 'bytedance',
+    lifecycle: ACTIVE,
+    extend: 'last-frame',
+    providerModel: 'bytedance/seedance-2.0/image-to-video',
+    kinds: ['image-to-video'],
+    segmentDurations: [4, 5, 6, 8, 10, 12, 15],
+    aspectRatios: ['auto', '21:9', '16:9', '4:3', '1:1', '3:4', '9:16'],
+    resolutions: ['480p', '720p', '1080p'],
+    fal: { endImageField: 'end_image_url', durationEncoding: 'string' },
+    source: {
+      url: 'https://fal.ai/docs/model-api-reference/video-generation-api/bytedance-seedance-2.0-image-to-video',
+      retrieved: RETRIEVED,
+      note: '$0.3024/s at 720p (https://fal.ai/models/bytedance/seedance-2.0/image-to-video)',
+    },
+    defaults: { aspectRatio: 'auto', resolution: '720p', generateAudio: true },
+    price: { credits: '70.9', per: 'second' },
+    features: { audio: true, negativePrompt: false, seed: true, frameIndex: false, crop: true },
+    ai: true,
+  },
+  {
+    name: 'wan-2.6',
+    displayName: 'Wan 2.6',
+    description: 'Alibaba Wan 2.6 image-to-video on fal.ai, 5, 10 or 15 s at 720p or 1080p.',
+    provider: 'fal',
+    vendor: 'alibaba',
+    lifecycle: ACTIVE,
+    extend: 'last-frame',
+    providerModel: 'wan/v2.6/image-to-video',
+    kinds: ['image-to-video'],
+    segmentDurations: [5, 10, 15],
+    resolutions: ['720p', '1080p'],
+    fal: {
+      durationEncoding: 'string',
+      aspectRatioField: null,
+      audioField: null,
+      extra: { enable_prompt_expansion: false },
+    },
+    source: {
+      url: 'https://fal.ai/models/wan/v2.6/image-to-video/api',
+      retrieved: RETRIEVED,
+      note: 'price not on the page read: $0.10/s at 720p assumed from fal Wan pricing; set yours',
+    },
+    defaults: { resolution: '720p' },
+    price: { credits: '23.4', per: 'second' },
+    features: { audio: false, negativePrompt: true, seed: true, frameIndex: false, crop: true },
+    ai: true,
+  },
+  {
+    name: 'ltx-2',
+    displayName: 'LTX-2 Pro',
+    description: 'Lightricks LTX-2 Pro image-to-video on fal.ai, with sound, 6, 8 or 10 s, 1080p to 2160p.',
+    provider: 'fal',
+    vendor: 'lightricks',
+    lifecycle: ACTIVE,
+    extend: 'last-frame',
+    providerModel: 'fal-ai/ltx-2/image-to-video',
+    kinds: ['image-to-video'],
+    segmentDurations: [6, 8, 10],
+    resolutions: ['1080p', '1440p', '2160p'],
+    fal: { durationEncoding: 'integer', aspectRatioField: null },
+    source: {
+      url: 'https://fal.ai/models/fal-ai/ltx-2/image-to-video/llms.txt',
+      retrieved: RETRIEVED,
+      note: '$0.06/s 1080p, $0.12/s 1440p, $0.24/s 2160p',
+    },
+    defaults: { resolution: '1080p', generateAudio: true },
+    price: { credits: '14.1', per: 'second' },
+    features: { audio: true, negativePrompt: false, seed: false, frameIndex: false, crop: true },
+    ai: true,
+  },
+  {
+    name: 'pixverse-v6',
+    displayName: 'PixVerse v6',
+    description: 'PixVerse v6 image-to-video on fal.ai, 1 to 15 s, 360p to 1080p, optional sound.',
+    provider: 'fal',
+    vendor: 'pixverse',
+    lifecycle: ACTIVE,
+    extend: 'last-frame',
+    providerModel: 'fal-ai/pixverse/v6/image-to-video',
+    kinds: ['image-to-video'],
+    segmentDurations: [5, 8, 10, 15],
+    resolutions: ['360p', '540p', '720p', '1080p'],
+    fal: { durationEncoding: 'integer', aspectRatioField: null, audioField: 'generate_audio_switch' },
+    source: {
+      url: 'https://fal.ai/models/fal-ai/pixverse/v6/extend/llms.txt',
+      retrieved: RETRIEVED,
+      note: 'v6 prices ($0.060/s at 720p with sound) from the v6 extend page; input fields as fal-ai/pixverse/c1/image-to-video/llms.txt (same family); the v6 image-to-video page itself was not read',
+    },
+    defaults: { resolution: '720p', generateAudio: true },
+    price: { credits: '14.1', per: 'second' },
+    features: { audio: true, negativePrompt: true, seed: true, frameIndex: false, crop: true },
+    ai: true,
+  },
+  {
     name: 'sora-2',
-    displayName: 'Sora 2',
-    description: 'OpenAI Sora 2 on Azure OpenAI: text-to-video and image-to-video, 4, 8 or 12 s per call.',
+    displayName: 'Sora 2 (deprecated)',
+    description:
+      'OpenAI Sora 2 on Azure OpenAI: text-to-video and image-to-video, 4, 8 or 12 s per call. Retired ' +
+      'upstream; works only while your Azure deployment does.',
     provider: 'azure',
+    vendor: 'openai',
+    lifecycle: {
+      status: 'deprecated',
+      deprecatedAt: '2026-07-07T00:00:00Z',
+      sunsetAt: '2026-09-15T00:00:00Z',
+      replacement: 'veo3.1',
+      note:
+        'Azure retires sora-2 2025-12-08 on 2026-09-15 (2025-10-06: 2026-07-15) with no replacement; OpenAI ' +
+        'shut the Sora API down on 2026-09-24. Existing deployments keep working until Azure removes them.',
+    },
+    extend: 'last-frame',
     providerModel: 'sora-2',
     azureApi: 'videos',
     kinds: ['image-to-video', 'text-to-video'],
     segmentDurations: [4, 8, 12],
     sizes: ['1280x720', '720x1280'],
+    source: {
+      url: 'https://github.com/MicrosoftDocs/azure-ai-docs (concepts-model-retirement-schedule-content.md)',
+      retrieved: RETRIEVED,
+    },
     defaults: { size: '1280x720' },
     price: { credits: '500', per: 'generation' },
     features: { audio: false, negativePrompt: false, seed: false, frameIndex: false, crop: true },
@@ -93,6 +323,9 @@ export const DEFAULT_MODELS: readonly ModelEntry[] = [
       'Moves the source image with a slow zoom or pan, rendered by ffmpeg on this server. Not AI: nothing ' +
       'in the picture moves by itself. Works with no configuration. Image-to-video only.',
     provider: 'local',
+    vendor: 'local',
+    lifecycle: ACTIVE,
+    extend: 'last-frame',
     providerModel: 'local-motion',
     kinds: ['image-to-video'],
     segmentDurations: [4, 5, 6, 8, 10, 12],

@@ -8,8 +8,10 @@ import {
   missingSettings,
   ModelCatalog,
   parseOverrides,
+  replacementProblems,
   validateEntry,
 } from './model-catalog.js';
+import { lifecycleHeaders } from './model-lifecycle.js';
 import { ProviderRegistry } from './provider-registry.js';
 import { ImagePreparer } from './image-preparer.js';
 import { AzureSoraProvider } from './azure/azure-sora.provider.js';
@@ -21,21 +23,39 @@ const config = (env: Record<string, string> = {}): AppConfig =>
   loadConfig({ DATA_DIR: '/tmp/vg-catalog', ...env });
 
 describe('model catalog', () => {
-  it('has the six default models, all valid', () => {
+  it('has the default models, all valid; veo3 keeps its name and price on a live endpoint', () => {
     expect(DEFAULT_MODELS.map((m) => m.name)).toEqual([
       'veo3',
       'veo3-fast',
       'veo3.1',
       'veo3.1-fast',
+      'veo3.1-lite',
+      'kling-4',
+      'seedance-2',
+      'wan-2.6',
+      'ltx-2',
+      'pixverse-v6',
       'sora-2',
       'local-motion',
     ]);
     expect(DEFAULT_MODELS.flatMap(validateEntry)).toEqual([]);
+    expect(replacementProblems(DEFAULT_MODELS)).toEqual([]);
     const veo3 = DEFAULT_MODELS[0];
     expect(veo3).toMatchObject({
       provider: 'fal',
-      providerModel: 'fal-ai/veo3/image-to-video',
+      vendor: 'google',
+      providerModel: 'fal-ai/veo3.1/image-to-video',
       segmentDurations: [4, 6, 8],
+      lifecycle: { status: 'active' },
+    });
+    expect(DEFAULT_MODELS.find((m) => m.name === 'veo3-fast')!.providerModel).toBe(
+      'fal-ai/veo3.1/fast/image-to-video',
+    );
+    expect(DEFAULT_MODELS.find((m) => m.name === 'sora-2')!.lifecycle).toMatchObject({
+      status: 'deprecated',
+      sunsetAt: '2026-09-15T00:00:00Z',
+      replacement: 'veo3.1',
+      note: expect.stringContaining('Azure'),
     });
     expect(veo3.price).toEqual({ credits: '750', per: 'generation' });
   });
@@ -52,7 +72,11 @@ describe('model catalog', () => {
     const merged = mergeCatalog(DEFAULT_MODELS, {
       veo3: { price: { credits: 800 } },
       'veo3-fast': null,
-      'my-sora': { ...DEFAULT_MODELS[4], providerModel: 'sora', azureApi: 'jobs' },
+      'my-sora': {
+        ...DEFAULT_MODELS.find((m) => m.name === 'sora-2')!,
+        providerModel: 'sora',
+        azureApi: 'jobs',
+      },
     });
     expect(merged.find((m) => m.name === 'veo3')!.price).toEqual({ credits: '800', per: 'generation' });
     expect(merged.some((m) => m.name === 'veo3-fast')).toBe(false);
@@ -131,6 +155,75 @@ describe('model catalog', () => {
     expect(message(() => catalog.requireUsable('sora-2'))).toBe(
       'Model "sora-2" is not configured on this server: set AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY',
     );
+  });
+});
+
+describe('model lifecycle', () => {
+  const message = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (error) {
+      expect(error).toBeInstanceOf(BadRequestException);
+      return (error as BadRequestException).message;
+    }
+    throw new Error('expected a 400');
+  };
+
+  it('refuses a retired model naming its replacement; an operator re-enables it through the catalog', () => {
+    const retired = JSON.stringify({
+      'veo3-fast': {
+        lifecycle: { status: 'retired', sunsetAt: '2026-08-02T00:00:00Z', replacement: 'veo3' },
+      },
+    });
+    const catalog = new ModelCatalog(config({ PROVIDERS_MODE: 'simulated', MODEL_CATALOG_JSON: retired }));
+    expect(message(() => catalog.requireUsable('veo3-fast', 'image-to-video'))).toBe(
+      'Model "veo3-fast" was retired on 2026-08-02; use "veo3" instead. Nothing was charged.',
+    );
+    expect(message(() => catalog.requireUsable('nope'))).not.toContain('veo3-fast');
+    const reEnabled = JSON.stringify({ 'veo3-fast': { lifecycle: { status: 'active' } } });
+    const again = new ModelCatalog(config({ PROVIDERS_MODE: 'simulated', MODEL_CATALOG_JSON: reEnabled }));
+    expect(again.requireUsable('veo3-fast', 'image-to-video').name).toBe('veo3-fast');
+  });
+
+  it('checks lifecycle, vendor, extend and the fal mapping at start-up', () => {
+    const broken = JSON.stringify({
+      veo3: { lifecycle: { status: 'gone', replacement: 'x' }, vendor: '', extend: 'native' },
+      'my-model': {
+        ...DEFAULT_MODELS.find((m) => m.name === 'wan-2.6'),
+        fal: { durationEncoding: 'minutes', imageField: 'image url' },
+        lifecycle: { status: 'deprecated', replacement: 'nope' },
+      },
+    });
+    try {
+      buildCatalog(config({ MODEL_CATALOG_JSON: broken }).providers);
+      throw new Error('expected a ConfigurationError');
+    } catch (error) {
+      const problems = (error as ConfigurationError).problems.join('\n');
+      expect(problems).toContain('model "veo3": vendor is required');
+      expect(problems).toContain('model "veo3": lifecycle.status must be one of active, deprecated, retired');
+      expect(problems).toContain('model "veo3": fal.extendSeconds');
+      expect(problems).toContain('model "my-model": fal.imageField');
+      expect(problems).toContain('model "my-model": fal.durationEncoding');
+      expect(problems).toContain('model "my-model": lifecycle.replacement "nope" is not a model');
+    }
+  });
+
+  it('gives an entry without lifecycle or extend (an operator entry from before) active and last-frame', () => {
+    const { lifecycle, extend, ...old } = DEFAULT_MODELS.find((m) => m.name === 'wan-2.6')!;
+    expect([lifecycle.status, extend]).toEqual(['active', 'last-frame']);
+    const [entry] = mergeCatalog([], { old: { ...old, name: 'old' } });
+    expect(entry).toMatchObject({ lifecycle: { status: 'active' }, extend: 'last-frame' });
+    expect(validateEntry(entry)).toEqual([]);
+  });
+
+  it('lifecycle headers: RFC 9745 Deprecation, RFC 8594 Sunset, Link to the successor; none when active', () => {
+    const sora = DEFAULT_MODELS.find((m) => m.name === 'sora-2')!;
+    expect(lifecycleHeaders(sora)).toEqual({
+      Deprecation: `@${Date.parse('2026-07-07T00:00:00Z') / 1000}`,
+      Sunset: 'Tue, 15 Sep 2026 00:00:00 GMT',
+      Link: '</video-gen/models#veo3.1>; rel="successor-version"',
+    });
+    expect(lifecycleHeaders(DEFAULT_MODELS[0])).toEqual({});
   });
 });
 

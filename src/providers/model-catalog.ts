@@ -5,7 +5,13 @@ import { ConfigurationError } from '../config/environment.js';
 import { Decimal } from '../credits/credit-amount.js';
 import { priceRuleProblem } from '../credits/pricing.js';
 import { DEFAULT_MODELS } from './model-catalog.defaults.js';
-import { GENERATION_KINDS, GenerationKind, ModelAvailability, ModelEntry } from './model-catalog.types.js';
+import {
+  GENERATION_KINDS,
+  GenerationKind,
+  LIFECYCLE_STATUSES,
+  ModelAvailability,
+  ModelEntry,
+} from './model-catalog.types.js';
 
 /** `{ "<model>": { ...fields to replace } | null }`; null removes a model, an unknown name adds one. */
 export type CatalogOverrides = Record<string, Record<string, unknown> | null>;
@@ -29,7 +35,7 @@ export function mergeCatalog(base: readonly ModelEntry[], ...layers: CatalogOver
       }
       const current = models.get(name) ?? {};
       const merged: Record<string, unknown> = { ...current, ...override, name };
-      for (const nested of ['price', 'features', 'defaults']) {
+      for (const nested of ['price', 'features', 'defaults', 'lifecycle', 'fal']) {
         if (isObject(current[nested]) && isObject(override[nested])) {
           merged[nested] = { ...current[nested], ...override[nested] };
         }
@@ -38,6 +44,111 @@ export function mergeCatalog(base: readonly ModelEntry[], ...layers: CatalogOver
     }
   }
   return [...models.values()].map((raw) => normaliseEntry(raw));
+}
+
+const DURATION_ENCODINGS = ['seconds-s', 'string', 'integer', 'none'];
+const FAL_FIELD = /^[A-Za-z_][\w]{0,63}$/;
+
+/** Problems with the lifecycle, vendor, extend method and fal mapping of an entry. Pure. */
+function lineupProblems(entry: ModelEntry, at: (field: string, problem: string) => void): void {
+  if (typeof entry.vendor !== 'string' || !/^[a-z0-9][a-z0-9-]{0,31}$/.test(entry.vendor)) {
+    at(
+      'vendor',
+      'is required: who makes the model (google, openai, kuaishou, bytedance, alibaba, lightricks, pixverse, local...)',
+    );
+  }
+  const lifecycle = entry.lifecycle;
+  if (!isObject(lifecycle) || !LIFECYCLE_STATUSES.includes(lifecycle.status)) {
+    at('lifecycle.status', `must be one of ${LIFECYCLE_STATUSES.join(', ')}`);
+  } else {
+    for (const field of ['deprecatedAt', 'sunsetAt'] as const) {
+      const value = lifecycle[field];
+      if (value !== undefined && (typeof value !== 'string' || Number.isNaN(Date.parse(value)))) {
+        at(`lifecycle.${field}`, 'must be an ISO 8601 date such as 2026-09-15T00:00:00Z');
+      }
+    }
+    if (lifecycle.replacement !== undefined && typeof lifecycle.replacement !== 'string') {
+      at('lifecycle.replacement', 'must be the name of another model');
+    }
+  }
+  if (entry.extend !== 'native' && entry.extend !== 'last-frame')
+    at('extend', 'must be "native" or "last-frame"');
+  if (
+    entry.maxPromptLength !== undefined &&
+    !(Number.isInteger(entry.maxPromptLength) && entry.maxPromptLength > 0)
+  ) {
+    at('maxPromptLength', 'must be a positive whole number of characters');
+  }
+  const fal = entry.fal;
+  if (fal !== undefined) {
+    if (!isObject(entry.fal)) {
+      at('fal', 'must be an object (see README: any fal video model by configuration)');
+      return;
+    }
+    if (entry.provider !== 'fal') at('fal', 'applies to provider "fal" only');
+    for (const field of [
+      'imageField',
+      'endImageField',
+      'referenceImagesField',
+      'durationField',
+      'aspectRatioField',
+      'resolutionField',
+      'audioField',
+      'negativePromptField',
+      'seedField',
+      'extendVideoField',
+    ] as const) {
+      const value = fal[field];
+      if (value !== undefined && value !== null && (typeof value !== 'string' || !FAL_FIELD.test(value))) {
+        at(`fal.${field}`, 'must be a fal input field name such as image_url');
+      }
+    }
+    if (fal.durationEncoding !== undefined && !DURATION_ENCODINGS.includes(fal.durationEncoding)) {
+      at('fal.durationEncoding', `must be one of ${DURATION_ENCODINGS.join(', ')}`);
+    }
+    if (fal.durationEncoding === 'none' && entry.segmentDurations?.length !== 1) {
+      at(
+        'segmentDurations',
+        'must list exactly the one length the model makes when fal.durationEncoding is "none"',
+      );
+    }
+    if (
+      fal.videoUrlPath !== undefined &&
+      (typeof fal.videoUrlPath !== 'string' || !/^[\w]+(\.[\w]+)*$/.test(fal.videoUrlPath))
+    ) {
+      at('fal.videoUrlPath', 'must be a dotted path such as video.url');
+    }
+    for (const field of ['extra', 'extendExtra'] as const) {
+      if (fal[field] !== undefined && !isObject(fal[field]))
+        at(`fal.${field}`, 'must be an object of fixed fields');
+    }
+    if (fal.textToVideoAspectRatios !== undefined && !Array.isArray(fal.textToVideoAspectRatios)) {
+      at('fal.textToVideoAspectRatios', 'must be a list of strings');
+    }
+  }
+  if (entry.extend === 'native') {
+    if (entry.provider !== 'fal' || !fal?.extendEndpoint) {
+      at('extend', '"native" needs a fal model with fal.extendEndpoint (e.g. fal-ai/veo3.1/extend-video)');
+    }
+    const seconds = fal?.extendSeconds;
+    if (!(typeof seconds === 'number' && Number.isInteger(seconds) && seconds > 0)) {
+      at('fal.extendSeconds', 'must be the whole seconds one native extension adds (Veo 3.1: 7)');
+    }
+    if (!entry.kinds?.includes('image-to-video')) {
+      at('kinds', 'a model that extends natively must also do image-to-video');
+    }
+  }
+}
+
+/** Replacements must name models of the catalog. Pure. */
+export function replacementProblems(models: readonly ModelEntry[]): string[] {
+  const names = new Set(models.map((m) => m.name));
+  return models
+    .filter((m) => m.lifecycle?.replacement !== undefined && !names.has(m.lifecycle.replacement))
+    .map(
+      (m) =>
+        `model "${m.name}": lifecycle.replacement "${m.lifecycle.replacement}" is not a model of the catalog`,
+    );
 }
 
 /** Every problem with an entry, as human-readable lines; empty when it is usable. Pure. */
@@ -95,6 +206,7 @@ export function validateEntry(entry: ModelEntry): string[] {
   // The price rule (and so what a valid price is) lives with the rest of the money, in credits/.
   const priceProblem = priceRuleProblem(entry.price);
   if (priceProblem) problems.push(`model "${entry.name}": ${priceProblem}`);
+  lineupProblems(entry, at);
   return problems;
 }
 
@@ -149,7 +261,7 @@ export function buildCatalog(config: ProvidersConfig): ModelEntry[] {
     'sora-2': { providerModel: config.azure.soraDeployment, azureApi: config.azure.soraApi },
   };
   const models = mergeCatalog(DEFAULT_MODELS, azureDefaults, ...loadOverrides(config));
-  const problems = models.flatMap(validateEntry);
+  const problems = [...models.flatMap(validateEntry), ...replacementProblems(models)];
   if (problems.length > 0) throw new ConfigurationError(problems);
   return models;
 }
@@ -171,6 +283,11 @@ export class ModelCatalog {
     return this.models.get(name);
   }
 
+  /** Names of the models that are not retired, for error messages. */
+  usableNames(): string[] {
+    return [...this.models.values()].filter((m) => m.lifecycle.status !== 'retired').map((m) => m.name);
+  }
+
   availability(entry: ModelEntry): ModelAvailability {
     const missing = missingSettings(entry, this.config.providers);
     return { available: missing.length === 0, missingSettings: missing };
@@ -185,7 +302,17 @@ export class ModelCatalog {
     const entry = this.models.get(name);
     if (!entry) {
       throw new BadRequestException(
-        `Unknown model "${name}". Available models: ${[...this.models.keys()].join(', ')}`,
+        `Unknown model "${name}". Available models: ${this.usableNames().join(', ')}`,
+      );
+    }
+    if (entry.lifecycle.status === 'retired') {
+      const instead = entry.lifecycle.replacement
+        ? `use "${entry.lifecycle.replacement}" instead`
+        : `choose another model: ${this.usableNames().join(', ')}`;
+      const when = entry.lifecycle.sunsetAt ? ` on ${entry.lifecycle.sunsetAt.slice(0, 10)}` : '';
+      throw new BadRequestException(
+        `Model "${name}" was retired${when}; ${instead}. Nothing was charged.` +
+          (entry.lifecycle.note ? ` (${entry.lifecycle.note})` : ''),
       );
     }
     if (kind && !entry.kinds.includes(kind)) {
@@ -204,7 +331,14 @@ export class ModelCatalog {
 }
 
 function normaliseEntry(raw: Record<string, unknown>): ModelEntry {
-  const entry = { defaults: {}, ...raw } as unknown as ModelEntry;
+  // Operator entries written before lifecycles existed stay valid: active, extended from the last frame.
+  const entry = {
+    defaults: {},
+    lifecycle: { status: 'active' },
+    extend: 'last-frame',
+    ...(raw.provider === 'local' ? { vendor: 'local' } : {}),
+    ...raw,
+  } as unknown as ModelEntry;
   const price = raw.price as { credits?: unknown } | undefined;
   if (price && typeof price.credits === 'number' && Number.isFinite(price.credits)) {
     entry.price = { ...entry.price, credits: new Decimal(price.credits).toString() };

@@ -16,7 +16,15 @@ export function toModelView(
     displayName: entry.displayName,
     description: entry.description,
     provider: entry.provider,
+    vendor: entry.vendor,
     providerModel: entry.providerModel,
+    ...(entry.textToVideoModel ? { textToVideoModel: entry.textToVideoModel } : {}),
+    lifecycle: entry.lifecycle,
+    extend: entry.extend,
+    ...(entry.extend === 'native' && entry.fal?.extendSeconds
+      ? { extendSeconds: entry.fal.extendSeconds }
+      : {}),
+    ...(entry.maxPromptLength ? { maxPromptLength: entry.maxPromptLength } : {}),
     ai: entry.ai,
     kinds: entry.kinds,
     segmentDurations: entry.segmentDurations,
@@ -26,6 +34,7 @@ export function toModelView(
     defaults: entry.defaults,
     price: { credits: creditsToJson(entry.price.credits), per: entry.price.per },
     features: entry.features,
+    ...(entry.source ? { source: entry.source } : {}),
     ...availability,
   };
 }

@@ -18,11 +18,22 @@ export interface SourceImage {
   height: number;
 }
 
+export interface SourceVideo {
+  bytes: Buffer;
+  contentType: string;
+  durationSeconds: number;
+}
+
 export interface GenerationInput {
   model: ModelEntry;
   prompt: string;
   /** Present for image-to-video, absent for text-to-video. */
   image?: SourceImage;
+  /**
+   * A native extension (`model.extend === 'native'`): the video to continue, already cut to what the extend
+   * endpoint takes. The result may be the new part alone or the input followed by it; the runner keeps the new part.
+   */
+  video?: SourceVideo;
   /** One of the model's native segment durations (`model.segmentDurations`). */
   durationSeconds: number;
   /** fal: `auto` | `16:9` | `9:16`. */
@@ -50,6 +61,8 @@ export interface FalRef {
   /** The full endpoint id it was submitted to; status/result/cancel derive owner/app from it. */
   endpoint: string;
   requestId: string;
+  /** Dotted path of the video URL in the result, when not `video.url` (from the catalog mapping). */
+  videoUrlPath?: string;
 }
 
 export interface AzureRef {

@@ -143,10 +143,11 @@ describe('Azure simulator: strict validation, as documented', () => {
         headers: form.getHeaders(),
       });
     };
-    expect((await send({ ...base, inpaint_items: item('other.png') })).data.error.message).toContain(
+    // The jobs API answers errors top-level ({code, message, ...}), as its spec defines.
+    expect((await send({ ...base, inpaint_items: item('other.png') })).data.message).toContain(
       "file_name 'other.png' does not match",
     );
-    expect((await send({ ...base, inpaint_items: 'not json' })).data.error.message).toBe(
+    expect((await send({ ...base, inpaint_items: 'not json' })).data.message).toBe(
       'inpaint_items must be JSON string',
     );
     const badCrop = JSON.stringify([
@@ -157,10 +158,8 @@ describe('Azure simulator: strict validation, as documented', () => {
         crop_bounds: { left_fraction: 0.9, top_fraction: 0, right_fraction: 0.1, bottom_fraction: 1 },
       },
     ]);
-    expect((await send({ ...base, inpaint_items: badCrop })).data.error.message).toContain('left < right');
-    expect((await send({ ...base, width: '1000', inpaint_items: item('a.png') })).data.error.param).toBe(
-      'width',
-    );
+    expect((await send({ ...base, inpaint_items: badCrop })).data.message).toContain('left < right');
+    expect((await send({ ...base, width: '1000', inpaint_items: item('a.png') })).data.param).toBe('width');
     const ok = await send({ ...base, inpaint_items: item('a.png') });
     expect(ok.status).toBe(200);
     expect(ok.data).toMatchObject({
@@ -193,5 +192,70 @@ describe('Azure simulator: strict validation, as documented', () => {
     });
     const res = await http().get(`/openai/v1/videos/${created.data.id}/content?variant=video`);
     expect(res.status).toBe(404);
+  });
+});
+
+describe('Azure simulator: what the OpenAI.v1 spec and the SDKs send', () => {
+  const create = (query = '') =>
+    http().post(`/openai/v1/videos${query}`, {
+      model: 'sora-2',
+      prompt: 'p',
+      seconds: '4',
+      size: '1280x720',
+    });
+
+  it('accepts api-version=v1 (the spec default), preview and none; refuses others', async () => {
+    for (const query of ['', '?api-version=v1', '?api-version=preview'])
+      expect((await create(query)).status).toBe(200);
+    expect((await create('?api-version=2025-04-01-preview')).status).toBe(400);
+  });
+
+  it('accepts input_reference as {image_url}: a JSON object, or the SDK multipart field input_reference[image_url]', async () => {
+    const uri = `data:image/png;base64,${pngImage(1280, 720).bytes.toString('base64')}`;
+    const json = await http().post('/openai/v1/videos', {
+      model: 'sora-2',
+      prompt: 'p',
+      seconds: '4',
+      size: '1280x720',
+      input_reference: { image_url: uri },
+    });
+    expect(json.status).toBe(200);
+    const form = videoForm({
+      model: 'sora-2',
+      prompt: 'p',
+      seconds: '4',
+      size: '1280x720',
+      'input_reference[image_url]': uri,
+    });
+    expect((await http().post('/openai/v1/videos', form, { headers: form.getHeaders() })).status).toBe(200);
+    const bad = await http().post('/openai/v1/videos', {
+      model: 'sora-2',
+      prompt: 'p',
+      seconds: '4',
+      size: '1280x720',
+      input_reference: { image_url: 'https://example.com/a.png' },
+    });
+    expect(bad.status).toBe(400);
+  });
+
+  it('serves variant=spritesheet, and remixes a completed video', async () => {
+    simulator.setTiming({ queuePolls: 0, runPolls: 0 });
+    const created = await create();
+    let view = created.data;
+    for (let i = 0; i < 600 && view.status !== 'completed'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      view = (await http().get(`/openai/v1/videos/${created.data.id}`)).data;
+    }
+    expect(view.status).toBe('completed');
+    const sprites = await http().get(`/openai/v1/videos/${view.id}/content?variant=spritesheet`);
+    expect(sprites.status).toBe(200);
+    expect(sprites.headers['content-type']).toBe('image/jpeg');
+    const remix = await http().post(`/openai/v1/videos/${view.id}/remix`, { prompt: 'the same, at night' });
+    expect(remix.status).toBe(200);
+    expect(remix.data).toMatchObject({
+      object: 'video',
+      remixed_from_video_id: view.id,
+      prompt: 'the same, at night',
+    });
   });
 });

@@ -56,6 +56,7 @@ interface SimJob {
   polls: number;
   outcome: 'ok' | 'moderation' | 'generation-failure';
   inpaintItems?: unknown;
+  remixedFrom?: string;
   video?: Buffer;
   renderError?: string;
   render?: Promise<void>;
@@ -103,12 +104,15 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
     const { method } = request;
     try {
       if (route[0] === 'videos') {
-        if (request.query['api-version'] !== undefined && request.query['api-version'] !== 'preview') {
-          throw new BadRequest(
-            `API version '${request.query['api-version']}' is not supported on the v1 API`,
-          );
+        // The OpenAI.v1 spec's api-version is `v1` (its default) or `preview`; none at all is the OpenAI SDK.
+        const version = request.query['api-version'];
+        if (version !== undefined && version !== 'preview' && version !== 'v1') {
+          throw new BadRequest(`API version '${version}' is not supported on the v1 API`);
         }
         if (route.length === 1 && method === 'POST') return await this.create('videos', request, res);
+        if (route.length === 3 && route[2] === 'remix' && method === 'POST') {
+          return await this.remix(this.job('videos', route[1]), request, res);
+        }
         if (route.length === 1 && method === 'GET') return await this.list('videos', request, res);
         const job = this.job('videos', route[1]);
         if (route.length === 2 && method === 'GET') return await this.status(job, res);
@@ -138,6 +142,15 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
       }
       return this.notFound(res);
     } catch (error) {
+      if (error instanceof BadRequest && route[0] === 'video') {
+        // The preview jobs API's error body is top-level (AzureOpenAIVideoGenerationErrorResponse).
+        return sendJson(res, 400, {
+          code: error.code ?? 'invalid_request',
+          message: error.message,
+          param: error.param,
+          type: 'invalid_request_error',
+        });
+      }
       if (error instanceof BadRequest) {
         return sendJson(res, 400, {
           error: {
@@ -270,9 +283,20 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
     sendJson(res, 200, this.view(job));
   }
 
-  /** Sora 2: JSON or multipart with `input_reference`; seconds "4" | "8" | "12"; an image exactly `size`. */
+  /**
+   * Sora 2: JSON or multipart with `input_reference` (a file, or `{image_url}` as the spec also allows: a JSON
+   * object, or the `input_reference[image_url]` field the OpenAI SDK sends in multipart); seconds "4" | "8" |
+   * "12"; an image exactly `size`.
+   */
   private async parseVideoCreate(request: RecordedRequest) {
-    const { fields, files } = this.body(request, ['model', 'prompt', 'seconds', 'size', 'input_reference']);
+    const { fields, files } = this.body(request, [
+      'model',
+      'prompt',
+      'seconds',
+      'size',
+      'input_reference',
+      'input_reference[image_url]',
+    ]);
     const model = requireString(fields, 'model');
     const prompt = requireString(fields, 'prompt');
     const seconds = fields.seconds ?? '4';
@@ -301,7 +325,24 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
     }
     const [width, height] = size.split('x').map(Number);
     let image: Buffer | undefined;
-    if (files.length > 0) {
+    const referenceUrl = imageUrlOf(fields);
+    if (referenceUrl !== undefined) {
+      const data = /^data:(image\/(?:jpeg|png|webp));base64,([A-Za-z0-9+/=]+)$/.exec(referenceUrl);
+      if (!data) {
+        throw new BadRequest(
+          'input_reference.image_url could not be loaded: the simulator reads data:image/... URIs only.',
+          'input_reference',
+          'invalid_value',
+        );
+      }
+      const bytes = Buffer.from(data[2], 'base64');
+      const actual = await this.options.renderer.imageSize(bytes);
+      if (!actual) throw new BadRequest('The input_reference image is not readable.', 'input_reference');
+      if (actual.width !== width || actual.height !== height) {
+        throw new BadRequest('Inpaint image must match the requested width and height');
+      }
+      image = bytes;
+    } else if (files.length > 0) {
       const reference = files.find((f) => f.field === 'input_reference');
       if (!reference || files.length > 1)
         throw new BadRequest('Only one input_reference file is accepted.', 'input_reference');
@@ -327,6 +368,30 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
       );
     }
     return { model, image, job: { prompt, width, height, seconds: Number(seconds) } };
+  }
+
+  /** `POST /videos/{id}/remix` (multipart or JSON `prompt`): a new video like a completed one, re-prompted. */
+  private async remix(source: SimJob, request: RecordedRequest, res: ServerResponse): Promise<void> {
+    const { fields } = this.body(request, ['prompt']);
+    const prompt = requireString(fields, 'prompt');
+    if (this.view(source).status !== 'completed') {
+      throw new BadRequest('Only a completed video can be remixed.', 'video_id', 'invalid_value');
+    }
+    const job: SimJob = {
+      ...source,
+      id: `video_${randomBytes(16).toString('hex')}`,
+      generationId: `gen_${randomBytes(13).toString('hex')}`,
+      prompt,
+      createdAt: Date.now(),
+      polls: 0,
+      outcome: 'ok',
+      remixedFrom: source.id,
+      video: undefined,
+      renderError: undefined,
+    };
+    this.jobs.set(job.id, job);
+    job.render = this.track(this.render(job, undefined));
+    sendJson(res, 200, this.view(job));
   }
 
   /** Sora 1 jobs: width/height/n_seconds/n_variants; multipart `files` + `inpaint_items` (a JSON string). */
@@ -523,7 +588,7 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
             ? { code: 'moderation_blocked', message: 'Your request was blocked by our moderation system.' }
             : { code: 'internal_error', message: 'Video generation failed.' }
           : null,
-        remixed_from_video_id: null,
+        remixed_from_video_id: job.remixedFrom ?? null,
         seconds: String(job.seconds),
         size: `${job.width}x${job.height}`,
         prompt: job.prompt,
@@ -639,10 +704,11 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
       });
     }
     if (variant === 'video') return sendFile(res, job.video, 'video/mp4', damage, head);
-    if (variant === 'thumbnail')
+    // The simulator's spritesheet is a single frame: the format is an image/jpeg like the real one.
+    if (variant === 'thumbnail' || variant === 'spritesheet')
       return sendFile(res, await this.options.renderer.thumbnail(job.video), 'image/jpeg', undefined, head);
     throw new BadRequest(
-      `Invalid value: '${variant}'. Supported values are: 'video' and 'thumbnail'.`,
+      `Invalid value: '${variant}'. Supported values are: 'video', 'thumbnail' and 'spritesheet'.`,
       'variant',
       'invalid_value',
     );
@@ -650,6 +716,25 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
 }
 
 class NotFound extends Error {}
+
+/** `input_reference` given as `{image_url}`: a JSON object, or the SDK's `input_reference[image_url]` form field. */
+function imageUrlOf(fields: Record<string, unknown>): string | undefined {
+  const bracketed = fields['input_reference[image_url]'];
+  if (typeof bracketed === 'string') return bracketed;
+  const reference = fields.input_reference;
+  if (typeof reference === 'object' && reference !== null && !Array.isArray(reference)) {
+    const url = (reference as { image_url?: unknown }).image_url;
+    if (typeof url !== 'string') {
+      throw new BadRequest(
+        "input_reference must have an 'image_url' string.",
+        'input_reference',
+        'invalid_type',
+      );
+    }
+    return url;
+  }
+  return undefined;
+}
 
 function isTerminal(status: string): boolean {
   return ['completed', 'succeeded', 'failed', 'cancelled'].includes(status);

@@ -5,6 +5,12 @@ import { JobTiming, phaseOf, type Fault, type FaultOperation } from './simulator
 import { RecordedRequest, sendFile, sendJson, sendMalformedJson, sleep } from './simulator-http.js';
 import { SimulatedVideoRenderer } from './simulated-video.renderer.js';
 import { SimulatorBase } from './simulator-base.js';
+import { falSchemaFor, type FalEndpointSchema } from './fal-schemas/fal-schemas.data.js';
+import {
+  requestedSeconds,
+  validateFalInput,
+  type FalValidationDetail,
+} from './fal-schemas/fal-schema.validator.js';
 
 export interface FalSimulatorOptions {
   renderer: SimulatedVideoRenderer;
@@ -17,24 +23,7 @@ export interface FalSimulatorOptions {
   validationAt?: 'result' | 'submit';
 }
 
-/** Endpoints the simulator knows, with the resolutions each accepts. */
-const ENDPOINTS: Record<string, { resolutions: string[]; image: boolean }> = {
-  'fal-ai/veo3/image-to-video': { resolutions: ['720p', '1080p'], image: true },
-  'fal-ai/veo3/fast/image-to-video': { resolutions: ['720p', '1080p'], image: true },
-  'fal-ai/veo3.1/image-to-video': { resolutions: ['720p', '1080p', '4k'], image: true },
-  'fal-ai/veo3.1/fast/image-to-video': { resolutions: ['720p', '1080p', '4k'], image: true },
-  'fal-ai/veo3.1/lite/image-to-video': { resolutions: ['720p', '1080p'], image: true },
-  'fal-ai/veo3': { resolutions: ['720p', '1080p'], image: false },
-  'fal-ai/veo3/fast': { resolutions: ['720p', '1080p'], image: false },
-  'fal-ai/veo3.1': { resolutions: ['720p', '1080p', '4k'], image: false },
-  'fal-ai/veo3.1/fast': { resolutions: ['720p', '1080p', '4k'], image: false },
-};
-
-interface ValidationDetail {
-  loc: Array<string | number>;
-  msg: string;
-  type: string;
-}
+type ValidationDetail = FalValidationDetail;
 
 interface FalJob {
   id: string;
@@ -44,6 +33,8 @@ interface FalJob {
   createdAt: number;
   polls: number;
   input: Record<string, unknown>;
+  /** The transcribed schema, or undefined for an endpoint the simulator does not know (accepted generically). */
+  schema?: FalEndpointSchema;
   errors: ValidationDetail[];
   outcome: 'ok' | 'moderation' | 'generation-failure';
   cancelled: boolean;
@@ -193,8 +184,7 @@ export class FalQueueSimulator extends SimulatorBase<FalJob> {
       if (fault.kind === 'latency') await sleep(fault.ms);
       else if (this.answerFault(fault, res)) return;
     }
-    const spec = ENDPOINTS[endpoint];
-    if (!spec) return sendJson(res, 404, { detail: `Application '${endpoint}' not found` });
+    const schema = falSchemaFor(endpoint);
     if (!isObject(request.json)) {
       return sendJson(res, 422, {
         detail: [
@@ -203,7 +193,7 @@ export class FalQueueSimulator extends SimulatorBase<FalJob> {
       });
     }
     const input = request.json;
-    const errors = this.validate(input, spec);
+    const errors = schema ? validateFalInput(schema, input, (url, kind) => this.fileBytes(url, kind)) : [];
     if (errors.length > 0 && this.options.validationAt === 'submit') {
       return sendJson(res, 422, { detail: errors }, { 'x-fal-retryable': 'false' });
     }
@@ -215,6 +205,7 @@ export class FalQueueSimulator extends SimulatorBase<FalJob> {
       createdAt: Date.now(),
       polls: 0,
       input,
+      schema,
       errors,
       outcome: faults.some((f) => f.kind === 'moderation')
         ? 'moderation'
@@ -240,65 +231,47 @@ export class FalQueueSimulator extends SimulatorBase<FalJob> {
     );
   }
 
-  private validate(
-    input: Record<string, unknown>,
-    spec: { resolutions: string[]; image: boolean },
-  ): ValidationDetail[] {
-    const errors: ValidationDetail[] = [];
-    const fail = (field: string, msg: string, type: string, ctx?: unknown) =>
-      errors.push({ loc: ['body', field], msg, type, ...(ctx ? { ctx } : {}) } as ValidationDetail);
-    if (typeof input.prompt !== 'string' || input.prompt.trim() === '')
-      fail('prompt', 'Field required', 'missing');
-    else if (input.prompt.length > 2500)
-      fail('prompt', 'String should have at most 2500 characters', 'string_too_long');
-    if (spec.image) {
-      if (typeof input.image_url !== 'string' || input.image_url === '')
-        fail('image_url', 'Field required', 'missing');
-      else if (!this.imageBytes(input.image_url)) {
-        fail('image_url', 'Could not load the image from the given URL or data URI', 'image_load_error');
-      } else if (this.imageBytes(input.image_url)!.length > 8 * 1024 * 1024) {
-        fail('image_url', 'Image is larger than 8 MB', 'image_too_large');
-      }
-    }
-    const enumField = (field: string, allowed: string[]) => {
-      if (input[field] !== undefined && !allowed.includes(input[field] as string)) {
-        fail(field, `Input should be ${allowed.map((a) => `'${a}'`).join(', ')}`, 'literal_error', {
-          expected: allowed,
-        });
-      }
-    };
-    enumField('duration', ['4s', '6s', '8s']);
-    enumField('aspect_ratio', ['auto', '16:9', '9:16']);
-    enumField('resolution', spec.resolutions);
-    if (input.generate_audio !== undefined && typeof input.generate_audio !== 'boolean') {
-      fail('generate_audio', 'Input should be a valid boolean', 'bool_type');
-    }
-    if (input.seed !== undefined && !Number.isInteger(input.seed))
-      fail('seed', 'Input should be a valid integer', 'int_type');
-    if (input.negative_prompt !== undefined && typeof input.negative_prompt !== 'string') {
-      fail('negative_prompt', 'Input should be a valid string', 'string_type');
-    }
-    return errors;
-  }
-
   /** The bytes behind a data URI or a file this simulator stores; undefined for anything else. */
-  private imageBytes(url: string): Buffer | undefined {
-    const data = /^data:(image\/[\w.+-]+);base64,([A-Za-z0-9+/=]+)$/.exec(url);
-    if (data) return Buffer.from(data[2], 'base64');
+  private fileBytes(url: string, kind: 'image' | 'video' = 'image'): Buffer | undefined {
+    const data = /^data:((?:image|video)\/[\w.+-]+);base64,([A-Za-z0-9+/=]+)$/.exec(url);
+    if (data) return data[1].startsWith(`${kind}/`) ? Buffer.from(data[2], 'base64') : undefined;
     const local = url.startsWith(`${this.baseUrl}/files/`)
       ? this.files.get(url.slice(this.baseUrl.length + 7))
       : undefined;
-    return local && local.contentType.startsWith('image/') ? local.bytes : undefined;
+    return local && local.contentType.startsWith(`${kind}/`) ? local.bytes : undefined;
+  }
+
+  /**
+   * The start image of a job: the schema's image field, or for an unknown endpoint the first field whose
+   * value loads as an image (image_url, start_image_url, first_frame_url...).
+   */
+  private startImage(job: FalJob): Buffer | undefined {
+    const fields = job.schema
+      ? Object.entries(job.schema.input)
+          .filter(([field, spec]) => spec.type === 'image' && !/end|last|tail/.test(field))
+          .map(([field]) => field)
+      : Object.keys(job.input);
+    for (const field of fields) {
+      const value = job.input[field];
+      const bytes = typeof value === 'string' ? this.fileBytes(value) : undefined;
+      if (bytes) return bytes;
+    }
+    return undefined;
   }
 
   private async render(job: FalJob): Promise<void> {
     const input = job.input;
     const portrait = input.aspect_ratio === '9:16';
     try {
+      // Unknown endpoints get a video of the length they asked for (5 s when the field is not `duration`).
+      const seconds = job.schema
+        ? requestedSeconds(job.schema, input)
+        : requestedSeconds({ duration: { defaultSeconds: 5 } } as FalEndpointSchema, input);
+      // An extend endpoint answers with the new part only (the runner also accepts input + extension).
       const video = await this.options.renderer.render({
-        image: typeof input.image_url === 'string' ? this.imageBytes(input.image_url) : undefined,
-        prompt: String(input.prompt),
-        durationSeconds: Number(String(input.duration ?? '8s').replace('s', '')),
+        image: this.startImage(job),
+        prompt: String(input.prompt ?? ''),
+        durationSeconds: seconds,
         width: portrait ? 720 : 1280,
         height: portrait ? 1280 : 720,
       });

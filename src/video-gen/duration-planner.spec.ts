@@ -1,4 +1,10 @@
-import { DurationPlanError, parseDurationLabel, planSegments } from './duration-planner.js';
+import {
+  DurationPlanError,
+  parseDurationLabel,
+  planNativeChain,
+  planNativeExtension,
+  planSegments,
+} from './duration-planner.js';
 
 const VEO3 = [4, 6, 8];
 const SORA2 = [4, 8, 12];
@@ -53,5 +59,30 @@ describe('parseDurationLabel', () => {
     expect(parseDurationLabel('5s')).toBe(5);
     expect(parseDurationLabel('10s')).toBe(10);
     expect(() => parseDurationLabel('10')).toThrow(DurationPlanError);
+  });
+});
+
+describe('native extensions (Veo 3.1 extend-video adds 7 s a call)', () => {
+  it('plans whole extensions, cutting the last one to what was asked', () => {
+    expect(planNativeExtension(7, 7, 10, 1)).toEqual([{ index: 1, durationSeconds: 7 }]);
+    expect(planNativeExtension(14, 7, 10, 1)).toEqual([
+      { index: 1, durationSeconds: 7 },
+      { index: 2, durationSeconds: 7 },
+    ]);
+    expect(planNativeExtension(10, 7, 10)).toEqual([
+      { index: 0, durationSeconds: 7 },
+      { index: 1, durationSeconds: 7, trimToSeconds: 3 },
+    ]);
+    expect(() => planNativeExtension(30, 7, 3)).toThrow(DurationPlanError);
+  });
+
+  it('chains: the longest native generation, then extensions', () => {
+    expect(planNativeChain(36, VEO3, 7).map((s) => s.durationSeconds)).toEqual([8, 7, 7, 7, 7]);
+    expect(planNativeChain(20, VEO3, 7)).toEqual([
+      { index: 0, durationSeconds: 8 },
+      { index: 1, durationSeconds: 7 },
+      { index: 2, durationSeconds: 7, trimToSeconds: 5 },
+    ]);
+    expect(planNativeChain(6, VEO3, 7)).toEqual([{ index: 0, durationSeconds: 6 }]);
   });
 });

@@ -84,3 +84,49 @@ export function parseDurationLabel(label: string): number {
   if (!match) throw new DurationPlanError(`Not a duration: ${label}`);
   return Number(match[1]);
 }
+
+/**
+ * Native extensions (Veo 3.1 extend-video): every call adds the same fixed length, so `seconds` of new video
+ * take ceil(seconds / extendSeconds) calls, the last one cut to what was asked. 14 s at 7 s a call ->
+ * [7, 7]; 10 s -> [7, 7 cut to 3]. Indexes start at `firstIndex`.
+ */
+export function planNativeExtension(
+  seconds: number,
+  extendSeconds: number,
+  maxSegments: number,
+  firstIndex = 0,
+): PlannedSegment[] {
+  if (!(seconds > 0)) throw new DurationPlanError('The duration must be positive');
+  if (!(extendSeconds > 0)) throw new DurationPlanError('The model has no native extension length');
+  const count = Math.ceil(seconds / extendSeconds - 1e-9);
+  if (count > maxSegments) {
+    throw new DurationPlanError(
+      `${seconds}s needs ${count} native extensions of ${extendSeconds}s; at most ${maxSegments} fit`,
+    );
+  }
+  const rest = round3(seconds - (count - 1) * extendSeconds);
+  return Array.from({ length: count }, (_, i) => ({
+    index: firstIndex + i,
+    durationSeconds: extendSeconds,
+    ...(i === count - 1 && rest < extendSeconds ? { trimToSeconds: rest } : {}),
+  }));
+}
+
+/**
+ * A chain on a model that extends natively: a first generation of the model's longest native length, then
+ * native extensions for the rest (motion and sound carry on instead of restarting from a still frame).
+ * 36 s on Veo 3.1: [8, 7, 7, 7, 7]. Up to the longest native length it is an ordinary plan.
+ */
+export function planNativeChain(
+  requestedSeconds: number,
+  nativeDurations: readonly number[],
+  extendSeconds: number,
+  maxSegments = 10,
+): PlannedSegment[] {
+  const longest = Math.max(...nativeDurations);
+  if (requestedSeconds <= longest) return planSegments(requestedSeconds, nativeDurations, maxSegments);
+  return [
+    { index: 0, durationSeconds: longest },
+    ...planNativeExtension(requestedSeconds - longest, extendSeconds, maxSegments - 1, 1),
+  ];
+}

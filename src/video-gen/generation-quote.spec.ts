@@ -50,4 +50,19 @@ describe('toQuoteView', () => {
     expect(view.segments).toEqual([{ durationSeconds: 6, trimToSeconds: 5, method: 'image-to-video' }]);
     expect(view).toMatchObject({ price: { credits: 750 }, balance: 100.5, sufficient: false });
   });
+
+  it('says a segment is made by the model’s own extend endpoint when it extends natively', () => {
+    const view = toQuoteView(
+      {
+        model: { name: 'veo3.1' },
+        params: params({ durationSeconds: 15, nativeExtendFrom: 1 }),
+        plan: [
+          { index: 0, durationSeconds: 8 },
+          { index: 1, durationSeconds: 7 },
+        ],
+      },
+      quoteFor(new Decimal('1500'), new Decimal('10000')),
+    );
+    expect(view.segments.map((s) => s.method)).toEqual(['text-to-video', 'native-extend']);
+  });
 });

@@ -4,8 +4,11 @@ import type { Quote } from '../credits/pricing.js';
 import type { PlannedSegment } from './duration-planner.js';
 import type { GenerationParams } from './generation-request.js';
 
-/** How a segment is made: the first from the request (prompt, or image and prompt), the next ones from the previous segment's last frame. */
-export type SegmentMethod = 'text-to-video' | 'image-to-video' | 'last-frame';
+/**
+ * How a segment is made: the first from the request (prompt, or image and prompt); each next one from the
+ * previous segment's last frame, or, for a model that extends natively, by its extend endpoint from the video so far.
+ */
+export type SegmentMethod = 'text-to-video' | 'image-to-video' | 'last-frame' | 'native-extend';
 
 export class QuotedSegmentView {
   @ApiProperty({ example: 8, description: 'Seconds the provider makes for this segment' })
@@ -15,7 +18,7 @@ export class QuotedSegmentView {
     description: 'Cut to this length afterwards (the model cannot make it exactly)',
   })
   trimToSeconds?: number;
-  @ApiProperty({ enum: ['text-to-video', 'image-to-video', 'last-frame'] })
+  @ApiProperty({ enum: ['text-to-video', 'image-to-video', 'last-frame', 'native-extend'] })
   method!: SegmentMethod;
 }
 
@@ -47,9 +50,14 @@ export function toQuoteView(
     segments: request.plan.map((segment) => ({
       durationSeconds: segment.durationSeconds,
       ...(segment.trimToSeconds === undefined ? {} : { trimToSeconds: segment.trimToSeconds }),
-      method: segment.index === 0 ? first : 'last-frame',
+      method: methodOf(segment.index, first, request.params.nativeExtendFrom),
     })),
     balance: creditsToJson(quote.balance),
     sufficient: quote.sufficient,
   };
+}
+
+function methodOf(index: number, first: SegmentMethod, nativeExtendFrom: number | undefined): SegmentMethod {
+  if (index === 0) return first;
+  return nativeExtendFrom !== undefined && index >= nativeExtendFrom ? 'native-extend' : 'last-frame';
 }

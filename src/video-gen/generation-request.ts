@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { BadRequestException } from '@nestjs/common';
 import type { GenerationKind, ModelEntry } from '../providers/model-catalog.types.js';
-import { DurationPlanError, parseDurationLabel, PlannedSegment, planSegments } from './duration-planner.js';
+import {
+  DurationPlanError,
+  parseDurationLabel,
+  PlannedSegment,
+  planNativeChain,
+  planNativeExtension,
+  planSegments,
+} from './duration-planner.js';
 import type { CropDto } from './dto/create-generation.dto.js';
 
 /** Everything a generation needs, validated against its model, as stored in Generation.params. */
@@ -25,6 +32,8 @@ export interface GenerationParams {
   transition?: 'cut' | 'crossfade';
   /** Chains only: one prompt per segment. */
   segmentPrompts?: string[];
+  /** Segments from this index on are native extensions of the previous segment's video (model.extend "native"). */
+  nativeExtendFrom?: number;
 }
 
 export interface RequestFields {
@@ -59,6 +68,19 @@ export function buildParams(
   if (fields.aspectRatio !== undefined && !(model.aspectRatios ?? []).includes(fields.aspectRatio)) {
     unsupported(`aspectRatio ${fields.aspectRatio}`, listOrNone('aspect ratios', model.aspectRatios));
   }
+  const t2vRatios = model.fal?.textToVideoAspectRatios;
+  if (
+    kind === 'text-to-video' &&
+    t2vRatios &&
+    fields.aspectRatio !== undefined &&
+    (model.aspectRatios ?? []).includes(fields.aspectRatio) &&
+    !t2vRatios.includes(fields.aspectRatio)
+  ) {
+    unsupported(
+      `aspectRatio ${fields.aspectRatio} for text-to-video`,
+      `its text-to-video aspect ratios are ${t2vRatios.join(', ')}`,
+    );
+  }
   if (fields.resolution !== undefined && !(model.resolutions ?? []).includes(fields.resolution)) {
     unsupported(`resolution ${fields.resolution}`, listOrNone('resolutions', model.resolutions));
   }
@@ -70,6 +92,12 @@ export function buildParams(
     unsupported('frameIndex', 'only 0 (the image starts the video)');
   }
   if (fields.crop !== undefined && !model.features.crop) unsupported('crop', '');
+  if (model.maxPromptLength !== undefined && fields.prompt.length > model.maxPromptLength) {
+    problems.push(
+      `Model "${model.name}" takes prompts of at most ${model.maxPromptLength} characters; this one has ` +
+        `${fields.prompt.length}. Shorten it.`,
+    );
+  }
   if (kind === 'text-to-video' && (fields.crop !== undefined || fields.frameIndex !== undefined)) {
     problems.push('crop and frameIndex apply to image-to-video only');
   }
@@ -95,13 +123,29 @@ export function buildParams(
   };
 }
 
-/** Native segments for the requested duration; a 400 when the model cannot make it. */
-export function planFor(model: ModelEntry, seconds: number, maxSegments: number): PlannedSegment[] {
+/**
+ * Native segments for the requested duration; a 400 when the model cannot make it. `use`: `generate` (one
+ * generation or chain of them), `chain` (a long video: native extensions after the first segment when the model
+ * extends natively) or `extend` (new seconds after an existing video).
+ */
+export function planFor(
+  model: ModelEntry,
+  seconds: number,
+  maxSegments: number,
+  use: 'generate' | 'chain' | 'extend' = 'generate',
+): PlannedSegment[] {
+  const native = model.extend === 'native' ? model.fal?.extendSeconds : undefined;
   try {
+    if (native && use === 'extend') return planNativeExtension(seconds, native, maxSegments);
+    if (native && use === 'chain')
+      return planNativeChain(seconds, model.segmentDurations, native, maxSegments);
     return planSegments(seconds, model.segmentDurations, maxSegments);
   } catch (error) {
     if (error instanceof DurationPlanError) {
-      throw new BadRequestException(`Model "${model.name}" cannot make ${seconds}s: ${error.message}`);
+      throw new BadRequestException(
+        `Model "${model.name}" cannot make ${seconds}s: ${error.message}. It makes segments of ` +
+          `${model.segmentDurations.join(', ')} s, chained for longer videos (at most ${maxSegments}).`,
+      );
     }
     throw error;
   }

@@ -27,7 +27,7 @@ import {
   ProviderRejectedError,
 } from '../providers/provider-errors.js';
 import { ProviderRegistry } from '../providers/provider-registry.js';
-import type { GenerationInput, ProviderRef, SourceImage } from '../providers/video-provider.js';
+import type { GenerationInput, ProviderRef, SourceImage, SourceVideo } from '../providers/video-provider.js';
 import { kindLabel, MetricsService, secondsSince } from '../metrics/metrics.service.js';
 import { ObjectNotFoundError, ObjectStorage, StorageUnavailableError } from '../storage/object-storage.js';
 import { isDatabaseUnavailable } from '../database/database-errors.js';
@@ -37,6 +37,11 @@ import { lastFrameKey as lastFrameKeyOf, overallProgress, segmentKey, videoKeys 
 import { pollDecision } from './poll-decision.js';
 import { DueSegment, SegmentPollRepository } from './segment-poll.repository.js';
 import { removeStoredResult } from './stored-result.js';
+
+/** True for a segment made by the model's native extend endpoint from the previous segment's video. */
+function isNativeExtension(params: GenerationParams, segment: Pick<GenerationSegment, 'index'>): boolean {
+  return params.nativeExtendFrom !== undefined && segment.index >= params.nativeExtendFrom;
+}
 
 /** Length of each crossfade between chained segments. */
 const CROSSFADE_SECONDS = 0.5;
@@ -214,8 +219,14 @@ export class GenerationRunner {
     segment: GenerationSegment,
     workDir: string,
   ): Promise<GenerationInput> {
-    let image: SourceImage | undefined;
     const previous = generation.segments.find((s) => s.index === segment.index - 1);
+    if (isNativeExtension(params, segment)) {
+      return {
+        ...this.commonInput(model, params, segment),
+        video: await this.extensionSource(model, previous, segment, workDir),
+      };
+    }
+    let image: SourceImage | undefined;
     const imageKey =
       segment.index === 0
         ? params.sourceImageKey
@@ -225,9 +236,22 @@ export class GenerationRunner {
     }
     if (imageKey) image = await this.readImage(imageKey, segment.index === 0);
     return {
+      ...this.commonInput(model, params, segment),
+      image,
+      // Seed 000's frame index and crop apply to the user's image, i.e. the first segment only.
+      frameIndex: segment.index === 0 ? params.frameIndex : undefined,
+      crop: segment.index === 0 ? params.crop : undefined,
+    };
+  }
+
+  private commonInput(
+    model: ModelEntry,
+    params: GenerationParams,
+    segment: GenerationSegment,
+  ): GenerationInput {
+    return {
       model,
       prompt: segment.prompt,
-      image,
       durationSeconds: Number(segment.durationSeconds),
       aspectRatio: params.aspectRatio,
       resolution: params.resolution,
@@ -235,10 +259,34 @@ export class GenerationRunner {
       generateAudio: params.generateAudio,
       negativePrompt: params.negativePrompt,
       seed: params.seed,
-      // Seed 000's frame index and crop apply to the user's image, i.e. the first segment only.
-      frameIndex: segment.index === 0 ? params.frameIndex : undefined,
-      crop: segment.index === 0 ? params.crop : undefined,
     };
+  }
+
+  /**
+   * The video a native extension continues: the previous segment (for an extended generation, the original
+   * video), cut to its last seconds when the extend endpoint takes shorter inputs (Veo 3.1 on fal: 8 s).
+   */
+  private async extensionSource(
+    model: ModelEntry,
+    previous: GenerationSegment | undefined,
+    segment: GenerationSegment,
+    workDir: string,
+  ): Promise<SourceVideo> {
+    if (!previous || previous.status !== 'SUCCEEDED' || !previous.s3Key) {
+      throw new GenerationFailure('CHAIN_BROKEN', `Segment ${segment.index} has no video to extend`);
+    }
+    const source = join(workDir, `segment-${previous.index}.extend-source.mp4`);
+    await this.download(previous.s3Key, source);
+    const info = await this.media.probe(source);
+    const limit = model.fal?.extendMaxInputSeconds;
+    let file = source;
+    let durationSeconds = info.durationSeconds;
+    if (limit && info.durationSeconds > limit) {
+      file = join(workDir, `segment-${previous.index}.extend-tail.mp4`);
+      const tail = await this.media.trim(source, limit, file, { fromSeconds: info.durationSeconds - limit });
+      durationSeconds = tail.durationSeconds;
+    }
+    return { bytes: await readFile(file), contentType: 'video/mp4', durationSeconds };
   }
 
   /**
@@ -416,6 +464,9 @@ export class GenerationRunner {
     } catch (error) {
       throw asJobError(error);
     }
+    if (isNativeExtension(generation.params as unknown as GenerationParams, segment)) {
+      await this.keepNewPart(raw, Number(segment.durationSeconds), workDir, segment.index);
+    }
     await this.checkVideo(raw, Number(segment.durationSeconds), `segment ${segment.index + 1}`);
     if (segment.trimToSeconds !== null) await this.media.trim(raw, Number(segment.trimToSeconds), local);
     else await rename(raw, local);
@@ -435,6 +486,23 @@ export class GenerationRunner {
       data: { status: 'SUCCEEDED', s3Key, lastFrameKey, progress: 100, completedAt: new Date() },
     });
     await this.reportProgress(generation.id, segment, 100, undefined, segmentCount);
+  }
+
+  /**
+   * A native extension may come back as the input followed by the new seconds (Veo's extend does this on
+   * Google's APIs) rather than the new seconds alone: then only the tail is kept, in place.
+   */
+  private async keepNewPart(raw: string, seconds: number, workDir: string, index: number): Promise<void> {
+    let info: VideoInfo;
+    try {
+      info = await this.media.probe(raw);
+    } catch {
+      return; // checkVideo reports an unreadable file
+    }
+    if (info.durationSeconds <= seconds + Math.max(0.5, seconds * 0.1)) return;
+    const tail = join(workDir, `segment-${index}.new-part.mp4`);
+    await this.media.trim(raw, seconds, tail, { fromSeconds: info.durationSeconds - seconds });
+    await rename(tail, raw);
   }
 
   /** A provider's file must be a playable video of about the planned length; anything else fails the generation. */

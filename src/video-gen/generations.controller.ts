@@ -82,8 +82,9 @@ export class ChainsController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<GenerationView> {
-    const { generation, replayed } = await this.generations.createChain(user, body, idempotencyKey);
+    const { generation, replayed, headers } = await this.generations.createChain(user, body, idempotencyKey);
     markReplayed(res, replayed);
+    res.set(headers);
     res.setHeader('Location', `/video-gen/generations/${generation.id}`);
     return this.generations.view(generation);
   }
@@ -117,7 +118,7 @@ export class GenerationsController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<GenerationView> {
     const { kind, model, ...fields } = body;
-    const { generation, replayed } = await this.generations.create({
+    const { generation, replayed, headers } = await this.generations.create({
       user,
       kind,
       modelName: model,
@@ -127,6 +128,7 @@ export class GenerationsController {
       idempotencyKey,
     });
     markReplayed(res, replayed);
+    res.set(headers);
     res.setHeader('Location', `/video-gen/generations/${generation.id}`);
     return this.generations.view(generation);
   }
@@ -219,8 +221,9 @@ export class GenerationsController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<GenerationView> {
-    const { generation, replayed } = await this.generations.extend(user, id, body, idempotencyKey);
+    const { generation, replayed, headers } = await this.generations.extend(user, id, body, idempotencyKey);
     markReplayed(res, replayed);
+    res.set(headers);
     res.setHeader('Location', `/video-gen/generations/${generation.id}`);
     return this.generations.view(generation);
   }

@@ -20,6 +20,7 @@ import { JobName } from '../jobs/job-definitions.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { kindLabel, MetricsService, secondsSince } from '../metrics/metrics.service.js';
 import { ModelCatalog } from '../providers/model-catalog.js';
+import { lifecycleHeaders } from '../providers/model-lifecycle.js';
 import type { GenerationKind, ModelEntry } from '../providers/model-catalog.types.js';
 import { ProviderRegistry } from '../providers/provider-registry.js';
 import type { ProviderRef } from '../providers/video-provider.js';
@@ -48,6 +49,8 @@ export interface CreatedGeneration {
   replayed: boolean;
   /** The balance right after the reservation; absent on a replay (nothing was reserved). */
   balance?: Credits;
+  /** Deprecation, Sunset and Link for a deprecated model (see model-lifecycle.ts); empty otherwise. */
+  headers: Record<string, string>;
 }
 
 /** A request that passed every check, priced and planned, and the caller's balance against that price. */
@@ -81,7 +84,11 @@ export interface PlannedGeneration {
   deliveredFirst?: { s3Key: string; durationSeconds: number; prompt: string };
 }
 
-const DEFAULT_MODEL: Record<GenerationKind, string> = { 'image-to-video': 'veo3', 'text-to-video': 'sora-2' };
+/** veo3 is the seed's image-to-video model; text-to-video moved from the retired Sora 2 to Veo 3.1. */
+export const DEFAULT_MODEL: Record<GenerationKind, string> = {
+  'image-to-video': 'veo3',
+  'text-to-video': 'veo3.1',
+};
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 /**
@@ -147,9 +154,10 @@ export class GenerationsService {
   async createPlanned(planned: PlannedGeneration): Promise<CreatedGeneration> {
     const { user, params, plan, model } = planned;
     const hash = requestHash(planned.endpoint, planned.body);
+    const headers = lifecycleHeaders(model);
     if (planned.idempotencyKey) {
       const existing = await this.findByIdempotencyKey(user.id, planned.idempotencyKey, hash);
-      if (existing) return { generation: existing, replayed: true };
+      if (existing) return { generation: existing, replayed: true, headers };
     }
     const id = randomUUID();
     const deadlineAt = new Date(Date.now() + this.config.generation.deadlineMs);
@@ -189,12 +197,12 @@ export class GenerationsService {
       this.logger.log(
         `generation ${id} queued: ${model.name}, ${plan.length} segment(s), ${planned.price} credits`,
       );
-      return { generation: await this.load(id), replayed: false, balance };
+      return { generation: await this.load(id), replayed: false, balance, headers };
     } catch (error) {
       // A concurrent request with the same Idempotency-Key won the race: answer with its generation.
       if (planned.idempotencyKey && isUniqueViolation(error)) {
         const existing = await this.findByIdempotencyKey(user.id, planned.idempotencyKey, hash);
-        if (existing) return { generation: existing, replayed: true };
+        if (existing) return { generation: existing, replayed: true, headers };
       }
       throw error;
     }
@@ -219,9 +227,11 @@ export class GenerationsService {
     }
     const model = this.catalog.requireUsable(request.model ?? parent.model, 'image-to-video');
     const parentSeconds = Number(parent.durationSeconds);
+    const native = model.extend === 'native' ? model.fal?.extendSeconds : undefined;
     const params = buildParams('image-to-video', model, {
       prompt: request.prompt,
-      duration: request.duration,
+      // A native extension has one length (Veo 3.1: 7 s): that is the default, not the seed's 8 s.
+      duration: request.duration ?? (native ? `${native}s` : undefined),
       projectId: parent.projectId ?? undefined,
     });
     const newSeconds = params.durationSeconds;
@@ -233,7 +243,8 @@ export class GenerationsService {
           `${chainMaxSeconds}s in all is allowed (CHAIN_MAX_SECONDS). Extend a shorter video or choose a shorter duration.`,
       ]);
     }
-    const newPlan = planFor(model, newSeconds, this.config.generation.maxSegments - 1);
+    const newPlan = planFor(model, newSeconds, this.config.generation.maxSegments - 1, 'extend');
+    if (native) params.nativeExtendFrom = 1;
     params.durationSeconds = Math.round((parentSeconds + newSeconds) * 1000) / 1000;
     return this.createPlanned({
       user,
@@ -280,13 +291,21 @@ export class GenerationsService {
     }
     const kind: GenerationKind = request.imageId ? 'image-to-video' : 'text-to-video';
     const model = this.catalog.requireUsable(request.model ?? DEFAULT_MODEL['text-to-video'], kind);
-    const plan = planFor(model, request.totalDuration, maxSegments);
+    const plan = planFor(model, request.totalDuration, maxSegments, 'chain');
     if (plan.length > 1 && !model.kinds.includes('image-to-video')) {
       throw new BadRequestException(
         `Model "${model.name}" cannot continue a video from its last frame (it does no image-to-video)`,
       );
     }
     const prompts = request.prompts ?? [first];
+    const limit = model.maxPromptLength;
+    const tooLong = limit === undefined ? -1 : prompts.findIndex((p) => p.length > limit);
+    if (tooLong >= 0) {
+      throw new BadRequestException(
+        `Model "${model.name}" takes prompts of at most ${limit} characters; prompt ${tooLong + 1} has ` +
+          `${prompts[tooLong].length}. Shorten it.`,
+      );
+    }
     const params = buildParams(kind, model, {
       prompt: first,
       duration: `${request.totalDuration}s`,
@@ -295,6 +314,7 @@ export class GenerationsService {
     });
     params.segmentPrompts = plan.map((segment) => prompts[Math.min(segment.index, prompts.length - 1)]);
     params.transition = request.transition ?? 'cut';
+    if (model.extend === 'native' && plan.length > 1) params.nativeExtendFrom = 1;
     if (request.imageId) params.sourceImageKey = await this.requireImage(user, request.imageId);
     return {
       user,

@@ -1,8 +1,10 @@
-import { Body, Controller, HttpCode, HttpStatus, Inject, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Inject, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
+import { lifecycleHeaders } from '../providers/model-lifecycle.js';
 import { CreateChainDto, CreateGenerationDto } from './dto/create-generation.dto.js';
 import { QuoteView, toQuoteView } from './generation-quote.js';
 import { GenerationsService } from './generations.service.js';
@@ -28,7 +30,11 @@ export class QuotesController {
   })
   @ApiResponse({ status: 200, type: QuoteView })
   @ApiErrors(400, [403, 'The image key is outside your own prefix'])
-  async quote(@CurrentUser() user: AuthUser, @Body() body: CreateGenerationDto): Promise<QuoteView> {
+  async quote(
+    @CurrentUser() user: AuthUser,
+    @Body() body: CreateGenerationDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<QuoteView> {
     const { kind, model, ...fields } = body;
     const planned = await this.generations.prepare({
       user,
@@ -39,6 +45,8 @@ export class QuotesController {
       body,
     });
     const { quote } = await this.generations.quote(planned);
+    // A deprecated model is announced here as on the create (Deprecation, Sunset, Link).
+    res.set(lifecycleHeaders(planned.model));
     return toQuoteView(planned, quote);
   }
 
@@ -50,9 +58,15 @@ export class QuotesController {
   })
   @ApiResponse({ status: 200, type: QuoteView })
   @ApiErrors(400, [403, 'The image key is outside your own prefix'])
-  async quoteChain(@CurrentUser() user: AuthUser, @Body() body: CreateChainDto): Promise<QuoteView> {
+  async quoteChain(
+    @CurrentUser() user: AuthUser,
+    @Body() body: CreateChainDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<QuoteView> {
     const planned = await this.generations.prepareChain(user, body);
     const { quote } = await this.generations.quote(planned);
+    // A deprecated model is announced here as on the create (Deprecation, Sunset, Link).
+    res.set(lifecycleHeaders(planned.model));
     return toQuoteView(planned, quote);
   }
 }

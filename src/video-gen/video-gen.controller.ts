@@ -114,7 +114,11 @@ export class VideoGenController {
     res: Response,
   ): Promise<SyncGenerationResponse | StillRunningResponse> {
     const { model, ...fields } = body;
-    const { generation: created, replayed } = await this.generations.create({
+    const {
+      generation: created,
+      replayed,
+      headers,
+    } = await this.generations.create({
       user,
       kind,
       modelName: model,
@@ -124,6 +128,7 @@ export class VideoGenController {
       idempotencyKey,
     });
     markReplayed(res, replayed);
+    res.set(headers);
     let generation: GenerationWithSegments = created;
     for await (const update of followGeneration(() => this.generations.load(created.id), {
       intervalMs: this.config.generation.syncPollIntervalMs,

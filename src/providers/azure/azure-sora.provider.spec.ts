@@ -21,6 +21,8 @@ import {
 } from '../provider-errors.js';
 import type { AzureRef } from '../video-provider.js';
 import {
+  azureErrorOf,
+  azureHttpError,
   AzureSoraProvider,
   AzureSoraOptions,
   jobPollResult,
@@ -87,6 +89,27 @@ describe('status mapping', () => {
     expect(() => videoPollResult({ progress: 40 })).toThrow(ProviderTransientError);
   });
 
+  it('reads both error shapes: {error:{...}} and the jobs API top-level {code, message, inner_error}', () => {
+    expect(azureErrorOf({ error: { code: 'c', message: 'm' } })).toEqual({ code: 'c', message: 'm' });
+    const top = {
+      code: 'content_filter',
+      message: 'blocked',
+      inner_error: { code: 'ResponsibleAIPolicyViolation' },
+    };
+    expect(azureErrorOf(top)).toEqual(top);
+    expect(azureErrorOf('text')).toBeUndefined();
+    const refusal = azureHttpError(
+      { status: 400, body: { ...top, code: 'invalid_request' }, headers: {} },
+      'create',
+    );
+    expect(refusal).toMatchObject({ reason: 'moderation', providerDetail: 'blocked' });
+    const invalid = azureHttpError(
+      { status: 400, body: { code: 'invalid_value', message: 'width' }, headers: {} },
+      'create',
+    );
+    expect(invalid).toMatchObject({ reason: 'invalid_input', providerDetail: 'width' });
+  });
+
   it('maps Sora 1 job statuses through succeeded', () => {
     expect(
       ['queued', 'preprocessing', 'running', 'processing', 'succeeded', 'cancelled'].map(
@@ -130,13 +153,15 @@ describe('AzureSoraProvider, v1 Videos API (Sora 2), against the Azure simulator
     expect(create.query).toEqual({});
     expect(create.headers['api-key']).toBe(KEY);
     expect(create.headers.authorization).toBeUndefined();
-    expect(create.headers['content-type']).toContain('application/json');
-    expect(create.json).toEqual({
+    // The OpenAI.v1 spec documents POST /videos as multipart/form-data only, text-to-video included.
+    expect(create.headers['content-type']).toContain('multipart/form-data');
+    expect(create.form?.fields).toEqual({
       model: 'sora-2',
       prompt: 'A lighthouse at dusk, waves rolling in',
       seconds: '4',
       size: '1280x720',
     });
+    expect(create.form?.files).toEqual([]);
     const paths = simulator.requests.map(
       (r) => `${r.method} ${r.path}${r.query.variant ? `?variant=${r.query.variant}` : ''}`,
     );

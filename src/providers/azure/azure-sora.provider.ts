@@ -44,7 +44,10 @@ export interface AzureCreateRequest {
   fields?: Record<string, string>;
 }
 
-/** Sora 2 (v1 Videos API): JSON for text-to-video, multipart with `input_reference` for image-to-video. Pure. */
+/**
+ * Sora 2 (v1 Videos API): multipart for both kinds, as the Azure OpenAI.v1 spec documents `POST /videos`
+ * (multipart/form-data only), with `input_reference` for image-to-video. Pure.
+ */
 export function buildVideosRequest(
   deployment: string,
   input: GenerationInput,
@@ -59,13 +62,14 @@ export function buildVideosRequest(
     );
   }
   const fields = { model: deployment, prompt: input.prompt, seconds: String(input.durationSeconds), size };
-  if (!image) return { path: '/openai/v1/videos', json: fields };
   const form = new FormData();
   for (const [name, value] of Object.entries(fields)) form.append(name, value);
-  form.append('input_reference', image.bytes, {
-    filename: imageFileName(image),
-    contentType: image.contentType,
-  });
+  if (image) {
+    form.append('input_reference', image.bytes, {
+      filename: imageFileName(image),
+      contentType: image.contentType,
+    });
+  }
   return { path: '/openai/v1/videos', form, fields };
 }
 
@@ -119,11 +123,30 @@ function imageFileName(image: SourceImage): string {
   return `source.${extension}`;
 }
 
-interface AzureErrorBody {
-  error?: { code?: unknown; message?: unknown; type?: unknown; inner_error?: { code?: unknown } };
+interface AzureErrorFields {
+  code?: unknown;
+  message?: unknown;
+  type?: unknown;
+  inner_error?: { code?: unknown };
 }
 
-type HttpReply = { status: number; body: unknown; headers: Record<string, unknown> };
+/** `{error: {...}}` (Videos API, observed bodies) or top-level `{code, message, inner_error}` (jobs API spec). */
+interface AzureErrorBody extends AzureErrorFields {
+  error?: AzureErrorFields;
+}
+
+/** The error fields of either shape. Pure. */
+export function azureErrorOf(body: unknown): AzureErrorFields | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const wrapped = (body as AzureErrorBody).error;
+  if (typeof wrapped === 'object' && wrapped !== null) return wrapped;
+  const top = body as AzureErrorFields;
+  return top.code !== undefined || top.message !== undefined || top.inner_error !== undefined
+    ? top
+    : undefined;
+}
+
+export type HttpReply = { status: number; body: unknown; headers: Record<string, unknown> };
 
 class AzureUnreadableReply extends Error {}
 
@@ -179,7 +202,7 @@ export class AzureSoraProvider extends VideoProvider {
         submittedAt,
       );
     }
-    if (reply.status < 200 || reply.status >= 300) throw this.httpError(reply, 'create');
+    if (reply.status < 200 || reply.status >= 300) throw azureHttpError(reply, 'create');
     const id = (reply.body as { id?: unknown } | undefined)?.id;
     if (typeof id !== 'string' || id === '') {
       throw new ProviderAmbiguousSubmitError(
@@ -232,7 +255,7 @@ export class AzureSoraProvider extends VideoProvider {
       throw this.transportError(error, 'delete');
     }
     if (reply.status === 404 || (reply.status >= 200 && reply.status < 300)) return;
-    throw this.httpError(reply, 'delete');
+    throw azureHttpError(reply, 'delete');
   }
 
   async findSubmission(input: GenerationInput, since: Date): Promise<SubmissionLookup> {
@@ -280,7 +303,7 @@ export class AzureSoraProvider extends VideoProvider {
     } catch (error) {
       throw this.transportError(error, operation);
     }
-    if (reply.status < 200 || reply.status >= 300) throw this.httpError(reply, operation);
+    if (reply.status < 200 || reply.status >= 300) throw azureHttpError(reply, operation);
     return reply.body;
   }
 
@@ -339,50 +362,54 @@ export class AzureSoraProvider extends VideoProvider {
     return new ProviderTransientError('azure', message);
   }
 
-  private httpError(reply: HttpReply, operation: string): ProviderError {
-    const error = (reply.body as AzureErrorBody)?.error;
-    const detail =
-      typeof error?.message === 'string'
-        ? error.message
-        : typeof reply.body === 'string'
-          ? reply.body.slice(0, 300)
-          : '';
-    const message = `Azure ${operation} answered HTTP ${reply.status}${detail ? `: ${detail}` : ''}`;
-    switch (true) {
-      case reply.status === 400 || reply.status === 422:
-        return isModeration(error?.code) || isModeration(error?.inner_error?.code)
-          ? new ProviderRejectedError(
-              'azure',
-              'moderation',
-              'The video provider refused this prompt or image under its content policy. Change them and try again.',
-              detail,
-            )
-          : new ProviderRejectedError(
-              'azure',
-              'invalid_input',
-              `The video provider rejected the request: ${detail}`,
-              detail,
-            );
-      case reply.status === 401 || reply.status === 403:
-        return new ProviderFailedError(
-          'azure',
-          'unauthorized',
-          `${message} (check AZURE_OPENAI_API_KEY and AZURE_OPENAI_ENDPOINT)`,
-        );
-      case reply.status === 404:
-        return operation === 'create'
-          ? new ProviderFailedError('azure', 'misconfigured', `${message} (check the deployment name)`)
-          : new ProviderFailedError('azure', 'not_found', message);
-      case reply.status === 429:
-        return new ProviderRateLimitedError('azure', message, parseRetryAfter(headerGetter(reply.headers)));
-      default:
-        return new ProviderTransientError('azure', message);
-    }
-  }
-
   private azureRef(ref: ProviderRef): AzureRef {
     if (ref.provider !== 'azure') throw new Error(`AzureSoraProvider got a ${ref.provider} ref`);
     return ref;
+  }
+}
+
+/**
+ * A non-2xx Azure answer as a ProviderError. Reads both error shapes; a content-policy code (top-level or in
+ * `inner_error`, e.g. ResponsibleAIPolicyViolation on a jobs create) is moderation. Pure.
+ */
+export function azureHttpError(reply: HttpReply, operation: string): ProviderError {
+  const error = azureErrorOf(reply.body);
+  const detail =
+    typeof error?.message === 'string'
+      ? error.message
+      : typeof reply.body === 'string'
+        ? reply.body.slice(0, 300)
+        : '';
+  const message = `Azure ${operation} answered HTTP ${reply.status}${detail ? `: ${detail}` : ''}`;
+  switch (true) {
+    case reply.status === 400 || reply.status === 422:
+      return isModeration(error?.code) || isModeration(error?.inner_error?.code)
+        ? new ProviderRejectedError(
+            'azure',
+            'moderation',
+            'The video provider refused this prompt or image under its content policy. Change them and try again.',
+            detail,
+          )
+        : new ProviderRejectedError(
+            'azure',
+            'invalid_input',
+            `The video provider rejected the request: ${detail}`,
+            detail,
+          );
+    case reply.status === 401 || reply.status === 403:
+      return new ProviderFailedError(
+        'azure',
+        'unauthorized',
+        `${message} (check AZURE_OPENAI_API_KEY and AZURE_OPENAI_ENDPOINT)`,
+      );
+    case reply.status === 404:
+      return operation === 'create'
+        ? new ProviderFailedError('azure', 'misconfigured', `${message} (check the deployment name)`)
+        : new ProviderFailedError('azure', 'not_found', message);
+    case reply.status === 429:
+      return new ProviderRateLimitedError('azure', message, parseRetryAfter(headerGetter(reply.headers)));
+    default:
+      return new ProviderTransientError('azure', message);
   }
 }
 

@@ -6,9 +6,11 @@ import { parseRetryAfter } from '../provider-errors.js';
  *
  * 1. Our response handler throws FalHttpFailure / FalUnreadableReply, which are not the client's
  *    ApiError, and the fetch wrapper throws FalTransportFailure, which is not a TypeError with a network
- *    code. The client therefore never retries on its own. Its built-in retries ignore Retry-After and
- *    would resubmit a job after a gateway 502/504 or a reset connection, when the first submit may
- *    already have been accepted and billed. The pipeline retries instead, knowing which calls are safe.
+ *    code. So submit, status and cancel are not retried inside the client: its retries ignore Retry-After
+ *    and would resubmit a job after a gateway 502/504 or a reset connection, when the first submit may
+ *    already have been accepted and billed. queue.result() is the exception: it installs the client's own
+ *    response handler and retries 429 and 5xx by itself (fal-js 1.10.1), so the adapter fetches results
+ *    with its own GET through this transport instead. The pipeline retries, knowing which calls are safe.
  * 2. Every request has a deadline, so a provider that stops answering cannot hang a worker.
  */
 export class FalHttpFailure extends Error {

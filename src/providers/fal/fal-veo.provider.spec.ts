@@ -105,7 +105,7 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
     const ref = (await fal.submit(input(model('veo3'), { durationSeconds: 4 }))) as FalRef;
     expect(ref).toEqual({
       provider: 'fal',
-      endpoint: 'fal-ai/veo3/image-to-video',
+      endpoint: 'fal-ai/veo3.1/image-to-video',
       requestId: expect.any(String),
     });
     expect(JSON.parse(JSON.stringify(ref))).toEqual(ref);
@@ -295,7 +295,7 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
 
     it('input fal rejects at result time (422 {detail}): a rejected failure naming the field', async () => {
       const fal = adapter();
-      const ref = await fal.submit(input(model('veo3'), { resolution: '4k' }));
+      const ref = await fal.submit(input(model('veo3'), { resolution: '8k' }));
       const last = (await pollUntilDone(fal, ref)).at(-1)!;
       expect(last.error).toBeInstanceOf(ProviderRejectedError);
       expect(last.error).toMatchObject({
@@ -344,6 +344,51 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
       expect((await adapter().poll(ref)).state).toBe('queued');
     });
 
+    it('an endpoint the simulator does not know: accepted generically, a video of the requested length', async () => {
+      const custom = model('wan-2.6', {
+        name: 'my-model',
+        providerModel: 'someone/new-model/image-to-video',
+        fal: { imageField: 'first_frame_url', durationEncoding: 'integer', videoUrlPath: 'video.url' },
+      });
+      const fal = adapter();
+      const ref = (await fal.submit(input(custom, { durationSeconds: 5 }))) as FalRef;
+      expect(simulator.requests[0].json).toMatchObject({
+        first_frame_url: expect.stringMatching(/^data:/),
+        duration: 5,
+      });
+      expect((await pollUntilDone(fal, ref)).at(-1)?.state).toBe('succeeded');
+      await withTempFile(await readAll((await fal.fetchResult(ref)).stream), 'v.mp4', async (path) => {
+        expect((await media.probe(path)).durationSeconds).toBeCloseTo(5, 0);
+      });
+    });
+
+    it('a native extension: the video goes through fal storage to extend-video and 7 s come back', async () => {
+      const veo = model('veo3.1');
+      const fal = adapter();
+      const first = (await fal.submit(input(veo, { durationSeconds: 4 }))) as FalRef;
+      await pollUntilDone(fal, first);
+      const video = await readAll((await fal.fetchResult(first)).stream);
+      simulator.requests.length = 0;
+      const ref = (await fal.submit(
+        input(veo, {
+          image: undefined,
+          video: { bytes: video, contentType: 'video/mp4', durationSeconds: 4 },
+          durationSeconds: 7,
+        }),
+      )) as FalRef;
+      expect(ref.endpoint).toBe('fal-ai/veo3.1/extend-video');
+      const submit = simulator.requests.find((r) => r.path === '/fal-ai/veo3.1/extend-video')!;
+      expect(submit.json).toMatchObject({
+        video_url: expect.stringContaining('/files/'),
+        duration: '7s',
+        resolution: '720p',
+      });
+      expect((await pollUntilDone(fal, ref)).at(-1)?.state).toBe('succeeded');
+      await withTempFile(await readAll((await fal.fetchResult(ref)).stream), 'v.mp4', async (path) => {
+        expect((await media.probe(path)).durationSeconds).toBeCloseTo(7, 0);
+      });
+    });
+
     it('a wrong key: a permanent unauthorized failure naming FAL_KEY', async () => {
       const error = await rejectionOf(adapter({ key: 'wrong' }).submit(input(model('veo3'))));
       expect(error).toBeInstanceOf(ProviderFailedError);
@@ -379,6 +424,25 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
         const error = await rejectionOf(fal().fetchResult(ref));
         expect(error).toBeInstanceOf(ProviderTransientError);
         expect(error.message).toContain('text/html');
+      });
+
+      it('429 on the result: rate limited with its Retry-After, in one request (no retries inside the client)', async () => {
+        simulator.inject({ on: 'result', fault: { kind: 'rate-limit', retryAfterSeconds: 5 }, times: 1 });
+        const before = simulator.requests.length;
+        const error = await rejectionOf(fal().fetchResult(ref));
+        expect(error).toBeInstanceOf(ProviderRateLimitedError);
+        expect((error as ProviderRateLimitedError).retryAfterMs).toBe(5000);
+        const results = simulator.requests.slice(before).filter((r) => r.path.endsWith(ref.requestId));
+        expect(results).toHaveLength(1);
+      });
+
+      it('503 on the result: transient, in one request', async () => {
+        simulator.inject({ on: 'result', fault: { kind: 'server-error', status: 503 }, times: 1 });
+        const before = simulator.requests.length;
+        expect(await rejectionOf(fal().fetchResult(ref))).toBeInstanceOf(ProviderTransientError);
+        expect(simulator.requests.slice(before).filter((r) => r.path.endsWith(ref.requestId))).toHaveLength(
+          1,
+        );
       });
 
       it('result call hangs: transient', async () => {

@@ -9,6 +9,7 @@ import {
   ProviderTransientError,
 } from '../provider-errors.js';
 import { openVideoStream } from '../video-download.js';
+import { buildFalExtendInput, buildFalInput, falMapping, valueAtPath } from './fal-input.js';
 import {
   FalRef,
   GenerationInput,
@@ -36,44 +37,8 @@ export interface FalVeoOptions {
   requestTimeoutMs: number;
 }
 
-/** The JSON body of a Veo image-to-video (or text-to-video) request, in fal's field names. */
-export interface FalVeoRequest {
-  prompt: string;
-  image_url?: string;
-  duration: '4s' | '6s' | '8s';
-  aspect_ratio?: string;
-  resolution?: string;
-  generate_audio?: boolean;
-  negative_prompt?: string;
-  seed?: number;
-}
-
-const FAL_DURATIONS = new Set([4, 6, 8]);
-
-/** Maps our input to fal's request body. Pure; throws ProviderRejectedError for what fal cannot take. */
-export function buildFalRequest(input: GenerationInput, imageUrl: string | undefined): FalVeoRequest {
-  if (!FAL_DURATIONS.has(input.durationSeconds)) {
-    throw new ProviderRejectedError(
-      'fal',
-      'invalid_input',
-      `${input.model.name} makes segments of 4, 6 or 8 seconds, not ${input.durationSeconds}`,
-    );
-  }
-  const body: FalVeoRequest = {
-    prompt: input.prompt,
-    duration: `${input.durationSeconds}s` as FalVeoRequest['duration'],
-  };
-  if (imageUrl !== undefined) body.image_url = imageUrl;
-  const aspectRatio = input.aspectRatio ?? input.model.defaults.aspectRatio;
-  if (aspectRatio) body.aspect_ratio = aspectRatio;
-  const resolution = input.resolution ?? input.model.defaults.resolution;
-  if (resolution) body.resolution = resolution;
-  const audio = input.generateAudio ?? input.model.defaults.generateAudio;
-  if (audio !== undefined) body.generate_audio = audio;
-  if (input.negativePrompt) body.negative_prompt = input.negativePrompt;
-  if (input.seed !== undefined) body.seed = input.seed;
-  return body;
-}
+/** Kept for callers of the seed's name: the input is now built from the catalog mapping. */
+export const buildFalRequest = buildFalInput;
 
 /** `data:image/png;base64,...`, the seed's way of sending the source image. */
 export function toDataUri(bytes: Buffer, contentType: string): string {
@@ -94,16 +59,18 @@ interface FalStatus {
 export class FalVeoProvider extends VideoProvider {
   readonly name = 'fal' as const;
   private readonly client: FalClient;
+  private readonly fetch: typeof fetch;
 
   constructor(
     private readonly options: FalVeoOptions,
     private readonly images: ImagePreparer,
   ) {
     super();
+    this.fetch = createFalFetch(options.requestTimeoutMs);
     this.client = createFalClient({
       credentials: options.key,
       suppressLocalCredentialsWarning: true,
-      fetch: createFalFetch(options.requestTimeoutMs),
+      fetch: this.fetch,
       responseHandler: falResponseHandler,
       ...(options.baseUrl ? { requestMiddleware: redirectTo(options.baseUrl) } : {}),
     });
@@ -111,8 +78,9 @@ export class FalVeoProvider extends VideoProvider {
 
   async submit(input: GenerationInput): Promise<FalRef> {
     const endpoint = this.endpointFor(input);
-    const imageUrl = input.image ? await this.imageUrl(input) : undefined;
-    const body = buildFalRequest(input, imageUrl);
+    const body = input.video
+      ? buildFalExtendInput(input, await this.upload(input.video.bytes, input.video.contentType))
+      : buildFalInput(input, input.image ? await this.imageUrl(input) : undefined);
     const submittedAt = new Date();
     let reply: { request_id?: unknown };
     try {
@@ -127,11 +95,17 @@ export class FalVeoProvider extends VideoProvider {
         submittedAt,
       );
     }
-    return { provider: 'fal', endpoint, requestId: reply.request_id };
+    const { videoUrlPath } = falMapping(input.model);
+    return {
+      provider: 'fal',
+      endpoint,
+      requestId: reply.request_id,
+      ...(videoUrlPath !== 'video.url' ? { videoUrlPath } : {}),
+    };
   }
 
   async poll(ref: ProviderRef): Promise<PollResult> {
-    const { endpoint, requestId } = this.falRef(ref);
+    const { endpoint, requestId, videoUrlPath } = this.falRef(ref);
     const status = (await this.call('status', () =>
       this.client.queue.status(endpoint, { requestId, logs: true }),
     )) as FalStatus;
@@ -144,7 +118,7 @@ export class FalVeoProvider extends VideoProvider {
       case 'IN_PROGRESS':
         return { state: 'running' };
       case 'COMPLETED':
-        return this.completedOutcome(endpoint, requestId, status);
+        return this.completedOutcome(endpoint, requestId, status, videoUrlPath);
       default:
         throw new ProviderTransientError(
           'fal',
@@ -154,10 +128,8 @@ export class FalVeoProvider extends VideoProvider {
   }
 
   async fetchResult(ref: ProviderRef): Promise<VideoResult> {
-    const { endpoint, requestId } = this.falRef(ref);
-    const url = videoUrlOf(
-      await this.call('result', () => this.client.queue.result(endpoint, { requestId })),
-    );
+    const { endpoint, requestId, videoUrlPath } = this.falRef(ref);
+    const url = videoUrlOf(await this.call('result', () => this.result(endpoint, requestId)), videoUrlPath);
     return openVideoStream('fal', url, {
       timeoutMs: this.options.requestTimeoutMs,
       what: 'fal result video',
@@ -180,6 +152,13 @@ export class FalVeoProvider extends VideoProvider {
   }
 
   private endpointFor(input: GenerationInput): string {
+    if (input.video) {
+      const endpoint = input.model.fal?.extendEndpoint;
+      if (!endpoint) {
+        throw new ProviderRejectedError('fal', 'invalid_input', `${input.model.name} has no extend endpoint`);
+      }
+      return endpoint;
+    }
     if (input.image) return input.model.providerModel;
     if (input.model.textToVideoModel) return input.model.textToVideoModel;
     throw new ProviderRejectedError('fal', 'invalid_input', `${input.model.name} needs a source image`);
@@ -191,10 +170,13 @@ export class FalVeoProvider extends VideoProvider {
     if (input.crop) image = await this.images.crop(image, input.crop);
     if (image.bytes.length <= this.options.inlineImageMaxBytes)
       return toDataUri(image.bytes, image.contentType);
+    return this.upload(image.bytes, image.contentType);
+  }
+
+  /** Through fal storage: videos always (data URIs for video are not documented), large images. */
+  private async upload(bytes: Buffer, contentType: string): Promise<string> {
     try {
-      return await this.client.storage.upload(
-        new Blob([new Uint8Array(image.bytes)], { type: image.contentType }),
-      );
+      return await this.client.storage.upload(new Blob([new Uint8Array(bytes)], { type: contentType }));
     } catch (error) {
       // Nothing was submitted yet, so an upload failure is never ambiguous.
       const classified = this.classify(error, 'upload');
@@ -212,13 +194,14 @@ export class FalVeoProvider extends VideoProvider {
     endpoint: string,
     requestId: string,
     status: FalStatus,
+    videoUrlPath?: string,
   ): Promise<PollResult> {
     if (status.error) {
       if (status.error_type === 'client_cancelled') return { state: 'cancelled' };
       return { state: 'failed', error: failureFromDetail(String(status.error), status.error_type) };
     }
     try {
-      videoUrlOf(await this.client.queue.result(endpoint, { requestId }));
+      videoUrlOf(await this.result(endpoint, requestId), videoUrlPath);
       return { state: 'succeeded', progress: 100 };
     } catch (error) {
       // The result call returns the model's own error; a plain 500 there is the model failing, not the gateway.
@@ -239,6 +222,25 @@ export class FalVeoProvider extends VideoProvider {
       }
       throw classified;
     }
+  }
+
+  /**
+   * GET the result ourselves rather than through queue.result(): that method installs the client's own
+   * response handler and retries 429 and 5xx inside the client, ignoring Retry-After. Here a 429 becomes a
+   * ProviderRateLimitedError carrying Retry-After, and the pipeline waits as told. Owner/app only, as fal
+   * routes result URLs.
+   */
+  private async result(endpoint: string, requestId: string): Promise<{ data: unknown; requestId: string }> {
+    const [owner, alias] = endpoint.split('/');
+    let request: Awaited<ReturnType<ReturnType<typeof redirectTo>>> = {
+      method: 'GET',
+      url: `https://queue.fal.run/${owner}/${alias}/requests/${encodeURIComponent(requestId)}`,
+      headers: { Authorization: `Key ${this.options.key}`, Accept: 'application/json' },
+    };
+    if (this.options.baseUrl) request = await redirectTo(this.options.baseUrl)(request);
+    const headers = request.headers as Record<string, string> | undefined;
+    const response = await this.fetch(request.url, { method: 'GET', headers });
+    return { data: await falResponseHandler(response), requestId };
   }
 
   private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
@@ -309,8 +311,8 @@ export class FalVeoProvider extends VideoProvider {
   }
 }
 
-function videoUrlOf(result: unknown): string {
-  const url = (result as { data?: { video?: { url?: unknown } } })?.data?.video?.url;
+function videoUrlOf(result: unknown, path = 'video.url'): string {
+  const url = valueAtPath((result as { data?: unknown })?.data, path);
   if (typeof url !== 'string' || !/^https?:\/\//.test(url)) {
     throw new ProviderTransientError('fal', 'fal result has no video URL');
   }

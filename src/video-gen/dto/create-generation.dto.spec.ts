@@ -46,13 +46,13 @@ describe('ImageToVideoDto (seed 002)', () => {
     ).toBe('ok');
   });
 
-  it('allows only the seed’s durations', async () => {
-    expect(await validate(ImageToVideoDto, { id: 'k', prompt: 'p', duration: '6s' })).toEqual([
-      'duration must be one of the following values: 5s, 8s, 10s',
-    ]);
-    expect(await validate(ImageToVideoDto, { id: 'k', prompt: 'p', duration: 8 })).toEqual([
-      'duration must be one of the following values: 5s, 8s, 10s',
-    ]);
+  it('takes whole-second durations (the model decides which it can make)', async () => {
+    expect(await validate(ImageToVideoDto, { id: 'k', prompt: 'p', duration: '7s' })).toBe('ok');
+    for (const duration of [8, '8', '0s', '1.5s', '99999s']) {
+      expect(await validate(ImageToVideoDto, { id: 'k', prompt: 'p', duration })).toEqual([
+        'duration must be whole seconds such as 5s, 8s or 10s',
+      ]);
+    }
   });
 
   it('refuses wrong types and unknown fields', async () => {
@@ -88,16 +88,16 @@ describe('ImageToVideoDto (seed 002)', () => {
       await validate(ImageToVideoDto, {
         id: 'k',
         prompt: 'p',
-        aspectRatio: '4:3',
-        resolution: '8k',
+        aspectRatio: 'wide',
+        resolution: 'huge',
         generateAudio: 'yes',
         seed: -1,
         frameIndex: 1.5,
       }),
     ).toEqual([
       'frameIndex must be an integer number',
-      'aspectRatio must be one of the following values: auto, 16:9, 9:16, 1:1',
-      'resolution must be one of the following values: 720p, 1080p, 4k',
+      'aspectRatio must be auto or a ratio such as 16:9',
+      'resolution must look like 720p, 1080p or 4k',
       'generateAudio must be a boolean value',
       'seed must not be less than 0',
     ]);

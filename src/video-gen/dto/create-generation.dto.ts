@@ -12,6 +12,7 @@ import {
   IsNumber,
   IsOptional,
   IsString,
+  Matches,
   Max,
   MaxLength,
   Min,
@@ -24,10 +25,13 @@ import {
   ValidatorConstraintInterface,
 } from 'class-validator';
 
+/** The seed's durations; every model lists its own (GET /video-gen/models), checked against the model. */
 export const SEED_DURATIONS = ['5s', '8s', '10s'] as const;
-export type SeedDuration = (typeof SEED_DURATIONS)[number];
-export const ASPECT_RATIOS = ['auto', '16:9', '9:16', '1:1'] as const;
-export const RESOLUTIONS = ['720p', '1080p', '4k'] as const;
+export type SeedDuration = string;
+/** Whole seconds with an "s" ("7s", "15s"); whether the chosen model can make it is checked against the catalog. */
+const DURATION_LABEL = /^[1-9]\d{0,3}s$/;
+const ASPECT_RATIO = /^(auto|[1-9]\d?:[1-9]\d?)$/;
+const RESOLUTION = /^([1-9]\d{2,3}p|[1-9]k)$/;
 export const GENERATION_KINDS = ['image-to-video', 'text-to-video'] as const;
 export type GenerationKindName = (typeof GENERATION_KINDS)[number];
 
@@ -101,9 +105,15 @@ export class GenerationOptionsDto {
   @IsNotEmpty()
   prompt!: string;
 
-  @ApiPropertyOptional({ enum: SEED_DURATIONS, default: '8s' })
+  @ApiPropertyOptional({
+    example: '8s',
+    default: '8s',
+    description:
+      'Whole seconds, e.g. 5s, 8s, 10s (the seed’s); the model’s segmentDurations say what it makes',
+  })
   @IsOptional()
-  @IsIn(SEED_DURATIONS)
+  @Matches(DURATION_LABEL, { message: 'duration must be whole seconds such as 5s, 8s or 10s' })
+  @IsString({ message: 'duration must be whole seconds such as 5s, 8s or 10s' })
   duration?: SeedDuration;
 
   @ApiPropertyOptional({ example: 'project-456', maxLength: 200 })
@@ -119,15 +129,20 @@ export class GenerationOptionsDto {
   @IsNotEmpty()
   model?: string;
 
-  @ApiPropertyOptional({ enum: ASPECT_RATIOS })
+  @ApiPropertyOptional({ example: '16:9', description: 'auto or W:H; the model’s aspectRatios say which' })
   @IsOptional()
-  @IsIn(ASPECT_RATIOS)
-  aspectRatio?: (typeof ASPECT_RATIOS)[number];
+  @Matches(ASPECT_RATIO, { message: 'aspectRatio must be auto or a ratio such as 16:9' })
+  @IsString({ message: 'aspectRatio must be auto or a ratio such as 16:9' })
+  aspectRatio?: string;
 
-  @ApiPropertyOptional({ enum: RESOLUTIONS })
+  @ApiPropertyOptional({
+    example: '720p',
+    description: 'e.g. 720p, 1080p, 4k; the model’s resolutions say which',
+  })
   @IsOptional()
-  @IsIn(RESOLUTIONS)
-  resolution?: (typeof RESOLUTIONS)[number];
+  @Matches(RESOLUTION, { message: 'resolution must look like 720p, 1080p or 4k' })
+  @IsString({ message: 'resolution must look like 720p, 1080p or 4k' })
+  resolution?: string;
 
   @ApiPropertyOptional()
   @IsOptional()
@@ -209,7 +224,11 @@ export class ExtendGenerationDto extends PickType(GenerationOptionsDto, [
   'duration',
   'model',
 ] as const) {
-  @ApiPropertyOptional({ enum: SEED_DURATIONS, default: '8s', description: 'Length of the new part' })
+  @ApiPropertyOptional({
+    example: '8s',
+    description:
+      'Length of the new part; default 8s, or the fixed extension length (7s) on a model that extends natively',
+  })
   declare duration?: SeedDuration;
 
   @ApiPropertyOptional({ description: 'Default: the original generation’s model' })
@@ -256,7 +275,10 @@ export class CreateChainDto extends PickType(GenerationOptionsDto, ['model'] as 
   @IsInt()
   totalDuration!: number;
 
-  @ApiPropertyOptional({ example: 'sora-2', description: 'Default sora-2 (seed 000)' })
+  @ApiPropertyOptional({
+    example: 'veo3.1',
+    description: 'Default veo3.1 (seed 000 used Sora 2, now retired)',
+  })
   declare model?: string;
 
   @ApiPropertyOptional({ description: 'S3 key of an uploaded image to start from' })
