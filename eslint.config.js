@@ -22,4 +22,48 @@ export default tseslint.config(
     files: ['src/config/**/*.ts', 'scripts/**', 'test/**', 'bench/**', '*.config.*', '.ci/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
+  ...importBoundaries(),
 );
+
+/**
+ * The few "never" rules between folders, as no-restricted-imports blocks (a later block replaces an earlier
+ * one's list for the files it matches, so each block carries its whole list):
+ * - each outside system is imported only by its adapter: @aws-sdk by src/storage, @fal-ai/client by
+ *   src/providers/fal, child_process by src/media/ffmpeg.runner.ts (tests, bench and scripts may spawn);
+ * - providers never import video-gen or the simulators (simulated mode is wired at the composition root;
+ *   provider specs may start a simulator to talk to);
+ * - credits never imports video-gen.
+ */
+function importBoundaries() {
+  const aws = { group: ['@aws-sdk/*'], message: 'Only src/storage talks to S3: use ObjectStorage.' };
+  const fal = {
+    group: ['@fal-ai/client', '@fal-ai/client/*'],
+    message: 'Only src/providers/fal talks to fal: use the VideoProvider port.',
+  };
+  const spawn = {
+    group: ['child_process', 'node:child_process'],
+    message: 'Only src/media/ffmpeg.runner.ts runs processes: use MediaService.',
+  };
+  const providers = {
+    group: ['**/video-gen/**', '**/simulators/**', '**/simulated-providers.js'],
+    message:
+      'Providers never import video-gen or the simulators (simulated mode is wired at the composition root).',
+  };
+  const credits = { group: ['**/video-gen/**'], message: 'credits never imports video-gen.' };
+  const block = (files, patterns, ignores = []) => ({
+    files,
+    ignores,
+    rules: { 'no-restricted-imports': ['error', { patterns }] },
+  });
+  const specs = ['src/**/*.spec.ts'];
+  return [
+    block(['src/**/*.ts'], [aws, fal, spawn]),
+    block(['src/providers/**/*.ts'], [aws, fal, spawn, providers], specs),
+    block(['src/providers/**/*.spec.ts'], [aws, fal, spawn]),
+    block(['src/providers/fal/**/*.ts'], [aws, spawn, providers], specs),
+    block(['src/providers/fal/**/*.spec.ts'], [aws, spawn]),
+    block(['src/credits/**/*.ts'], [aws, fal, spawn, credits]),
+    block(['src/storage/**/*.ts'], [fal, spawn]),
+    block(['src/media/ffmpeg.runner.ts'], [aws, fal]),
+  ];
+}

@@ -1,4 +1,4 @@
-import { DynamicModule, ValidationPipe } from '@nestjs/common';
+import { ValidationPipe, type ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type express from 'express';
@@ -10,6 +10,7 @@ import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { jsonBodyReviver, refuseDeepJson } from './common/json-body.js';
 import { refuseOversizedBodies } from './common/request-size.middleware.js';
 import { AppConfig } from './config/app-config.js';
+import { startSimulatedProviders } from './simulated-providers.js';
 
 /**
  * One message per invalid field (the first rule it breaks), unknown fields refused: seed 002's validation body is
@@ -26,12 +27,28 @@ export function createValidationPipe(): ValidationPipe {
 
 /**
  * Builds the fully configured application; main.ts and the HTTP tests both use it, so tests run the real thing.
- * `root` defaults to AppModule; the benchmark passes a module that imports AppModule and adds its baseline
- * endpoints, so they run behind exactly the same middleware, guards, pipes and filters.
+ * In simulated mode it first starts (or points at) the provider simulators. `extra` modules are imported beside
+ * AppModule: the benchmark adds its baseline endpoints, so they run behind exactly the same middleware, guards,
+ * pipes and filters.
  */
 export async function createApp(
+  given: AppConfig,
+  extra: NonNullable<ModuleMetadata['imports']> = [],
+): Promise<NestExpressApplication> {
+  const { config, simulators } = await startSimulatedProviders(given);
+  let app: NestExpressApplication;
+  try {
+    app = await createNestApp(config, AppModule.register(config, simulators, extra));
+  } catch (error) {
+    await simulators?.stop();
+    throw error;
+  }
+  return app;
+}
+
+async function createNestApp(
   config: AppConfig,
-  root: DynamicModule = AppModule.register(config),
+  root: ReturnType<typeof AppModule.register>,
 ): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(root, {
     bufferLogs: true,

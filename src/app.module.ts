@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
 import { AuthModule } from './auth/auth.module.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -13,10 +13,20 @@ import { ProvidersModule } from './providers/providers.module.js';
 import { VideoGenModule } from './video-gen/video-gen.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { UploadsModule } from './uploads/uploads.module.js';
+import type { ProviderSimulators } from './simulators/provider-simulators.js';
+import { SimulatedProvidersModule } from './simulators/simulated-providers.module.js';
 
 @Module({})
 export class AppModule {
-  static register(config: AppConfig): DynamicModule {
+  /**
+   * `simulators`: the in-process simulators the composition root started for simulated mode (see
+   * simulated-providers.ts), already reflected in `config`. `extra`: more modules (the benchmark's baseline).
+   */
+  static register(
+    config: AppConfig,
+    simulators: ProviderSimulators | null = null,
+    extra: NonNullable<ModuleMetadata['imports']> = [],
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -34,6 +44,8 @@ export class AppModule {
         MetricsModule,
         CreditsModule,
         VideoGenModule,
+        SimulatedProvidersModule.forRoot(simulators),
+        ...extra,
       ],
     };
   }

@@ -5,6 +5,7 @@ import { createApp } from './app.factory.js';
 import { listeningUrl } from './common/listen-address.js';
 import { loadConfig } from './config/app-config.js';
 import { ConfigurationError } from './config/environment.js';
+import { simulatedModeBanner } from './simulated-providers.js';
 
 async function bootstrap(): Promise<void> {
   let config;
@@ -47,6 +48,8 @@ async function bootstrap(): Promise<void> {
   await app.listen(config.port, config.host);
   const server = app.getHttpServer() as Server;
   logger.log(`listening on ${listeningUrl(server.address())} (docs at /docs, role ${config.role})`);
+  if (config.providers.mode === 'simulated')
+    for (const line of simulatedModeBanner(config)) logger.warn(line);
 }
 
 await bootstrap();

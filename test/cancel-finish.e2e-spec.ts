@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { PrismaService } from '../src/database/prisma.service.js';
 import { ProviderSimulators } from '../src/simulators/provider-simulators.js';
+import { controlsOf } from './support/simulator-controls.js';
 import { ObjectStorage } from '../src/storage/object-storage.js';
 import { GenerationSweeper } from '../src/video-gen/generation-sweeper.service.js';
 import {
@@ -29,7 +30,7 @@ describe(`cancelling while the result is stored (${databaseBackend})`, () => {
     storage = t.app.get(ObjectStorage);
     simulators = t.app.get(ProviderSimulators);
   });
-  afterEach(() => simulators.fal.faults.clear());
+  afterEach(() => controlsOf(simulators.fal).faults.clear());
   afterAll(async () => {
     await assertLedgerInvariant(prisma);
     await t.close();
@@ -109,7 +110,7 @@ describe(`cancelling while the result is stored (${databaseBackend})`, () => {
     const user = 'late-canceller';
     const image = await uploadImage(t, user);
     // Slow status answers keep it running long enough to claim it the way the worker does.
-    simulators.fal.faults.add({ on: 'status', fault: { kind: 'latency', ms: 300 } });
+    controlsOf(simulators.fal).faults.add({ on: 'status', fault: { kind: 'latency', ms: 300 } });
     const id = await create(user, image);
     await waitForGeneration(t, user, id, (g) => g.status === 'running');
     const claimed = await prisma.generation.updateMany({
@@ -122,7 +123,7 @@ describe(`cancelling while the result is stored (${databaseBackend})`, () => {
       .set(await auth(user))
       .expect(409);
     expect(res.body.message).toMatch(/already storing its finished video and can no longer be cancelled/);
-    simulators.fal.faults.clear();
+    controlsOf(simulators.fal).faults.clear();
     await assertOutcome(user, await waitForGeneration(t, user, id));
   }, 120_000);
 
@@ -131,7 +132,7 @@ describe(`cancelling while the result is stored (${databaseBackend})`, () => {
     const image = await uploadImage(t, user);
     // 10 s from veo3 is two segments; the first is stored before the second is submitted. Slow status answers
     // keep the second at the provider meanwhile.
-    simulators.fal.faults.add({ on: 'status', fault: { kind: 'latency', ms: 300 } });
+    controlsOf(simulators.fal).faults.add({ on: 'status', fault: { kind: 'latency', ms: 300 } });
     const id = await create(user, image, '10s');
     await waitForGeneration(t, user, id, (g) => g.segments[0].status === 'succeeded');
     expect(await objectsOf(user, id)).toEqual(

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { PrismaService } from '../src/database/prisma.service.js';
 import { ProviderSimulators } from '../src/simulators/provider-simulators.js';
+import { controlsOf } from './support/simulator-controls.js';
 import {
   authHeader,
   FAST_SIMULATED,
@@ -21,9 +22,12 @@ describe(`extension and chaining (seed 000) (${databaseBackend})`, () => {
   beforeAll(async () => {
     t = await startTestApp({ ...FAST_SIMULATED, INITIAL_CREDITS: '10000' });
     simulators = t.app.get(ProviderSimulators);
+    // Attached at once, so every request is recorded.
+    controlsOf(simulators.fal);
+    controlsOf(simulators.azure);
     prisma = t.app.get(PrismaService);
   });
-  afterEach(() => simulators.azure.faults.clear());
+  afterEach(() => controlsOf(simulators.azure).faults.clear());
   afterAll(async () => {
     await assertLedgerInvariant(prisma);
     await t.close();
@@ -47,7 +51,7 @@ describe(`extension and chaining (seed 000) (${databaseBackend})`, () => {
     expect(done.durationSeconds).toBeGreaterThan(36 - 0.1);
     expect(done.durationSeconds).toBeLessThan(36 + 0.1);
     expect(done.credits).toEqual({ reserved: 1500, used: 1500, refunded: 0 });
-    const submits = simulators.azure.requests.filter(
+    const submits = controlsOf(simulators.azure).requests.filter(
       (r) => r.method === 'POST' && r.path.endsWith('/videos'),
     );
     // All multipart (the spec's only form); the first is text-to-video, the next two start from a frame.
@@ -90,7 +94,7 @@ describe(`extension and chaining (seed 000) (${databaseBackend})`, () => {
       created.body.id,
       (v) => ['submitted', 'succeeded'].includes(v.segments[1].status) || terminal(v),
     );
-    simulators.azure.faults.add({ on: 'submit', fault: { kind: 'moderation' }, times: 1 });
+    controlsOf(simulators.azure).faults.add({ on: 'submit', fault: { kind: 'moderation' }, times: 1 });
     const done = await waitFor(user, created.body.id);
     expect(done).toMatchObject({ status: 'succeeded', errorCode: expect.any(String) });
     expect(done.error).toMatch(/Segment 3 of 3 failed/);

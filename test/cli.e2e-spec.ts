@@ -10,6 +10,7 @@ import { loadMediaConfig } from '../src/config/app-config.js';
 import { loadClientConfig } from '../src/config/client-config.js';
 import { MediaService } from '../src/media/index.js';
 import { ProviderSimulators } from '../src/simulators/provider-simulators.js';
+import { controlsOf } from './support/simulator-controls.js';
 import { bearerFor, tokenFor } from './support/auth.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { databaseBackend } from './support/test-database.js';
@@ -101,8 +102,8 @@ describe(`video-gen CLI against a running service (${databaseBackend})`, () => {
   });
   afterEach(() => {
     const simulators = t.app.get(ProviderSimulators);
-    simulators.fal.faults.clear();
-    simulators.azure.faults.clear();
+    controlsOf(simulators.fal).faults.clear();
+    controlsOf(simulators.azure).faults.clear();
   });
 
   it('generate with an image: uploads, follows, downloads a real MP4 and prints the summary', async () => {
@@ -258,7 +259,11 @@ describe(`video-gen CLI against a running service (${databaseBackend})`, () => {
         onErr: (text) => {
           if (!faulted && / segment 2\/3/.test(text)) {
             faulted = true;
-            simulators.azure.faults.add({ on: 'submit', fault: { kind: 'moderation' }, times: 1 });
+            controlsOf(simulators.azure).faults.add({
+              on: 'submit',
+              fault: { kind: 'moderation' },
+              times: 1,
+            });
           }
         },
       },
@@ -296,7 +301,11 @@ describe(`video-gen CLI against a running service (${databaseBackend})`, () => {
 
   it('a generation that fails says why and shows the refund', async () => {
     const before = await balanceOf('cli-user');
-    t.app.get(ProviderSimulators).fal.faults.add({ on: 'submit', fault: { kind: 'moderation' }, times: 1 });
+    controlsOf(t.app.get(ProviderSimulators).fal).faults.add({
+      on: 'submit',
+      fault: { kind: 'moderation' },
+      times: 1,
+    });
     const run = await cli([
       'generate',
       'Something the provider refuses',

@@ -3,6 +3,7 @@ import { PrismaService } from '../src/database/prisma.service.js';
 import { ModelCatalog } from '../src/providers/model-catalog.js';
 import { ProviderRegistry } from '../src/providers/provider-registry.js';
 import { ProviderSimulators } from '../src/simulators/provider-simulators.js';
+import { controlsOf } from './support/simulator-controls.js';
 import { authHeader, FAST_SIMULATED, uploadImage, waitForGeneration } from './support/generations.js';
 import { assertLedgerInvariant } from './support/ledger-invariant.js';
 import { input, pollUntilDone, readAll } from './support/provider-fixtures.js';
@@ -46,6 +47,7 @@ describe(`the live model lineup in simulated mode (${databaseBackend})`, () => {
     });
     prisma = t.app.get(PrismaService);
     simulators = t.app.get(ProviderSimulators);
+    controlsOf(simulators.fal);
   });
   afterAll(async () => {
     await assertLedgerInvariant(prisma);
@@ -102,7 +104,9 @@ describe(`the live model lineup in simulated mode (${databaseBackend})`, () => {
     expect(res.headers.deprecation).toBeUndefined();
     const done = await waitForGeneration(t, 't2v-user', res.body.id);
     expect(done.status).toBe('succeeded');
-    const submit = simulators.fal.requests.find((r) => r.method === 'POST' && r.path === '/fal-ai/veo3.1');
+    const submit = controlsOf(simulators.fal).requests.find(
+      (r) => r.method === 'POST' && r.path === '/fal-ai/veo3.1',
+    );
     expect(submit?.json).not.toHaveProperty('aspect_ratio');
   });
 
@@ -179,7 +183,7 @@ describe(`the live model lineup in simulated mode (${databaseBackend})`, () => {
     const done = await waitForGeneration(t, user, res.body.id);
     expect(done).toMatchObject({ status: 'succeeded' });
     expect(done.durationSeconds).toBeCloseTo(5, 0);
-    const submit = simulators.fal.requests.find(
+    const submit = controlsOf(simulators.fal).requests.find(
       (r) => r.method === 'POST' && r.path === '/fal-ai/kling-video/v9/turbo/image-to-video',
     );
     expect(submit?.json).toMatchObject({
@@ -208,7 +212,7 @@ describe(`the live model lineup in simulated mode (${databaseBackend})`, () => {
     expect(done.segments.map((s) => s.durationSeconds)).toEqual([4, 7]);
     expect(done.durationSeconds).toBeGreaterThan(11 - 0.5);
     expect(done.durationSeconds).toBeLessThan(11 + 0.5);
-    const submit = simulators.fal.requests.find(
+    const submit = controlsOf(simulators.fal).requests.find(
       (r) => r.method === 'POST' && r.path === '/fal-ai/veo3.1/extend-video',
     );
     expect(submit?.json).toMatchObject({
@@ -220,7 +224,9 @@ describe(`the live model lineup in simulated mode (${databaseBackend})`, () => {
 
   it('chains on Veo 3.1 with native extensions: 8 s, then 7 s continuing the previous video', async () => {
     const user = 'native-chain-user';
-    const before = simulators.fal.requests.filter((r) => r.path === '/fal-ai/veo3.1/extend-video').length;
+    const before = controlsOf(simulators.fal).requests.filter(
+      (r) => r.path === '/fal-ai/veo3.1/extend-video',
+    ).length;
     const created = await request(t.http)
       .post('/video-gen/chains')
       .set(await auth(user))
@@ -230,7 +236,9 @@ describe(`the live model lineup in simulated mode (${databaseBackend})`, () => {
     expect(done.status).toBe('succeeded');
     expect(done.segments.map((s) => s.durationSeconds)).toEqual([8, 7]);
     expect(done.durationSeconds).toBeCloseTo(15, 0);
-    const extends_ = simulators.fal.requests.filter((r) => r.path === '/fal-ai/veo3.1/extend-video');
+    const extends_ = controlsOf(simulators.fal).requests.filter(
+      (r) => r.path === '/fal-ai/veo3.1/extend-video',
+    );
     expect(extends_.length - before).toBe(1);
     expect(extends_.at(-1)?.json).toMatchObject({ prompt: 'The fox runs off', duration: '7s' });
   });

@@ -8,6 +8,7 @@ import { bearerFor } from './support/auth.js';
 import { assertLedgerInvariant } from './support/ledger-invariant.js';
 import { createTestContext, TestContext } from './support/test-app.js';
 import { databaseBackend } from './support/test-database.js';
+import { waitFor } from './support/wait-for.js';
 
 const fixture = (name: string) => readFile(new URL(`./fixtures/images/${name}`, import.meta.url));
 
@@ -60,6 +61,7 @@ describe(`zero-config generation with local-motion (${databaseBackend})`, () => 
       model: 'local-motion',
       duration: '5s',
       credits: { used: 10 },
+      simulated: false,
     });
     const view = await request(http)
       .get(`/video-gen/generations/${res.body.id}`)
@@ -109,13 +111,18 @@ describe(`zero-config generation with local-motion (${databaseBackend})`, () => 
       .send({ prompt: 'A slow pan', totalDuration: 36, model: 'local-motion', imageId: id })
       .expect(202);
     const prisma = app!.get(PrismaService);
-    for (let i = 0; i < 600; i++) {
-      const first = await prisma.generationSegment.findFirst({
-        where: { generationId: created.body.id, index: 0 },
-      });
-      if (first?.status === 'SUCCEEDED') break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    // The precondition of the scenario: the restart must come between segments. If segment 0 never
+    // succeeds, waitFor throws and the test fails instead of restarting anyway.
+    await waitFor(
+      async () =>
+        (await prisma.generationSegment.findFirst({ where: { generationId: created.body.id, index: 0 } }))
+          ?.status === 'SUCCEEDED',
+      { timeoutMs: 30_000, what: 'segment 0 to succeed before the restart' },
+    );
+    const unfinished = await prisma.generationSegment.count({
+      where: { generationId: created.body.id, status: { not: 'SUCCEEDED' } },
+    });
+    expect(unfinished).toBeGreaterThan(0);
     await app!.close(); // the process goes away between segments
     app = undefined;
 

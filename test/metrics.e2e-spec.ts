@@ -10,6 +10,7 @@ import { JobQueue } from '../src/jobs/job-queue.js';
 import { MetricsServer } from '../src/metrics/metrics.server.js';
 import { MetricsService } from '../src/metrics/metrics.service.js';
 import { ProviderSimulators } from '../src/simulators/provider-simulators.js';
+import { controlsOf } from './support/simulator-controls.js';
 import { bearerFor } from './support/auth.js';
 import { parsePrometheus, sampleValue } from './support/prometheus.js';
 import { createTestContext, startTestApp, TestApp } from './support/test-app.js';
@@ -199,7 +200,11 @@ describe(`GET /metrics (${databaseBackend})`, () => {
         .set(auth)
         .send({ kind: 'image-to-video', id: upload.body.key, prompt: 'a calm lake' })
         .expect(202);
-      t.app.get(ProviderSimulators).fal.faults.add({ on: 'submit', fault: { kind: 'moderation' }, times: 1 });
+      controlsOf(t.app.get(ProviderSimulators).fal).faults.add({
+        on: 'submit',
+        fault: { kind: 'moderation' },
+        times: 1,
+      });
       const refused = await request(t.http)
         .post('/video-gen/generations')
         .set(auth)

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { PrismaService } from '../src/database/prisma.service.js';
 import { ProviderSimulators } from '../src/simulators/provider-simulators.js';
+import { controlsOf } from './support/simulator-controls.js';
 import { authHeader, FAST_SIMULATED, uploadImage, waitForGeneration } from './support/generations.js';
 import { assertLedgerInvariant } from './support/ledger-invariant.js';
 import { startTestApp, TestApp } from './support/test-app.js';
@@ -22,6 +23,9 @@ describe(`provider polling without job slots (${databaseBackend})`, () => {
       PROVIDER_CONCURRENCY_FAL: '1',
     });
     simulators = t.app.get(ProviderSimulators);
+    // Attached at once, so every request is recorded.
+    controlsOf(simulators.fal);
+    controlsOf(simulators.azure);
     prisma = t.app.get(PrismaService);
   });
   afterAll(async () => {
@@ -43,7 +47,7 @@ describe(`provider polling without job slots (${databaseBackend})`, () => {
   it('keeps a dozen generations at the provider at once with one job slot, each submitted once', async () => {
     const user = 'many-user';
     const key = await uploadImage(t, user);
-    const submitsBefore = simulators.fal.requests.filter((r) => r.method === 'POST').length;
+    const submitsBefore = controlsOf(simulators.fal).requests.filter((r) => r.method === 'POST').length;
     const ids: string[] = [];
     for (let i = 0; i < 12; i++) ids.push(await create(user, key));
 
@@ -63,10 +67,12 @@ describe(`provider polling without job slots (${databaseBackend})`, () => {
     expect(done.map((g) => g.status)).toEqual(ids.map(() => 'succeeded'));
     // A job per generation for the whole wait would have allowed one at a time.
     expect(mostAtOnce).toBeGreaterThanOrEqual(8);
-    expect(simulators.fal.requests.filter((r) => r.method === 'POST').length - submitsBefore).toBe(12);
+    expect(
+      controlsOf(simulators.fal).requests.filter((r) => r.method === 'POST').length - submitsBefore,
+    ).toBe(12);
     // Polled on a schedule (at most every 200 ms here), not in a tight loop: a 7 s job gets a few dozen polls.
     const polls = new Map<string, number>();
-    for (const r of simulators.fal.requests) {
+    for (const r of controlsOf(simulators.fal).requests) {
       const id = statusPath.exec(r.path)?.[1];
       if (id && r.method === 'GET') polls.set(id, (polls.get(id) ?? 0) + 1);
     }
@@ -98,12 +104,15 @@ describe(`provider polling without job slots (${databaseBackend})`, () => {
       .set(await authHeader(t, user))
       .expect(200);
     const polledAfterCancel = () =>
-      simulators.fal.requests.filter((r) => r.method === 'GET' && statusPath.exec(r.path)?.[1] === requestId)
-        .length;
-    await new Promise((r) => setTimeout(r, 300)); // a poll already in flight may still arrive
-    const settled = polledAfterCancel();
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(polledAfterCancel()).toBe(settled);
+      controlsOf(simulators.fal).requests.filter(
+        (r) => r.method === 'GET' && statusPath.exec(r.path)?.[1] === requestId,
+      ).length;
+    const atCancel = polledAfterCancel();
+    // Positive condition instead of a fixed sleep: a generation created after the cancel is polled to the end,
+    // so the poller has gone through many cycles since. At most the one poll already in flight may arrive.
+    const later = await create(user, key);
+    expect((await waitForGeneration(t, user, later)).status).toBe('succeeded');
+    expect(polledAfterCancel()).toBeLessThanOrEqual(atCancel + 1);
     const view = await waitForGeneration(t, user, id);
     expect(view.status).toBe('cancelled');
   });
@@ -124,6 +133,9 @@ describe(`a provider's in-flight limit (${databaseBackend})`, () => {
     });
     prisma = t.app.get(PrismaService);
     simulators = t.app.get(ProviderSimulators);
+    // Attached at once, so every request is recorded.
+    controlsOf(simulators.fal);
+    controlsOf(simulators.azure);
   });
   afterAll(async () => {
     await assertLedgerInvariant(prisma);
@@ -158,7 +170,7 @@ describe(`a provider's in-flight limit (${databaseBackend})`, () => {
     expect(done.map((g) => g.status)).toEqual(ids.map(() => 'succeeded'));
     expect(most).toBe(2);
     expect(waitedForRoom).toBe(true);
-    const submits = simulators.fal.requests.filter(
+    const submits = controlsOf(simulators.fal).requests.filter(
       (r) => r.method === 'POST' && /wave/.test(r.body.toString()),
     );
     expect(submits).toHaveLength(6);

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { PrismaService } from '../src/database/prisma.service.js';
 import { ProviderSimulators } from '../src/simulators/provider-simulators.js';
+import { controlsOf } from './support/simulator-controls.js';
 import { GenerationSweeper } from '../src/video-gen/generation-sweeper.service.js';
 import { authHeader, FAST_SIMULATED, uploadImage } from './support/generations.js';
 import { assertLedgerInvariant } from './support/ledger-invariant.js';
@@ -20,9 +21,12 @@ describe(`generations that go wrong at the provider (${databaseBackend})`, () =>
       JOBS_RETRY_BASE_DELAY_MS: '100',
     });
     simulators = t.app.get(ProviderSimulators);
+    // Attached at once, so every request is recorded.
+    controlsOf(simulators.fal);
+    controlsOf(simulators.azure);
     prisma = t.app.get(PrismaService);
   });
-  afterEach(() => simulators.fal.faults.clear());
+  afterEach(() => controlsOf(simulators.fal).faults.clear());
   afterAll(async () => {
     await assertLedgerInvariant(prisma);
     await t.close();
@@ -51,8 +55,8 @@ describe(`generations that go wrong at the provider (${databaseBackend})`, () =>
 
   it('never resubmits a submit whose outcome is unknown: fails, refunds once, one request at fal', async () => {
     const user = 'ambiguous-user';
-    const submitsBefore = simulators.fal.requests.filter((r) => r.method === 'POST').length;
-    simulators.fal.faults.add({ on: 'submit', fault: { kind: 'hang' }, times: 1 });
+    const submitsBefore = controlsOf(simulators.fal).requests.filter((r) => r.method === 'POST').length;
+    controlsOf(simulators.fal).faults.add({ on: 'submit', fault: { kind: 'hang' }, times: 1 });
     const id = await create(user);
     const generation = await until(
       () => prisma.generation.findUniqueOrThrow({ where: { id } }),
@@ -60,14 +64,16 @@ describe(`generations that go wrong at the provider (${databaseBackend})`, () =>
     );
     expect(generation.errorCode).toBe('SUBMIT_AMBIGUOUS');
     expect(generation.error).toMatch(/not resubmitted/);
-    expect(simulators.fal.requests.filter((r) => r.method === 'POST').length - submitsBefore).toBe(1);
+    expect(
+      controlsOf(simulators.fal).requests.filter((r) => r.method === 'POST').length - submitsBefore,
+    ).toBe(1);
     expect(await prisma.creditEntry.count({ where: { generationId: id, type: 'REFUND' } })).toBe(1);
     expect(Number(generation.creditsRefunded)).toBe(750);
   });
 
   it('fails and refunds, once, a generation still running past its deadline', async () => {
     const user = 'deadline-user';
-    simulators.fal.faults.add({ on: 'status', fault: { kind: 'hang' } });
+    controlsOf(simulators.fal).faults.add({ on: 'status', fault: { kind: 'hang' } });
     const id = await create(user);
     await until(
       () => prisma.generationSegment.findFirstOrThrow({ where: { generationId: id } }),
@@ -85,9 +91,14 @@ describe(`generations that go wrong at the provider (${databaseBackend})`, () =>
       errorCode: 'TIMED_OUT',
       credits: { refunded: 750, used: 0 },
     });
-    // The worker that still had it notices and stops; nothing is charged or refunded again.
-    simulators.fal.faults.clear();
-    await new Promise((r) => setTimeout(r, 1500));
+    // The worker that still had it notices and stops; nothing is charged or refunded again. Positive condition
+    // instead of a fixed sleep: a generation created afterwards runs to the end through the same poller.
+    controlsOf(simulators.fal).faults.clear();
+    const later = await create(user);
+    await until(
+      () => prisma.generation.findUniqueOrThrow({ where: { id: later } }),
+      (g) => g.status === 'SUCCEEDED',
+    );
     const after = await prisma.generation.findUniqueOrThrow({ where: { id } });
     expect(after.status).toBe('FAILED');
     expect(await prisma.creditEntry.count({ where: { generationId: id } })).toBe(2);

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { PrismaService } from '../src/database/prisma.service.js';
 import { ProviderSimulators } from '../src/simulators/provider-simulators.js';
+import { controlsOf } from './support/simulator-controls.js';
 import { ObjectStorage } from '../src/storage/object-storage.js';
 import { authHeader, uploadImage, waitForGeneration } from './support/generations.js';
 import { assertLedgerInvariant } from './support/ledger-invariant.js';
@@ -22,11 +23,14 @@ describe(`video generation pipeline (${databaseBackend})`, () => {
       INITIAL_CREDITS: '2000',
     });
     simulators = t.app.get(ProviderSimulators);
+    // Attached at once, so every request is recorded.
+    controlsOf(simulators.fal);
+    controlsOf(simulators.azure);
     prisma = t.app.get(PrismaService);
   });
   afterEach(() => {
-    simulators.fal.faults.clear();
-    simulators.azure.faults.clear();
+    controlsOf(simulators.fal).faults.clear();
+    controlsOf(simulators.azure).faults.clear();
   });
   afterAll(async () => {
     await assertLedgerInvariant(prisma);
@@ -69,6 +73,8 @@ describe(`video generation pipeline (${databaseBackend})`, () => {
         credits: { used: 750, balance: before - 750 },
         duration: '8s',
         generationTime: expect.any(Number),
+        // Simulated mode says so on every answer (the seed's fields are unchanged).
+        simulated: true,
       });
       expect(res.body.generationTime).toBeGreaterThan(0);
       const stored = await t.app.get(ObjectStorage).head(res.body.s3Key);
@@ -78,6 +84,7 @@ describe(`video generation pipeline (${databaseBackend})`, () => {
         .set(await auth(user))
         .expect(200);
       expect(view.body).toMatchObject({
+        simulated: true,
         status: 'succeeded',
         model: 'veo3',
         duration: '8s',
@@ -125,7 +132,7 @@ describe(`video generation pipeline (${databaseBackend})`, () => {
       expect(tenView.segments.map((s: { durationSeconds: number }) => s.durationSeconds)).toEqual([6, 4]);
       expect(tenView.durationSeconds).toBeCloseTo(10, 0);
       // The second segment was generated from the first one's last frame, not from the upload.
-      const submits = simulators.fal.requests.filter(
+      const submits = controlsOf(simulators.fal).requests.filter(
         (r) => r.method === 'POST' && r.path.endsWith('/image-to-video'),
       );
       expect(submits.length).toBeGreaterThanOrEqual(3);
@@ -209,7 +216,7 @@ describe(`video generation pipeline (${databaseBackend})`, () => {
       const user = 'moderated-user';
       const id = await upload(user);
       const before = await balanceOf(user);
-      simulators.fal.faults.add({ on: 'submit', fault: { kind: 'moderation' }, times: 1 });
+      controlsOf(simulators.fal).faults.add({ on: 'submit', fault: { kind: 'moderation' }, times: 1 });
       const res = await request(t.http)
         .post('/video-gen/image-to-video')
         .set(await auth(user))
@@ -335,7 +342,7 @@ describe(`video generation pipeline (${databaseBackend})`, () => {
       const user = 'cancel-user';
       const id = await upload(user);
       const before = await balanceOf(user);
-      simulators.fal.faults.add({ on: 'status', fault: { kind: 'latency', ms: 300 } });
+      controlsOf(simulators.fal).faults.add({ on: 'status', fault: { kind: 'latency', ms: 300 } });
       const created = await request(t.http)
         .post('/video-gen/generations')
         .set(await auth(user))
@@ -351,8 +358,15 @@ describe(`video generation pipeline (${databaseBackend})`, () => {
         .post(`/video-gen/generations/${created.body.id}/cancel`)
         .set(await auth(user))
         .expect(409);
-      // The worker notices and stops; the generation stays cancelled and is refunded once.
-      await new Promise((r) => setTimeout(r, 1000));
+      // The worker notices and stops; the generation stays cancelled and is refunded once. Positive condition
+      // instead of a fixed sleep: a generation created after the cancel has run to the end on the same worker.
+      controlsOf(simulators.fal).faults.clear();
+      const later = await request(t.http)
+        .post('/video-gen/generations')
+        .set(await auth(user))
+        .send({ kind: 'image-to-video', id, prompt: 'After the cancel' })
+        .expect(202);
+      expect((await waitForTerminal(user, later.body.id)).status).toBe('succeeded');
       const after = await request(t.http)
         .get(`/video-gen/generations/${created.body.id}`)
         .set(await auth(user));

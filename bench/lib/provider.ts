@@ -3,6 +3,14 @@ import { FalQueueSimulator } from '../../src/simulators/fal-queue.simulator.js';
 import type { JobTiming } from '../../src/simulators/simulator-faults.js';
 import type { RecordedRequest } from '../../src/simulators/simulator-http.js';
 import { SimulatedVideoRenderer, type RenderRequest } from '../../src/simulators/simulated-video.renderer.js';
+import {
+  controlsOf,
+  type PollTiming,
+  type SimulatorControls,
+} from '../../test/support/simulator-controls.js';
+
+/** Wall-clock timing, or poll-count timing (through the test controls). */
+export type BenchTiming = JobTiming | PollTiming;
 
 /** Answers every render with the same prepared video: the benchmark decides the result's size, not ffmpeg. */
 class PreparedVideoRenderer extends SimulatedVideoRenderer {
@@ -29,30 +37,34 @@ export class BenchProvider {
   readonly timed: TimedRequest[] = [];
   private constructor(
     readonly simulator: FalQueueSimulator,
+    readonly controls: SimulatorControls,
     readonly key: string,
     private readonly result: { video: Buffer },
   ) {}
 
-  static async start(timing: JobTiming): Promise<BenchProvider> {
+  static async start(timing: BenchTiming): Promise<BenchProvider> {
     const result = { video: Buffer.alloc(0) };
     const key = `bench-${randomBytes(8).toString('hex')}`;
     const simulator = await FalQueueSimulator.start({
       renderer: new PreparedVideoRenderer(() => result.video),
       key,
-      timing,
+      timing: 'queueMs' in timing ? timing : undefined,
     });
-    const provider = new BenchProvider(simulator, key, result);
-    const requests = simulator.requests;
+    const controls = controlsOf(simulator);
+    const provider = new BenchProvider(simulator, controls, key, result);
+    provider.setTiming(timing);
     const timed = provider.timed;
     // Keep a timestamp and drop the body of each request (1,000 submits of images add up).
-    requests.push = (...items: RecordedRequest[]) => {
-      for (const item of items) timed.push({ at: Date.now(), method: item.method, path: item.path });
-      return Array.prototype.push.apply(
-        requests,
-        items.map((item) => ({ ...item, body: Buffer.alloc(0) })),
-      );
+    controls.observe = (item: RecordedRequest) => {
+      timed.push({ at: Date.now(), method: item.method, path: item.path });
+      controls.requests.push({ ...item, body: Buffer.alloc(0) });
     };
     return provider;
+  }
+
+  /** Poll-count timing, or back to the wall-clock timing the simulator started with. */
+  setTiming(timing: BenchTiming): void {
+    this.controls.setTiming('queuePolls' in timing ? timing : undefined);
   }
 
   /** The video every job will produce from now on. */
@@ -75,8 +87,8 @@ export class BenchProvider {
     return new Map([...jobs].map(([id, job]) => [id, job.createdAt]));
   }
 
-  reset(): void {
-    this.simulator.reset();
+  async reset(): Promise<void> {
+    await this.controls.reset();
     this.timed.length = 0;
   }
 

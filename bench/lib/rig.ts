@@ -2,11 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import type { JobTiming } from '../../src/simulators/simulator-faults.js';
 import { createDatabase, type BenchDatabase } from './database.js';
 import { baseEnv, bearer, BenchStorage, uploadImage } from './environment.js';
 import { freePort, ServiceProcess, sleep, startService } from './processes.js';
-import { BenchProvider } from './provider.js';
+import { BenchProvider, type BenchTiming } from './provider.js';
 
 export interface GenerationRow {
   id: string;
@@ -37,7 +36,7 @@ export class WorkerRig {
   ) {}
 
   static async start(options: {
-    timing: JobTiming;
+    timing: BenchTiming;
     workerEnv?: Record<string, string>;
     startWorker?: boolean;
   }): Promise<WorkerRig> {

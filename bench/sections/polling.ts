@@ -46,10 +46,10 @@ export async function benchPolling(
     await makeTinyVideo(tiny);
     rig.provider.setVideo(await readFile(tiny));
     // Warm-up, then a clean slate.
-    rig.provider.simulator.setTiming({ queuePolls: 0, runPolls: 0 });
+    rig.provider.setTiming({ queuePolls: 0, runPolls: 0 });
     await rig.succeeded(await rig.create());
-    rig.provider.simulator.setTiming({ queueMs: options.queueMs, runMs: options.runMs });
-    rig.provider.reset();
+    rig.provider.setTiming({ queueMs: options.queueMs, runMs: options.runMs });
+    await rig.provider.reset();
 
     process.stdout.write(`accepting ${options.generations} generations...\n`);
     const acceptStart = Date.now();

@@ -40,7 +40,10 @@ export interface StorageConfig {
 export type ProvidersMode = 'live' | 'simulated';
 
 export interface ProvidersConfig {
-  /** `simulated`: fal and Azure are in-process simulators on loopback; every model works without keys. */
+  /**
+   * `simulated`: fal and Azure are simulators (in-process, or shared ones at SIMULATORS_URL); every model works
+   * without keys. The default in development when no provider key is set; refused in production.
+   */
   mode: ProvidersMode;
   /** Model catalog overrides, merged over the built-in defaults: the file first, then the JSON. */
   catalogJson?: string;
@@ -63,8 +66,22 @@ export interface ProvidersConfig {
   };
   /** Where local-motion renders and keeps its results (24 h). */
   localMotionDir: string;
-  /** Timing of simulated jobs in `simulated` mode. */
-  simulator: { queueMs: number; runMs: number };
+  /** Simulated mode: job timing, and where shared simulators listen (`npm run simulators`) or are reached. */
+  simulator: SimulatorConfig;
+}
+
+export interface SimulatorConfig {
+  queueMs: number;
+  runMs: number;
+  /** Shared simulators (SIMULATORS_URL, or one URL per provider); unset: started in-process. */
+  falUrl?: string;
+  azureUrl?: string;
+  /** Keys the simulators accept, and the service sends them. */
+  falKey: string;
+  azureKey: string;
+  /** Where `npm run simulators` listens. */
+  port: number;
+  host: string;
 }
 
 export interface AuthConfig {
@@ -205,6 +222,9 @@ export class AppConfig {
         : this.auth.jwtSecret
           ? 'auth: HS256 tokens signed with JWT_SECRET'
           : `auth: HS256 with a generated development secret in ${this.auth.devSecretFile} (npm run -s token -- --sub <userId>)`,
+      this.providers.mode === 'simulated'
+        ? `providers: SIMULATED (${this.providers.simulator.falUrl ? `shared simulators at ${this.providers.simulator.falUrl}` : 'in-process simulators'}); set FAL_KEY or AZURE_OPENAI_* for real videos`
+        : 'providers: live',
     ];
   }
 }
@@ -236,6 +256,7 @@ export function loadConfig(env: Environment = process.env): AppConfig {
   if (production && vars.JWT_SECRET && vars.JWT_SECRET.length < 32) {
     throw new ConfigurationError(['JWT_SECRET must be at least 32 characters when NODE_ENV=production']);
   }
+  const mode = providersMode(vars, production);
   const dataDir = resolve(vars.DATA_DIR ?? './data');
   // Development serves open /metrics and CORS for any origin, so it stays on loopback unless asked; a
   // production container must be reachable from outside it.
@@ -310,7 +331,7 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     },
     uploads: { maxImageBytes: vars.MAX_IMAGE_BYTES ?? 8 * 1024 * 1024 },
     providers: {
-      mode: (vars.PROVIDERS_MODE as ProvidersMode | undefined) ?? 'live',
+      mode,
       catalogJson: vars.MODEL_CATALOG_JSON,
       catalogFile: vars.MODEL_CATALOG_FILE ? resolve(vars.MODEL_CATALOG_FILE) : undefined,
       fal: {
@@ -328,7 +349,16 @@ export function loadConfig(env: Environment = process.env): AppConfig {
         requestTimeoutMs: vars.AZURE_REQUEST_TIMEOUT_MS ?? 30_000,
       },
       localMotionDir: resolve(dataDir, 'local-motion'),
-      simulator: { queueMs: vars.SIMULATOR_QUEUE_MS ?? 1_000, runMs: vars.SIMULATOR_RUN_MS ?? 3_000 },
+      simulator: {
+        queueMs: vars.SIMULATOR_QUEUE_MS ?? 1_000,
+        runMs: vars.SIMULATOR_RUN_MS ?? 3_000,
+        falUrl: vars.SIMULATORS_FAL_URL ?? vars.SIMULATORS_URL,
+        azureUrl: vars.SIMULATORS_AZURE_URL ?? vars.SIMULATORS_URL,
+        falKey: vars.SIMULATORS_FAL_KEY ?? 'simulated-fal-key',
+        azureKey: vars.SIMULATORS_AZURE_KEY ?? 'simulated-azure-key',
+        port: vars.SIMULATORS_PORT ?? 4010,
+        host: vars.SIMULATORS_HOST ?? '127.0.0.1',
+      },
     },
     media: {
       ffmpegPath: vars.FFMPEG_PATH,
@@ -364,6 +394,24 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       initialCredits: vars.INITIAL_CREDITS ?? (production ? '0' : DEMO_INITIAL_CREDITS),
     },
   });
+}
+
+/**
+ * PROVIDERS_MODE when given. Otherwise development with no provider key at all (no FAL_KEY, no Azure endpoint or
+ * key) runs simulated, so a fresh checkout works after `npm ci && npm start`; anything else runs live. Production
+ * never falls back to simulation: asking for it is a configuration error.
+ */
+function providersMode(vars: EnvironmentVariables, production: boolean): ProvidersMode {
+  const asked = vars.PROVIDERS_MODE as ProvidersMode | undefined;
+  if (production && asked === 'simulated') {
+    throw new ConfigurationError([
+      'PROVIDERS_MODE=simulated is refused when NODE_ENV=production: set FAL_KEY and/or the AZURE_OPENAI_* settings',
+    ]);
+  }
+  if (asked) return asked;
+  const development = (vars.NODE_ENV ?? 'development') === 'development';
+  const anyKey = !!vars.FAL_KEY || !!vars.AZURE_OPENAI_ENDPOINT || !!vars.AZURE_OPENAI_API_KEY;
+  return development && !anyKey ? 'simulated' : 'live';
 }
 
 function mediaConfig(vars: EnvironmentVariables): MediaConfig {

@@ -75,6 +75,13 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) AZURE_REQUEST_TIMEOUT_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) SIMULATOR_QUEUE_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) SIMULATOR_RUN_MS?: number;
+  @IsOptional() @Transform(emptyToUndefined) @IsUrl({ require_tld: false }) SIMULATORS_URL?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsUrl({ require_tld: false }) SIMULATORS_FAL_URL?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsUrl({ require_tld: false }) SIMULATORS_AZURE_URL?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() SIMULATORS_FAL_KEY?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() SIMULATORS_AZURE_KEY?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) SIMULATORS_PORT?: number;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() SIMULATORS_HOST?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100) JOBS_POOL_SIZE?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(500) @Max(600_000) JOBS_POLL_INTERVAL_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3600) JOBS_SUPERVISE_INTERVAL_SECONDS?: number;

@@ -1,5 +1,6 @@
 import { extname } from 'node:path';
 import { MediaError } from './media.error.js';
+import { pixelLabelFilter } from './pixel-label.js';
 import type {
   AnimateImageOptions,
   CropFractions,
@@ -476,7 +477,9 @@ export function animateImageArgs(input: string, output: string, options: Animate
   const { z, x, y } = motionExpressions(motion, frames);
   const filter =
     `scale=${width * 2}:${height * 2}:force_original_aspect_ratio=increase,crop=${width * 2}:${height * 2},` +
-    `setsar=1,zoompan=z='${z}':x='${x}':y='${y}':d=${frames}:s=${width}x${height}:fps=${fps},format=yuv420p`;
+    `setsar=1,zoompan=z='${z}':x='${x}':y='${y}':d=${frames}:s=${width}x${height}:fps=${fps},` +
+    (options.label ? `${pixelLabelFilter(options.label, width)},` : '') +
+    'format=yuv420p';
   const audio = options.silentAudio
     ? ['-f', 'lavfi', '-t', seconds(frames / fps), '-i', SILENT_AUDIO_SOURCE]
     : [];

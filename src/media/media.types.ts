@@ -49,6 +49,8 @@ export interface AnimateImageOptions {
   motion: Motion;
   /** Adds a silent AAC track, for callers that want a video shaped like a model's output with sound. */
   silentAudio?: boolean;
+  /** Text burned into the top-left corner of every frame (letters of pixel-label.ts's font only). */
+  label?: string;
 }
 
 export type Transition = 'cut' | 'crossfade';

@@ -9,18 +9,10 @@ import type { ModelEntry } from './model-catalog.types.js';
 import type { ProviderName } from './provider-errors.js';
 import type { ProviderRef, VideoProvider } from './video-provider.js';
 
-/** Where the in-process simulators listen and which keys they accept (simulated mode only). */
-export interface SimulatedEndpoints {
-  falBaseUrl: string;
-  falKey: string;
-  azureEndpoint: string;
-  azureKey: string;
-}
-
 /**
  * The adapters this server can use, built once from the configuration: fal when FAL_KEY is set, Azure
- * when its endpoint and key are set, local-motion always; in simulated mode fal and Azure point at the
- * in-process simulators.
+ * when its endpoint and key are set, local-motion always. (In simulated mode the composition root has
+ * already pointed those settings at the simulators; the registry cannot tell the difference.)
  */
 export class ProviderRegistry {
   constructor(
@@ -28,28 +20,24 @@ export class ProviderRegistry {
     private readonly config: ProvidersConfig,
   ) {}
 
-  static create(
-    config: ProvidersConfig,
-    images: ImagePreparer,
-    simulated: SimulatedEndpoints | null,
-  ): ProviderRegistry {
+  static create(config: ProvidersConfig, images: ImagePreparer): ProviderRegistry {
     const providers: Partial<Record<ProviderName, VideoProvider>> = {
       local: new LocalMotionProvider({ workDir: config.localMotionDir }, images),
     };
-    const falKey = simulated?.falKey ?? config.fal.key;
+    const falKey = config.fal.key;
     if (falKey) {
       providers.fal = new FalVeoProvider(
         {
           key: falKey,
-          baseUrl: simulated?.falBaseUrl ?? config.fal.baseUrl,
+          baseUrl: config.fal.baseUrl,
           inlineImageMaxBytes: config.fal.inlineImageMaxBytes,
           requestTimeoutMs: config.fal.requestTimeoutMs,
         },
         images,
       );
     }
-    const azureEndpoint = simulated?.azureEndpoint ?? config.azure.endpoint;
-    const azureKey = simulated?.azureKey ?? config.azure.apiKey;
+    const azureEndpoint = config.azure.endpoint;
+    const azureKey = config.azure.apiKey;
     if (azureEndpoint && azureKey) {
       providers.azure = new AzureSoraProvider(
         {

@@ -1,23 +1,20 @@
 import { Logger, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
-import { ProviderSimulators } from '../simulators/provider-simulators.js';
-import { SimulatorsModule } from '../simulators/simulators.module.js';
 import { ImagePreparer } from './image-preparer.js';
 import { ModelCatalog } from './model-catalog.js';
 import { ModelsController } from './models.controller.js';
 import { ProviderRegistry } from './provider-registry.js';
 
 @Module({
-  imports: [SimulatorsModule],
   controllers: [ModelsController],
   providers: [
     ModelCatalog,
     ImagePreparer,
     {
       provide: ProviderRegistry,
-      inject: [AppConfig, ImagePreparer, ProviderSimulators],
-      useFactory: (config: AppConfig, images: ImagePreparer, simulators: ProviderSimulators | null) => {
-        const registry = ProviderRegistry.create(config.providers, images, simulators?.endpoints() ?? null);
+      inject: [AppConfig, ImagePreparer],
+      useFactory: (config: AppConfig, images: ImagePreparer) => {
+        const registry = ProviderRegistry.create(config.providers, images);
         const state = (name: 'fal' | 'azure') => (registry.has(name) ? 'configured' : 'not configured');
         new Logger('Providers').log(
           `${config.providers.mode === 'simulated' ? 'simulated' : 'live'}: fal ${state('fal')}, ` +

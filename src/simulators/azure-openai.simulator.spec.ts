@@ -1,3 +1,4 @@
+import { SimulatorControls } from '../../test/support/simulator-controls.js';
 import axios from 'axios';
 import FormData from 'form-data';
 import { pngImage, testMediaService } from '../../test/support/provider-fixtures.js';
@@ -6,6 +7,7 @@ import { SimulatedVideoRenderer } from './simulated-video.renderer.js';
 
 const KEY = 'k';
 let simulator: AzureOpenAISimulator;
+let controls: SimulatorControls;
 const http = () =>
   axios.create({ baseURL: simulator.endpoint, headers: { 'api-key': KEY }, validateStatus: () => true });
 
@@ -15,9 +17,9 @@ beforeAll(async () => {
     key: KEY,
     maxRunningJobs: 50,
   });
+  controls = SimulatorControls.of(simulator);
 });
 afterAll(async () => {
-  await simulator.settle();
   await simulator.stop();
 });
 
@@ -183,7 +185,7 @@ describe('Azure simulator: strict validation, as documented', () => {
   });
 
   it('content before completion: 404', async () => {
-    simulator.setTiming({ queuePolls: 5, runPolls: 5 });
+    controls.setTiming({ queuePolls: 5, runPolls: 5 });
     const created = await http().post('/openai/v1/videos', {
       model: 'sora-2',
       prompt: 'p',
@@ -239,7 +241,7 @@ describe('Azure simulator: what the OpenAI.v1 spec and the SDKs send', () => {
   });
 
   it('serves variant=spritesheet, and remixes a completed video', async () => {
-    simulator.setTiming({ queuePolls: 0, runPolls: 0 });
+    controls.setTiming({ queuePolls: 0, runPolls: 0 });
     const created = await create();
     let view = created.data;
     for (let i = 0; i < 600 && view.status !== 'completed'; i++) {

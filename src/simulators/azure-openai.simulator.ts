@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
-import { JobTiming, phaseOf, type Fault, type FaultOperation } from './simulator-faults.js';
+import { promptMarkers, submitRefusal } from './prompt-markers.js';
+import type { Fault, FaultOperation, JobTiming } from './simulator-faults.js';
 import { FormFile, RecordedRequest, sendFile, sendJson, sendMalformedJson, sleep } from './simulator-http.js';
 import { SimulatedVideoRenderer } from './simulated-video.renderer.js';
-import { SimulatorBase } from './simulator-base.js';
+import { SimulatorBase, type TimedJob } from './simulator-base.js';
+import type { SimulatorStore } from './simulator-store.js';
 
 export interface AzureSimulatorOptions {
   renderer: SimulatedVideoRenderer;
@@ -17,6 +19,8 @@ export interface AzureSimulatorOptions {
   /** Sora 2 sizes; Azure documents 720x1280 and 1280x720. */
   videoSizes?: string[];
   timing?: JobTiming;
+  /** Where jobs and their videos persist (DATA_DIR/simulators/azure); memory only when absent. */
+  store?: SimulatorStore;
   /** Unfinished jobs allowed at once; the next create gets 429 "Too many running tasks". */
   maxRunningJobs?: number;
 }
@@ -43,20 +47,19 @@ const UNAUTHORIZED = {
 
 type Api = 'videos' | 'jobs';
 
-interface SimJob {
+interface SimJob extends TimedJob {
   api: Api;
-  id: string;
   generationId: string;
   model: string;
   prompt: string;
   width: number;
   height: number;
   seconds: number;
-  createdAt: number;
-  polls: number;
   outcome: 'ok' | 'moderation' | 'generation-failure';
   inpaintItems?: unknown;
   remixedFrom?: string;
+  /** The submitted image is kept as the file `<id>.source` (to render again after a restart). */
+  hasImage?: boolean;
   video?: Buffer;
   renderError?: string;
   render?: Promise<void>;
@@ -80,14 +83,52 @@ class BadRequest extends Error {
 export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
   protected readonly logger = new Logger('AzureSimulator');
 
+  /** When each `[sim:rate-limit]` prompt was first submitted (its 429 window starts then). */
+  private readonly firstSubmits = new Map<string, number>();
+
   private constructor(private readonly options: AzureSimulatorOptions) {
-    super(options.timing ?? { queuePolls: 1, runPolls: 2 });
+    super(options);
   }
 
-  static async start(options: AzureSimulatorOptions): Promise<AzureOpenAISimulator> {
-    const simulator = new AzureOpenAISimulator(options);
-    await simulator.listen();
+  /** Starts on its own server (`port` 0 = any free one), with the jobs persisted in `store`. */
+  static async start(
+    options: AzureSimulatorOptions,
+    at: { port?: number; host?: string } = {},
+  ): Promise<AzureOpenAISimulator> {
+    const simulator = await AzureOpenAISimulator.create(options);
+    await simulator.listen(at.port, at.host);
     return simulator;
+  }
+
+  /** Not yet serving: mount() it on a shared server. Loads persisted jobs first. */
+  static async create(options: AzureSimulatorOptions): Promise<AzureOpenAISimulator> {
+    const simulator = new AzureOpenAISimulator(options);
+    await simulator.load();
+    return simulator;
+  }
+
+  private async load(): Promise<void> {
+    if (!this.store) return;
+    const files = new Map((await this.store.loadFiles<{ id: string }>()).map((f) => [f.meta.id, f.bytes]));
+    for (const job of await this.store.loadJobs<SimJob>()) {
+      this.jobs.set(job.id, job);
+      job.video = files.get(`${job.id}.mp4`);
+      // The render died with the previous process: render again (the timeline is wall-clock, unchanged).
+      if (job.outcome === 'ok' && !job.video) {
+        job.render = this.track(this.render(job, job.hasImage ? files.get(`${job.id}.source`) : undefined));
+      }
+    }
+  }
+
+  protected record(job: SimJob): unknown {
+    const { video: _video, render: _render, renderError: _error, ...record } = job;
+    return record;
+  }
+
+  protected override async forget(job: SimJob): Promise<void> {
+    await super.forget(job);
+    await this.store?.deleteFile(`${job.id}.mp4`);
+    await this.store?.deleteFile(`${job.id}.source`);
   }
 
   /** The resource endpoint, like https://<resource>.openai.azure.com. */
@@ -96,7 +137,6 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
   }
 
   protected async handle(request: RecordedRequest, res: ServerResponse): Promise<void> {
-    this.requests.push(request);
     if (!this.authorised(request)) return sendJson(res, 401, UNAUTHORIZED);
     const segments = request.path.split('/').filter(Boolean);
     if (segments[0] !== 'openai' || segments[1] !== 'v1') return this.notFound(res);
@@ -186,8 +226,9 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
   private async applyFaults(
     operation: FaultOperation,
     res: ServerResponse,
+    own: Fault[] = [],
   ): Promise<{ answered: boolean; faults: Fault[] }> {
-    const faults = this.faults.take(operation);
+    const faults = this.behaviours(operation, own);
     for (const fault of faults) {
       switch (fault.kind) {
         case 'latency':
@@ -227,7 +268,17 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
   }
 
   private async create(api: Api, request: RecordedRequest, res: ServerResponse): Promise<void> {
-    const { answered, faults } = await this.applyFaults('submit', res);
+    const body = request.json ?? request.form?.fields;
+    const prompt =
+      typeof body === 'object' && body !== null ? (body as { prompt?: unknown }).prompt : undefined;
+    const markers = promptMarkers(prompt);
+    let firstSubmit: number | undefined;
+    if (markers.has('rate-limit')) {
+      firstSubmit = this.firstSubmits.get(String(prompt));
+      if (firstSubmit === undefined) this.firstSubmits.set(String(prompt), Date.now());
+    }
+    const refusal = submitRefusal(markers, firstSubmit, Date.now());
+    const { answered, faults } = await this.applyFaults('submit', res, refusal ? [refusal] : []);
     if (answered) return;
     const parsed =
       api === 'videos' ? await this.parseVideoCreate(request) : await this.parseJobCreate(request);
@@ -261,6 +312,7 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
         { 'retry-after': '10' },
       );
     }
+    const marked = this.markersOf(markers);
     const job: SimJob = {
       api,
       id:
@@ -272,13 +324,18 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
       model: parsed.model,
       createdAt: Date.now(),
       polls: 0,
+      markers: marked,
+      hasImage: parsed.image !== undefined,
       outcome: faults.some((f) => f.kind === 'moderation')
         ? 'moderation'
         : faults.some((f) => f.kind === 'generation-failure')
           ? 'generation-failure'
-          : 'ok',
+          : (marked.outcome ?? 'ok'),
     };
     this.jobs.set(job.id, job);
+    // Persisted before the answer: a job the client was told about survives a crash of the simulator.
+    if (parsed.image) await this.store?.saveFile(`${job.id}.source`, parsed.image, {});
+    await this.persist(job);
     if (job.outcome === 'ok') job.render = this.track(this.render(job, parsed.image));
     sendJson(res, 200, this.view(job));
   }
@@ -540,13 +597,15 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
 
   private async render(job: SimJob, image: Buffer | undefined): Promise<void> {
     try {
-      job.video = await this.options.renderer.render({
+      const video = await this.options.renderer.render({
         image,
         prompt: job.prompt,
         durationSeconds: job.seconds,
         width: job.width,
         height: job.height,
       });
+      await this.store?.saveFile(`${job.id}.mp4`, video, { contentType: 'video/mp4' });
+      job.video = video;
     } catch (error) {
       job.renderError = (error as Error).message;
       this.logger.warn(`render of ${job.id} failed: ${job.renderError}`);
@@ -555,7 +614,7 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
 
   /** The job as the API shows it now. */
   private view(job: SimJob): Record<string, unknown> & { status: string } {
-    const { phase, fraction } = phaseOf(this.timing, Date.now() - job.createdAt, job.polls);
+    const { phase, fraction } = this.progressOf(job);
     const rendering = job.outcome === 'ok' && !job.video && !job.renderError;
     const done = phase === 'done' && !rendering;
     const failed = done && (job.outcome !== 'ok' || !!job.renderError);
@@ -664,6 +723,7 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
   private async remove(job: SimJob, res: ServerResponse): Promise<void> {
     if ((await this.applyFaults('cancel', res)).answered) return;
     this.jobs.delete(job.id);
+    await this.forget(job);
     if (job.api === 'jobs') {
       res.writeHead(204).end();
       return;
@@ -672,7 +732,7 @@ export class AzureOpenAISimulator extends SimulatorBase<SimJob> {
   }
 
   private async content(job: SimJob, variant: string, res: ServerResponse, head: boolean): Promise<void> {
-    const faults = this.faults.take('content');
+    const faults = this.behaviours('content');
     let damage: 'truncated' | 'non-video' | undefined;
     for (const fault of faults) {
       if (fault.kind === 'latency') await sleep(fault.ms);

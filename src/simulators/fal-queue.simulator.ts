@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
-import { JobTiming, phaseOf, type Fault, type FaultOperation } from './simulator-faults.js';
+import { promptMarkers, submitRefusal } from './prompt-markers.js';
+import type { Fault, FaultOperation, JobTiming } from './simulator-faults.js';
 import { RecordedRequest, sendFile, sendJson, sendMalformedJson, sleep } from './simulator-http.js';
 import { SimulatedVideoRenderer } from './simulated-video.renderer.js';
-import { SimulatorBase } from './simulator-base.js';
+import { SimulatorBase, type TimedJob } from './simulator-base.js';
+import type { SimulatorStore } from './simulator-store.js';
 import { falSchemaFor, type FalEndpointSchema } from './fal-schemas/fal-schemas.data.js';
 import {
   requestedSeconds,
@@ -17,6 +19,8 @@ export interface FalSimulatorOptions {
   /** The key clients must send as `Authorization: Key <key>`. */
   key: string;
   timing?: JobTiming;
+  /** Where jobs and files persist (DATA_DIR/simulators/fal); memory only when absent. */
+  store?: SimulatorStore;
   /** Requests ahead of a new job when it is first seen (counts down as it waits). */
   queuePosition?: number;
   /** Where input validation errors surface: at result time (what fal does per reports) or at submit. */
@@ -25,13 +29,10 @@ export interface FalSimulatorOptions {
 
 type ValidationDetail = FalValidationDetail;
 
-interface FalJob {
-  id: string;
+interface FalJob extends TimedJob {
   /** owner/app: the only part of the endpoint id that status, result and cancel URLs carry. */
   app: string;
   endpoint: string;
-  createdAt: number;
-  polls: number;
   input: Record<string, unknown>;
   /** The transcribed schema, or undefined for an endpoint the simulator does not know (accepted generically). */
   schema?: FalEndpointSchema;
@@ -52,30 +53,74 @@ const QUEUE_HOST = 'https://queue.fal.run';
  */
 export class FalQueueSimulator extends SimulatorBase<FalJob> {
   private readonly files = new Map<string, { bytes: Buffer; contentType: string; video: boolean }>();
+  /** When each `[sim:rate-limit]` prompt was first submitted (its 429 window starts then). */
+  private readonly firstSubmits = new Map<string, number>();
   protected readonly logger = new Logger('FalSimulator');
 
   private constructor(private readonly options: FalSimulatorOptions) {
-    super(options.timing ?? { queuePolls: 1, runPolls: 1 });
+    super(options);
   }
 
-  static async start(options: FalSimulatorOptions): Promise<FalQueueSimulator> {
-    const simulator = new FalQueueSimulator(options);
-    await simulator.listen();
+  /** Starts on its own server (`port` 0 = any free one), with the jobs and files persisted in `store`. */
+  static async start(
+    options: FalSimulatorOptions,
+    at: { port?: number; host?: string } = {},
+  ): Promise<FalQueueSimulator> {
+    const simulator = await FalQueueSimulator.create(options);
+    await simulator.listen(at.port, at.host);
     return simulator;
+  }
+
+  /** Not yet serving: mount() it on a shared server. Loads persisted files and jobs first. */
+  static async create(options: FalSimulatorOptions): Promise<FalQueueSimulator> {
+    const simulator = new FalQueueSimulator(options);
+    await simulator.load();
+    return simulator;
+  }
+
+  private async load(): Promise<void> {
+    if (!this.store) return;
+    for (const { meta, bytes } of await this.store.loadFiles<{
+      id: string;
+      contentType: string;
+      video: boolean;
+    }>()) {
+      this.files.set(meta.id, { bytes, contentType: meta.contentType, video: meta.video });
+    }
+    for (const job of await this.store.loadJobs<FalJob>()) {
+      this.jobs.set(job.id, job);
+      // The render died with the previous process: render again (the timeline is wall-clock, unchanged).
+      if (this.rendersVideo(job) && !job.video) job.render = this.track(this.render(job));
+    }
+  }
+
+  private rendersVideo(job: FalJob): boolean {
+    return job.errors.length === 0 && job.outcome === 'ok' && !job.cancelled;
+  }
+
+  protected record(job: FalJob): unknown {
+    const { render: _render, renderError: _error, ...record } = job;
+    return record;
+  }
+
+  protected override async forget(job: FalJob): Promise<void> {
+    await super.forget(job);
+    if (job.video) {
+      this.files.delete(job.video.fileId);
+      await this.store?.deleteFile(job.video.fileId);
+    }
+  }
+
+  private async keepFile(id: string, file: { bytes: Buffer; contentType: string; video: boolean }) {
+    this.files.set(id, file);
+    await this.store?.saveFile(id, file.bytes, { contentType: file.contentType, video: file.video });
   }
 
   get baseUrl(): string {
     return this.baseUrlOfServer;
   }
 
-  /** Forgets jobs, files, faults and recorded requests. */
-  override reset(): void {
-    super.reset();
-    this.files.clear();
-  }
-
   protected async handle(request: RecordedRequest, res: ServerResponse): Promise<void> {
-    this.requests.push(request);
     const { method, path } = request;
     const segments = path.split('/').filter(Boolean);
 
@@ -84,7 +129,7 @@ export class FalQueueSimulator extends SimulatorBase<FalJob> {
     }
     if (method === 'PUT' && segments[0] === 'upload' && segments.length === 2) {
       if (await this.applyFaults('upload', res)) return;
-      this.files.set(segments[1], {
+      await this.keepFile(segments[1], {
         bytes: request.body,
         contentType: request.headers['content-type'] ?? 'application/octet-stream',
         video: false,
@@ -128,7 +173,7 @@ export class FalQueueSimulator extends SimulatorBase<FalJob> {
     res: ServerResponse,
     requestId?: string,
   ): Promise<boolean> {
-    for (const fault of this.faults.take(operation)) {
+    for (const fault of this.behaviours(operation)) {
       if (fault.kind === 'latency') {
         await sleep(fault.ms);
         continue;
@@ -179,7 +224,9 @@ export class FalQueueSimulator extends SimulatorBase<FalJob> {
   }
 
   private async submit(endpoint: string, request: RecordedRequest, res: ServerResponse): Promise<void> {
-    const faults = this.faults.take('submit');
+    const markers = promptMarkers(isObject(request.json) ? request.json.prompt : undefined);
+    const refusal = submitRefusal(markers, this.firstSubmit(markers, request.json), Date.now());
+    const faults = this.behaviours('submit', refusal ? [refusal] : []);
     for (const fault of faults) {
       if (fault.kind === 'latency') await sleep(fault.ms);
       else if (this.answerFault(fault, res)) return;
@@ -198,12 +245,14 @@ export class FalQueueSimulator extends SimulatorBase<FalJob> {
       return sendJson(res, 422, { detail: errors }, { 'x-fal-retryable': 'false' });
     }
     const [owner, alias] = endpoint.split('/');
+    const marked = this.markersOf(markers);
     const job: FalJob = {
       id: randomUUID(),
       app: `${owner}/${alias}`,
       endpoint,
       createdAt: Date.now(),
       polls: 0,
+      markers: marked,
       input,
       schema,
       errors,
@@ -211,11 +260,13 @@ export class FalQueueSimulator extends SimulatorBase<FalJob> {
         ? 'moderation'
         : faults.some((f) => f.kind === 'generation-failure')
           ? 'generation-failure'
-          : 'ok',
+          : (marked.outcome ?? 'ok'),
       cancelled: false,
     };
     this.jobs.set(job.id, job);
-    if (errors.length === 0 && job.outcome === 'ok') job.render = this.track(this.render(job));
+    // Persisted before the answer: a job the client was told about survives a crash of the simulator.
+    await this.persist(job);
+    if (this.rendersVideo(job)) job.render = this.track(this.render(job));
     sendJson(
       res,
       200,
@@ -235,9 +286,9 @@ export class FalQueueSimulator extends SimulatorBase<FalJob> {
   private fileBytes(url: string, kind: 'image' | 'video' = 'image'): Buffer | undefined {
     const data = /^data:((?:image|video)\/[\w.+-]+);base64,([A-Za-z0-9+/=]+)$/.exec(url);
     if (data) return data[1].startsWith(`${kind}/`) ? Buffer.from(data[2], 'base64') : undefined;
-    const local = url.startsWith(`${this.baseUrl}/files/`)
-      ? this.files.get(url.slice(this.baseUrl.length + 7))
-      : undefined;
+    // By path, not origin: a simulator restarted on another port still knows the files it stored.
+    const path = /^https?:\/\/[^/]+\/files\/([^/?#]+)$/.exec(url);
+    const local = path ? this.files.get(path[1]) : undefined;
     return local && local.contentType.startsWith(`${kind}/`) ? local.bytes : undefined;
   }
 
@@ -276,8 +327,9 @@ export class FalQueueSimulator extends SimulatorBase<FalJob> {
         height: portrait ? 1280 : 720,
       });
       const fileId = `${job.id}.mp4`;
-      this.files.set(fileId, { bytes: video, contentType: 'video/mp4', video: true });
+      await this.keepFile(fileId, { bytes: video, contentType: 'video/mp4', video: true });
       job.video = { fileId, bytes: video.length };
+      await this.persist(job);
     } catch (error) {
       job.renderError = (error as Error).message;
       this.logger.warn(`render of ${job.id} failed: ${job.renderError}`);
@@ -286,7 +338,7 @@ export class FalQueueSimulator extends SimulatorBase<FalJob> {
 
   private phase(job: FalJob): 'queued' | 'running' | 'done' {
     if (job.cancelled) return 'done';
-    const { phase } = phaseOf(this.timing, Date.now() - job.createdAt, job.polls);
+    const { phase } = this.progressOf(job);
     // A render still going keeps the job in progress whatever the timeline says.
     if (
       phase === 'done' &&
@@ -302,9 +354,7 @@ export class FalQueueSimulator extends SimulatorBase<FalJob> {
 
   private position(job: FalJob): number {
     const start = this.options.queuePosition ?? 2;
-    if ('queuePolls' in this.timing) return Math.max(0, start - Math.max(0, job.polls - 1));
-    const waited = (Date.now() - job.createdAt) / Math.max(1, this.timing.queueMs);
-    return Math.max(0, Math.round(start * (1 - waited)));
+    return Math.max(0, Math.round(start * (1 - this.progressOf(job).queueFraction)));
   }
 
   private async status(
@@ -325,7 +375,7 @@ export class FalQueueSimulator extends SimulatorBase<FalJob> {
       return sendJson(res, 202, { status: 'IN_QUEUE', queue_position: this.position(job), ...base }, header);
     }
     if (phase === 'running') {
-      const { fraction } = phaseOf(this.timing, Date.now() - job.createdAt, job.polls);
+      const { fraction } = this.progressOf(job);
       const logs = withLogs
         ? [
             {
@@ -411,12 +461,13 @@ export class FalQueueSimulator extends SimulatorBase<FalJob> {
     if (!job || job.app !== app) return sendJson(res, 404, { status: 'NOT_FOUND' });
     if (this.phase(job) === 'done') return sendJson(res, 400, { status: 'ALREADY_COMPLETED' });
     job.cancelled = true;
+    await this.persist(job);
     return sendJson(res, 202, { status: 'CANCELLATION_REQUESTED' });
   }
 
   private async serveFile(id: string, res: ServerResponse): Promise<void> {
     const file = this.files.get(id);
-    const faults = file?.video ? this.faults.take('content') : [];
+    const faults = file?.video ? this.behaviours('content') : [];
     let variant: 'truncated' | 'non-video' | undefined;
     for (const fault of faults) {
       if (fault.kind === 'latency') await sleep(fault.ms);
@@ -427,10 +478,22 @@ export class FalQueueSimulator extends SimulatorBase<FalJob> {
     sendFile(res, file.bytes, file.contentType, variant);
   }
 
+  private firstSubmit(markers: Set<string>, body: unknown): number | undefined {
+    if (!markers.has('rate-limit') || !isObject(body)) return undefined;
+    return firstSubmitOf(this.firstSubmits, String(body.prompt));
+  }
+
   private urls(job: FalJob): Record<string, string> {
     const base = `${QUEUE_HOST}/${job.app}/requests/${job.id}`;
     return { response_url: base, status_url: `${base}/status`, cancel_url: `${base}/cancel` };
   }
+}
+
+/** A rate-limited prompt's first submit time (recorded now when this is its first). */
+function firstSubmitOf(seen: Map<string, number>, prompt: string): number | undefined {
+  const first = seen.get(prompt);
+  if (first === undefined) seen.set(prompt, Date.now());
+  return first;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

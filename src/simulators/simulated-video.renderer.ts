@@ -36,6 +36,8 @@ export class SimulatedVideoRenderer {
   constructor(
     private readonly media: MediaService,
     private readonly fullSize = false,
+    /** Burns "SIMULATED" into every frame, so nobody mistakes a simulated result for a real one. */
+    private readonly label = true,
   ) {}
 
   async render(request: RenderRequest): Promise<Buffer> {
@@ -49,6 +51,7 @@ export class SimulatedVideoRenderer {
         height,
         fps: 12,
         motion: 'zoom-in',
+        label: this.label ? 'SIMULATED' : undefined,
       });
       return readFile(output);
     });

@@ -1,6 +1,6 @@
 /**
- * Fault injection shared by the simulators. A test adds rules; each matching request consumes one use of
- * each rule (`times`, default unlimited) until it is used up.
+ * What a simulated provider can be made to do instead of its normal answer: the prompt's test markers
+ * (prompt-markers.ts) and any attached SimulatorHook ask for these by operation.
  */
 export type FaultOperation = 'submit' | 'status' | 'result' | 'cancel' | 'content' | 'upload' | 'list';
 
@@ -26,61 +26,31 @@ export type Fault =
   /** The job is accepted and then fails inside the provider (`submit`). */
   | { kind: 'generation-failure' };
 
-export interface FaultRule {
-  on: FaultOperation | FaultOperation[];
-  fault: Fault;
-  /** How many matching requests it applies to; default: all of them. */
-  times?: number;
+/** How long simulated jobs wait in the queue and then run, by wall-clock time since they were accepted. */
+export interface JobTiming {
+  queueMs: number;
+  runMs: number;
 }
-
-export class FaultPlan {
-  private rules: Array<FaultRule & { remaining: number }> = [];
-
-  add(...rules: FaultRule[]): void {
-    for (const rule of rules) this.rules.push({ ...rule, remaining: rule.times ?? Infinity });
-  }
-
-  clear(): void {
-    this.rules = [];
-  }
-
-  /** The faults for one request of `operation`, consuming one use of each. */
-  take(operation: FaultOperation): Fault[] {
-    const faults: Fault[] = [];
-    for (const rule of this.rules) {
-      const ops = Array.isArray(rule.on) ? rule.on : [rule.on];
-      if (rule.remaining > 0 && ops.includes(operation)) {
-        rule.remaining -= 1;
-        faults.push(rule.fault);
-      }
-    }
-    this.rules = this.rules.filter((rule) => rule.remaining > 0);
-    return faults;
-  }
-}
-
-/**
- * How long simulated jobs wait and run: by wall-clock time (the service in simulated mode) or by the number
- * of status polls (tests: deterministic, no sleeping).
- */
-export type JobTiming = { queueMs: number; runMs: number } | { queuePolls: number; runPolls: number };
 
 export type SimulatedPhase = 'queued' | 'running' | 'done';
 
-/** Where a job is in its timeline, given its age and how often it was polled. Pure. */
-export function phaseOf(
-  timing: JobTiming,
-  ageMs: number,
-  polls: number,
-): { phase: SimulatedPhase; fraction: number } {
-  if ('queuePolls' in timing) {
-    if (polls <= timing.queuePolls) return { phase: 'queued', fraction: 0 };
-    const run = polls - timing.queuePolls;
-    if (run <= timing.runPolls) return { phase: 'running', fraction: run / (timing.runPolls + 1) };
-    return { phase: 'done', fraction: 1 };
+export interface JobProgress {
+  phase: SimulatedPhase;
+  /** 0..1 through the running phase. */
+  fraction: number;
+  /** 0..1 through the queue wait (1 once running). */
+  queueFraction: number;
+}
+
+/**
+ * Where a job is in its timeline, given its age. Wall-clock based, so a job accepted before a restart of the
+ * simulator still finishes on time after it. Pure.
+ */
+export function phaseOf(timing: JobTiming, ageMs: number): JobProgress {
+  if (ageMs < timing.queueMs) {
+    return { phase: 'queued', fraction: 0, queueFraction: ageMs / Math.max(1, timing.queueMs) };
   }
-  if (ageMs < timing.queueMs) return { phase: 'queued', fraction: 0 };
   const run = ageMs - timing.queueMs;
-  if (run < timing.runMs) return { phase: 'running', fraction: run / timing.runMs };
-  return { phase: 'done', fraction: 1 };
+  if (run < timing.runMs) return { phase: 'running', fraction: run / timing.runMs, queueFraction: 1 };
+  return { phase: 'done', fraction: 1, queueFraction: 1 };
 }

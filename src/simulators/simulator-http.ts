@@ -30,7 +30,7 @@ export interface ParsedForm {
 
 export type RouteHandler = (request: RecordedRequest, res: ServerResponse) => Promise<void> | void;
 
-/** A real HTTP server on 127.0.0.1 and a random port, that can be closed even with requests left hanging. */
+/** A real HTTP server (loopback and a random port by default), that can be closed even with requests left hanging. */
 export class LoopbackServer {
   private readonly sockets = new Set<Socket>();
 
@@ -44,7 +44,11 @@ export class LoopbackServer {
     });
   }
 
-  static async start(handler: RouteHandler, onError: (error: unknown) => void): Promise<LoopbackServer> {
+  static async start(
+    handler: RouteHandler,
+    onError: (error: unknown) => void,
+    at: { port?: number; host?: string } = {},
+  ): Promise<LoopbackServer> {
     const server = createServer((req, res) => {
       readRequest(req)
         .then((recorded) => handler(recorded, res))
@@ -55,9 +59,14 @@ export class LoopbackServer {
         });
     });
     server.keepAliveTimeout = 1_000;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const host = at.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(at.port ?? 0, host, resolve);
+    });
     const { port } = server.address() as AddressInfo;
-    return new LoopbackServer(server, `http://127.0.0.1:${port}`);
+    const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+    return new LoopbackServer(server, `http://${reachable}:${port}`);
   }
 
   async close(): Promise<void> {

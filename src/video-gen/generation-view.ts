@@ -27,6 +27,11 @@ export class GenerationView {
   @ApiProperty() id!: string;
   @ApiProperty({ enum: ['image-to-video', 'text-to-video', 'extend', 'chain'] }) kind!: string;
   @ApiProperty() model!: string;
+  @ApiProperty({
+    description:
+      'True when a simulated provider made (or is making) this video: no real model, a SIMULATED label in the video',
+  })
+  simulated!: boolean;
   @ApiProperty({ enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] })
   status!: GenerationStatusName;
   @ApiProperty() prompt!: string;
@@ -72,6 +77,7 @@ export type GenerationWithSegments = Generation & { segments: GenerationSegment[
 export function toGenerationView(
   generation: GenerationWithSegments,
   urls: { videoUrl?: string; thumbnailUrl?: string } = {},
+  simulated = false,
 ): GenerationView {
   const params = generation.params as unknown as GenerationParams;
   const segments = [...generation.segments].sort((a, b) => a.index - b.index);
@@ -79,6 +85,7 @@ export function toGenerationView(
     id: generation.id,
     kind: generation.kind.toLowerCase().replace(/_/g, '-'),
     model: generation.model,
+    simulated,
     status: generation.status.toLowerCase() as GenerationStatusName,
     prompt: generation.prompt,
     duration: params.duration,

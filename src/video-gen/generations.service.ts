@@ -367,7 +367,14 @@ export class GenerationsService {
       urls.videoUrl = await this.storage.presignGet(generation.s3Key);
       if (generation.thumbnailKey) urls.thumbnailUrl = await this.storage.presignGet(generation.thumbnailKey);
     }
-    return toGenerationView(generation, urls);
+    return toGenerationView(generation, urls, this.isSimulated(generation));
+  }
+
+  /** Simulated mode answers fal and Azure models from simulators; local-motion renders for real either way. */
+  isSimulated(generation: { model: string }): boolean {
+    return (
+      this.config.providers.mode === 'simulated' && this.catalog.find(generation.model)?.provider !== 'local'
+    );
   }
 
   async list(

@@ -39,6 +39,8 @@ export class SyncGenerationResponse {
   @ApiProperty({ type: SyncCredits }) credits!: SyncCredits;
   @ApiProperty({ example: '8s' }) duration!: string;
   @ApiProperty({ example: 45000, description: 'Milliseconds' }) generationTime!: number;
+  @ApiProperty({ description: 'True when a simulated provider made this video (see README, Simulated mode)' })
+  simulated!: boolean;
 }
 
 /** Answer when the generation outlives SYNC_WAIT_TIMEOUT_MS: it continues, credits stay reserved. */
@@ -48,6 +50,7 @@ export class StillRunningResponse {
   @ApiProperty({ example: 'running' }) status!: string;
   @ApiProperty({ example: '/video-gen/generations/0b9c…' }) statusUrl!: string;
   @ApiProperty() message!: string;
+  @ApiProperty({ description: 'True when a simulated provider is making this video' }) simulated!: boolean;
 }
 
 /**
@@ -146,6 +149,7 @@ export class VideoGenController {
         statusUrl: `/video-gen/generations/${generation.id}`,
         message:
           'Still generating; follow statusUrl (or its /events stream). Your credits stay reserved until it ends.',
+        simulated: this.generations.isSimulated(generation),
       };
     }
     const label = kind === 'image-to-video' ? 'Image-to-video' : 'Text-to-video';
@@ -163,6 +167,7 @@ export class VideoGenController {
       credits: { used: creditsToJson(generation.creditsCaptured), balance: creditsToJson(balance) },
       duration: (generation.params as unknown as GenerationParams).duration,
       generationTime: (generation.completedAt ?? new Date()).getTime() - generation.createdAt.getTime(),
+      simulated: this.generations.isSimulated(generation),
     };
   }
 }

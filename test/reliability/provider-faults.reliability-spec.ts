@@ -29,7 +29,7 @@ describe('reliability: provider faults mixed at random under load', () => {
 
   it(`settles ${GENERATIONS} generations exactly once each`, async () => {
     const users = await Promise.all([newUser(deployment), newUser(deployment), newUser(deployment)]);
-    const { fal, azure } = deployment.simulators;
+    const { fal, azure } = deployment.controls;
     const injected: string[] = [];
     const chaos = setInterval(() => {
       const provider = Math.random() < 0.7 ? 'fal' : 'azure';

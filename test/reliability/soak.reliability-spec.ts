@@ -28,7 +28,7 @@ describe('reliability: bounded soak with random faults', () => {
   it(`keeps every invariant through ${SOAK_MS / 1000} s of mixed traffic and faults`, async () => {
     const users = await Promise.all(Array.from({ length: 4 }, () => newUser(deployment)));
     const workers: ServiceProcess[] = await Promise.all([deployment.startWorker(), deployment.startWorker()]);
-    const { fal, azure } = deployment.simulators;
+    const { fal, azure } = deployment.controls;
     const end = Date.now() + SOAK_MS;
     const accepted = new Set<string>();
     const counts = { creates: 0, duplicates: 0, cancels: 0, reads: 0, faults: 0 };

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import request from 'supertest';
 import { signAccessToken } from '../../src/auth/token-signer.js';
-import type { FaultRule } from '../../src/simulators/simulator-faults.js';
+import type { FaultRule } from './simulator-controls.js';
 import type { Deployment } from './reliability.js';
 import { waitFor } from './wait-for.js';
 

@@ -3,6 +3,7 @@
 // and worker processes started from the build in .reliability/ (`swc src -d .reliability`). Plus the checks every
 // scenario ends with: the ledger invariant, every generation settled exactly one way, and no second paid
 // submission at a provider for any generation.
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,12 +12,14 @@ import { createApp } from '../../src/app.factory.js';
 import { loadConfig, loadMediaConfig } from '../../src/config/app-config.js';
 import { PrismaService } from '../../src/database/prisma.service.js';
 import { MediaService } from '../../src/media/media.service.js';
+import { azureDeployments } from '../../src/simulated-providers.js';
 import { ProviderSimulators } from '../../src/simulators/provider-simulators.js';
 import { EmbeddedS3Server } from '../../src/storage/embedded-s3.server.js';
 import { ObjectStorage } from '../../src/storage/object-storage.js';
 import { assertLedgerInvariant } from './ledger-invariant.js';
 import { FaultyProxy } from './faulty-proxy.js';
 import { freePort, ServiceProcess } from './service-process.js';
+import { controlsOf, type SimulatorControls } from './simulator-controls.js';
 import { createTestDatabase, testDatabaseUrl, type TestDatabase } from './test-database.js';
 
 /** The worker build `npm run test:reliability` makes before jest starts. */
@@ -39,6 +42,8 @@ export interface DeploymentOptions {
 
 export class Deployment {
   readonly workers: ServiceProcess[] = [];
+  /** Fault controls attached to each simulator. */
+  readonly controls: { fal: SimulatorControls; azure: SimulatorControls };
 
   private constructor(
     readonly database: TestDatabase,
@@ -49,7 +54,9 @@ export class Deployment {
     readonly env: Record<string, string>,
     readonly app: NestExpressApplication,
     private readonly dirs: string[],
-  ) {}
+  ) {
+    this.controls = { fal: controlsOf(simulators.fal), azure: controlsOf(simulators.azure) };
+  }
 
   static async start(options: DeploymentOptions = {}): Promise<Deployment> {
     if (!testDatabaseUrl) throw new Error('the reliability harness needs PostgreSQL: set TEST_DATABASE_URL');
@@ -65,11 +72,13 @@ export class Deployment {
       SIMULATOR_QUEUE_MS: String(timing.queueMs),
       SIMULATOR_RUN_MS: String(timing.runMs),
     }).providers;
-    const simulators = await ProviderSimulators.start(
-      simulatorConfig,
-      new MediaService({ media: loadMediaConfig() }),
-    );
-    const endpoints = simulators.endpoints();
+    const simulators = await ProviderSimulators.start({
+      media: new MediaService({ media: loadMediaConfig() }),
+      timing,
+      deployments: azureDeployments(simulatorConfig),
+      falKey: `sim-${randomUUID()}`,
+      azureKey: `sim-${randomUUID()}`,
+    });
     const env: Record<string, string> = {
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
@@ -85,10 +94,10 @@ export class Deployment {
       S3_SECRET_ACCESS_KEY: EmbeddedS3Server.secretAccessKey,
       // The simulators, as if they were the real providers.
       PROVIDERS_MODE: 'live',
-      FAL_KEY: endpoints.falKey,
-      FAL_BASE_URL: endpoints.falBaseUrl,
-      AZURE_OPENAI_ENDPOINT: endpoints.azureEndpoint,
-      AZURE_OPENAI_API_KEY: endpoints.azureKey,
+      FAL_KEY: simulators.falKey,
+      FAL_BASE_URL: simulators.baseUrl,
+      AZURE_OPENAI_ENDPOINT: simulators.baseUrl,
+      AZURE_OPENAI_API_KEY: simulators.azureKey,
       FAL_REQUEST_TIMEOUT_MS: '3000',
       AZURE_REQUEST_TIMEOUT_MS: '3000',
       PROVIDER_POLL_INTERVAL_MS: '200',

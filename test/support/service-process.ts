@@ -65,6 +65,28 @@ export class ServiceProcess {
     return service;
   }
 
+  /** Starts a program that serves no health endpoint (e.g. the simulators); ready once its log shows `ready`. */
+  static async startProgram(
+    env: Record<string, string>,
+    options: { script: string; ready: string; timeoutMs?: number },
+  ): Promise<ServiceProcess> {
+    const child = spawn(process.execPath, [options.script], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    track(child);
+    const program = new ServiceProcess(child, '');
+    const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+    while (!program.output.includes(options.ready)) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`${options.script} exited while starting:\n${program.output}`);
+      }
+      if (Date.now() > deadline) throw new Error(`${options.script} not ready:\n${program.output}`);
+      await sleep(100);
+    }
+    return program;
+  }
+
   get pid(): number {
     return this.child.pid!;
   }

@@ -1,3 +1,4 @@
+import { SimulatorControls } from '../../../test/support/simulator-controls.js';
 import {
   closedPortUrl,
   input,
@@ -33,6 +34,7 @@ const media = testMediaService();
 const images = new ImagePreparer(media);
 const KEY = 'test-azure-key';
 let simulator: AzureOpenAISimulator;
+let controls: SimulatorControls;
 
 const sora2 = () => model('sora-2');
 const sora1 = () =>
@@ -57,14 +59,14 @@ beforeAll(async () => {
     key: KEY,
     maxRunningJobs: 10,
   });
+  controls = SimulatorControls.of(simulator);
 });
 afterAll(async () => {
-  await simulator.settle();
   await simulator.stop();
 });
-beforeEach(() => {
-  simulator.reset();
-  simulator.setTiming({ queuePolls: 1, runPolls: 2 });
+beforeEach(async () => {
+  await controls.reset();
+  controls.setTiming({ queuePolls: 1, runPolls: 2 });
 });
 
 describe('status mapping', () => {
@@ -148,7 +150,7 @@ describe('AzureSoraProvider, v1 Videos API (Sora 2), against the Azure simulator
     expect(info.durationSeconds).toBeCloseTo(4, 0);
     expect(info.width / info.height).toBeCloseTo(16 / 9, 1);
 
-    const [create] = simulator.requests;
+    const [create] = controls.requests;
     expect(`${create.method} ${create.path}`).toBe('POST /openai/v1/videos');
     expect(create.query).toEqual({});
     expect(create.headers['api-key']).toBe(KEY);
@@ -162,12 +164,12 @@ describe('AzureSoraProvider, v1 Videos API (Sora 2), against the Azure simulator
       size: '1280x720',
     });
     expect(create.form?.files).toEqual([]);
-    const paths = simulator.requests.map(
+    const paths = controls.requests.map(
       (r) => `${r.method} ${r.path}${r.query.variant ? `?variant=${r.query.variant}` : ''}`,
     );
     expect(paths).toContain(`GET /openai/v1/videos/${ref.id}`);
     expect(paths.at(-1)).toBe(`GET /openai/v1/videos/${ref.id}/content?variant=video`);
-    expect(simulator.requests.every((r) => r.headers['api-key'] === KEY)).toBe(true);
+    expect(controls.requests.every((r) => r.headers['api-key'] === KEY)).toBe(true);
   });
 
   it('image-to-video: multipart with input_reference, the image cropped and fitted to exactly the size', async () => {
@@ -180,7 +182,7 @@ describe('AzureSoraProvider, v1 Videos API (Sora 2), against the Azure simulator
         crop: { left: 0.1, top: 0.1, right: 0.9, bottom: 0.9 },
       }),
     );
-    const create = simulator.requests[0];
+    const create = controls.requests[0];
     expect(create.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
     expect(create.form!.fields).toEqual({
       model: 'sora-2',
@@ -202,15 +204,15 @@ describe('AzureSoraProvider, v1 Videos API (Sora 2), against the Azure simulator
 
   it('sends the key as a bearer token when configured', async () => {
     await adapter({ auth: 'bearer' }).submit(input(sora2(), { image: undefined, durationSeconds: 4 }));
-    expect(simulator.requests[0].headers.authorization).toBe(`Bearer ${KEY}`);
-    expect(simulator.requests[0].headers['api-key']).toBeUndefined();
+    expect(controls.requests[0].headers.authorization).toBe(`Bearer ${KEY}`);
+    expect(controls.requests[0].headers['api-key']).toBeUndefined();
   });
 
   it('cancel deletes the video; deleting again is a no-op', async () => {
     const azure = adapter();
     const ref = (await azure.submit(input(sora2(), { image: undefined, durationSeconds: 4 }))) as AzureRef;
     await azure.cancel(ref);
-    expect(simulator.requests.at(-1)).toMatchObject({
+    expect(controls.requests.at(-1)).toMatchObject({
       method: 'DELETE',
       path: `/openai/v1/videos/${ref.id}`,
     });
@@ -242,7 +244,7 @@ describe('AzureSoraProvider, video generation jobs API (seed 000), against the A
     )) as AzureRef;
     expect(ref).toMatchObject({ api: 'jobs', deployment: 'sora', id: expect.stringMatching(/^task_/) });
 
-    const create = simulator.requests[0];
+    const create = controls.requests[0];
     expect(`${create.method} ${create.path}`).toBe('POST /openai/v1/video/generations/jobs');
     expect(create.query).toEqual({ 'api-version': 'preview' });
     const { inpaint_items: items, ...fields } = create.form!.fields;
@@ -266,19 +268,19 @@ describe('AzureSoraProvider, video generation jobs API (seed 000), against the A
       create.form!.files.map((f) => ({ field: f.field, filename: f.filename, contentType: f.contentType })),
     ).toEqual([{ field: 'files', filename: 'source.png', contentType: 'image/png' }]);
 
-    simulator.setTiming({ queuePolls: 1, runPolls: 3 });
+    controls.setTiming({ queuePolls: 1, runPolls: 3 });
     const states = await pollUntilDone(azure, ref);
     expect(states.map((s) => s.state)).toEqual(expect.arrayContaining(['queued', 'running', 'succeeded']));
     const bytes = await readAll((await azure.fetchResult(ref)).stream);
     expect(bytes.subarray(4, 8).toString('latin1')).toBe('ftyp');
-    const download = simulator.requests.at(-1)!;
+    const download = controls.requests.at(-1)!;
     expect(download.path).toMatch(/^\/openai\/v1\/video\/generations\/gen_[0-9a-f]+\/content\/video$/);
     expect(download.query).toEqual({ 'api-version': 'preview' });
   });
 
   it('text-to-video: JSON with width, height, n_seconds and n_variants', async () => {
     await adapter().submit(input(sora1(), { image: undefined, durationSeconds: 10, size: '480x480' }));
-    expect(simulator.requests[0].json).toEqual({
+    expect(controls.requests[0].json).toEqual({
       model: 'sora',
       prompt: 'A lighthouse at dusk, waves rolling in',
       width: 480,
@@ -289,7 +291,7 @@ describe('AzureSoraProvider, video generation jobs API (seed 000), against the A
   });
 
   it('moderation failure reports failure_reason as a rejected, user-facing error', async () => {
-    simulator.inject({ on: 'submit', fault: { kind: 'moderation' }, times: 1 });
+    controls.inject({ on: 'submit', fault: { kind: 'moderation' }, times: 1 });
     const azure = adapter();
     const ref = await azure.submit(input(sora1(), { durationSeconds: 5, size: '1280x720' }));
     expect((await pollUntilDone(azure, ref)).at(-1)!.error).toMatchObject({ reason: 'moderation' });
@@ -301,7 +303,7 @@ describe('AzureSoraProvider, video generation jobs API (seed 000), against the A
       input(sora1(), { image: undefined, durationSeconds: 5, size: '1280x720' }),
     )) as AzureRef;
     await azure.cancel(ref);
-    expect(simulator.requests.at(-1)).toMatchObject({
+    expect(controls.requests.at(-1)).toMatchObject({
       method: 'DELETE',
       path: `/openai/v1/video/generations/jobs/${ref.id}`,
     });
@@ -333,7 +335,7 @@ describe('Azure faults, as the pipeline sees them', () => {
   });
 
   it('429 with retry-after-ms: rate limited', async () => {
-    simulator.inject({ on: 'submit', fault: { kind: 'rate-limit', retryAfterSeconds: 7 } });
+    controls.inject({ on: 'submit', fault: { kind: 'rate-limit', retryAfterSeconds: 7 } });
     const error = await rejectionOf(adapter().submit(t2v()));
     expect(error).toBeInstanceOf(ProviderRateLimitedError);
     expect((error as ProviderRateLimitedError).retryAfterMs).toBe(7000);
@@ -354,31 +356,30 @@ describe('Azure faults, as the pipeline sees them', () => {
         retryAfterMs: 10_000,
         message: expect.stringContaining('Too many running tasks'),
       });
-      await busy.settle();
     } finally {
       await busy.stop();
     }
   });
 
   it.each([500, 503])('%i on create: transient', async (status) => {
-    simulator.inject({ on: 'submit', fault: { kind: 'server-error', status } });
+    controls.inject({ on: 'submit', fault: { kind: 'server-error', status } });
     expect(await rejectionOf(adapter().submit(t2v()))).toBeInstanceOf(ProviderTransientError);
   });
 
   it.each([502, 504])('%i on create: ambiguous', async (status) => {
-    simulator.inject({ on: 'submit', fault: { kind: 'server-error', status } });
+    controls.inject({ on: 'submit', fault: { kind: 'server-error', status } });
     expect(await rejectionOf(adapter().submit(t2v()))).toBeInstanceOf(ProviderAmbiguousSubmitError);
   });
 
   it('a create that never answers: ambiguous after the timeout', async () => {
-    simulator.inject({ on: 'submit', fault: { kind: 'hang' } });
+    controls.inject({ on: 'submit', fault: { kind: 'hang' } });
     expect(await rejectionOf(adapter({ requestTimeoutMs: 300 }).submit(t2v()))).toBeInstanceOf(
       ProviderAmbiguousSubmitError,
     );
   });
 
   it('malformed JSON from create: ambiguous', async () => {
-    simulator.inject({ on: 'submit', fault: { kind: 'malformed-json' } });
+    controls.inject({ on: 'submit', fault: { kind: 'malformed-json' } });
     expect(await rejectionOf(adapter().submit(t2v()))).toBeInstanceOf(ProviderAmbiguousSubmitError);
   });
 
@@ -389,7 +390,7 @@ describe('Azure faults, as the pipeline sees them', () => {
   });
 
   it('latency: still succeeds', async () => {
-    simulator.inject({ on: ['submit', 'status', 'content'], fault: { kind: 'latency', ms: 50 } });
+    controls.inject({ on: ['submit', 'status', 'content'], fault: { kind: 'latency', ms: 50 } });
     const azure = adapter();
     const ref = await azure.submit(t2v());
     expect((await pollUntilDone(azure, ref)).at(-1)?.state).toBe('succeeded');
@@ -397,7 +398,7 @@ describe('Azure faults, as the pipeline sees them', () => {
   });
 
   it('moderation: failed with moderation_blocked, a rejected user-facing error', async () => {
-    simulator.inject({ on: 'submit', fault: { kind: 'moderation' }, times: 1 });
+    controls.inject({ on: 'submit', fault: { kind: 'moderation' }, times: 1 });
     const azure = adapter();
     const last = (await pollUntilDone(azure, await azure.submit(t2v()))).at(-1)!;
     expect(last.state).toBe('failed');
@@ -409,7 +410,7 @@ describe('Azure faults, as the pipeline sees them', () => {
   });
 
   it('a generation failure: failed, a permanent provider failure', async () => {
-    simulator.inject({ on: 'submit', fault: { kind: 'generation-failure' }, times: 1 });
+    controls.inject({ on: 'submit', fault: { kind: 'generation-failure' }, times: 1 });
     const azure = adapter();
     const last = (await pollUntilDone(azure, await azure.submit(t2v()))).at(-1)!;
     expect(last.error).toBeInstanceOf(ProviderFailedError);
@@ -430,7 +431,7 @@ describe('Azure faults, as the pipeline sees them', () => {
   ])('status %s: %p, and the next poll works', async (_name, fault, type) => {
     const azure = adapter({ requestTimeoutMs: 300 });
     const ref = await adapter().submit(t2v());
-    simulator.inject({ on: 'status', fault, times: 1 });
+    controls.inject({ on: 'status', fault, times: 1 });
     expect(await rejectionOf(azure.poll(ref))).toBeInstanceOf(type);
     expect((await adapter().poll(ref)).state).toBe('queued');
   });
@@ -444,29 +445,29 @@ describe('Azure faults, as the pipeline sees them', () => {
     });
 
     it('404: the result is unavailable', async () => {
-      simulator.inject({ on: 'content', fault: { kind: 'not-found' } });
+      controls.inject({ on: 'content', fault: { kind: 'not-found' } });
       expect(await rejectionOf(azure().fetchResult(ref))).toMatchObject({ reason: 'result_unavailable' });
     });
 
     it('truncated: the stream fails with a transient error', async () => {
-      simulator.inject({ on: 'content', fault: { kind: 'truncated' } });
+      controls.inject({ on: 'content', fault: { kind: 'truncated' } });
       expect(await rejectionOf(readAll((await azure().fetchResult(ref)).stream))).toBeInstanceOf(
         ProviderTransientError,
       );
     });
 
     it('non-video content: transient', async () => {
-      simulator.inject({ on: 'content', fault: { kind: 'non-video' } });
+      controls.inject({ on: 'content', fault: { kind: 'non-video' } });
       expect(await rejectionOf(azure().fetchResult(ref))).toBeInstanceOf(ProviderTransientError);
     });
 
     it('429 on download: rate limited', async () => {
-      simulator.inject({ on: 'content', fault: { kind: 'rate-limit', retryAfterSeconds: 4 } });
+      controls.inject({ on: 'content', fault: { kind: 'rate-limit', retryAfterSeconds: 4 } });
       expect(await rejectionOf(azure().fetchResult(ref))).toMatchObject({ retryAfterMs: 4000 });
     });
 
     it('hang: transient', async () => {
-      simulator.inject({ on: 'content', fault: { kind: 'hang' } });
+      controls.inject({ on: 'content', fault: { kind: 'hang' } });
       expect(await rejectionOf(adapter({ requestTimeoutMs: 500 }).fetchResult(ref))).toBeInstanceOf(
         ProviderTransientError,
       );

@@ -1,3 +1,4 @@
+import { SimulatorControls } from '../../../test/support/simulator-controls.js';
 import {
   input,
   model,
@@ -27,6 +28,7 @@ const media = testMediaService();
 const images = new ImagePreparer(media);
 const KEY = 'test-fal-key';
 let simulator: FalQueueSimulator;
+let controls: SimulatorControls;
 
 function adapter(overrides: Partial<ConstructorParameters<typeof FalVeoProvider>[0]> = {}): FalVeoProvider {
   return new FalVeoProvider(
@@ -43,14 +45,14 @@ function adapter(overrides: Partial<ConstructorParameters<typeof FalVeoProvider>
 
 beforeAll(async () => {
   simulator = await FalQueueSimulator.start({ renderer: new SimulatedVideoRenderer(media), key: KEY });
+  controls = SimulatorControls.of(simulator);
 });
 afterAll(async () => {
-  await simulator.settle();
   await simulator.stop();
 });
-beforeEach(() => {
-  simulator.reset();
-  simulator.setTiming({ queuePolls: 1, runPolls: 1 });
+beforeEach(async () => {
+  await controls.reset();
+  controls.setTiming({ queuePolls: 1, runPolls: 1 });
 });
 
 describe('buildFalRequest', () => {
@@ -141,7 +143,7 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
     await readAll((await fal.fetchResult(ref)).stream);
     await fal.cancel(ref);
 
-    const calls = simulator.requests.map(
+    const calls = controls.requests.map(
       (r) => `${r.method} ${r.path}${r.query.logs ? `?logs=${r.query.logs}` : ''}`,
     );
     const id = ref.requestId;
@@ -151,7 +153,7 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
     expect(calls).toContain(`GET /files/${id}.mp4`);
     expect(calls.at(-1)).toBe(`PUT /fal-ai/veo3.1/requests/${id}/cancel`);
 
-    const submit = simulator.requests[0];
+    const submit = controls.requests[0];
     expect(submit.headers).toMatchObject({
       authorization: `Key ${KEY}`,
       'content-type': 'application/json',
@@ -170,7 +172,7 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
       negative_prompt: 'text',
       seed: 42,
     });
-    for (const request of simulator.requests.filter((r) => !r.path.startsWith('/files/'))) {
+    for (const request of controls.requests.filter((r) => !r.path.startsWith('/files/'))) {
       expect(request.headers.authorization).toBe(`Key ${KEY}`);
     }
   });
@@ -178,7 +180,7 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
   it('uploads an image over the inline limit through fal storage and sends its URL', async () => {
     const fal = adapter({ inlineImageMaxBytes: 100 });
     const ref = (await fal.submit(input(model('veo3')))) as FalRef;
-    const [initiate, put, submit] = simulator.requests;
+    const [initiate, put, submit] = controls.requests;
     expect(`${initiate.method} ${initiate.path}`).toBe('POST /storage/upload/initiate');
     expect(initiate.query).toEqual({ storage_type: 'fal-cdn-v3' });
     expect(initiate.json).toEqual({ content_type: 'image/png', file_name: expect.stringMatching(/\.png$/) });
@@ -198,14 +200,14 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
         crop: { left: 0.25, top: 0, right: 0.75, bottom: 1 },
       }),
     );
-    const uri = (simulator.requests[0].json as { image_url: string }).image_url;
+    const uri = (controls.requests[0].json as { image_url: string }).image_url;
     const info = await media.imageInfo(Buffer.from(uri.split(',')[1], 'base64'));
     expect({ width: info.width, height: info.height }).toEqual({ width: 100, height: 100 });
   });
 
   it('cancels a queued request and then reports it cancelled; cancelling a finished one is a no-op', async () => {
     const fal = adapter();
-    simulator.setTiming({ queuePolls: 5, runPolls: 1 });
+    controls.setTiming({ queuePolls: 5, runPolls: 1 });
     const ref = await fal.submit(input(model('veo3')));
     await fal.cancel(ref);
     expect(await fal.poll(ref)).toEqual({ state: 'cancelled' });
@@ -218,15 +220,15 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
 
   describe('faults, as the pipeline sees them', () => {
     it('429 on submit: rate limited with Retry-After, and the client does not retry on its own', async () => {
-      simulator.inject({ on: 'submit', fault: { kind: 'rate-limit', retryAfterSeconds: 3 } });
+      controls.inject({ on: 'submit', fault: { kind: 'rate-limit', retryAfterSeconds: 3 } });
       const error = await rejectionOf(adapter().submit(input(model('veo3'))));
       expect(error).toBeInstanceOf(ProviderRateLimitedError);
       expect((error as ProviderRateLimitedError).retryAfterMs).toBe(3000);
-      expect(simulator.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+      expect(controls.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
     });
 
     it('503 on submit: transient (the queue refused it)', async () => {
-      simulator.inject({ on: 'submit', fault: { kind: 'server-error', status: 503 } });
+      controls.inject({ on: 'submit', fault: { kind: 'server-error', status: 503 } });
       expect(await rejectionOf(adapter().submit(input(model('veo3'))))).toBeInstanceOf(
         ProviderTransientError,
       );
@@ -235,23 +237,23 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
     it.each([502, 504])(
       '%i on submit: ambiguous (a gateway cannot say whether it was enqueued)',
       async (status) => {
-        simulator.inject({ on: 'submit', fault: { kind: 'server-error', status } });
+        controls.inject({ on: 'submit', fault: { kind: 'server-error', status } });
         const error = await rejectionOf(adapter().submit(input(model('veo3'))));
         expect(error).toBeInstanceOf(ProviderAmbiguousSubmitError);
         expect((error as ProviderAmbiguousSubmitError).submittedAt).toBeInstanceOf(Date);
-        expect(simulator.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+        expect(controls.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
       },
     );
 
     it('a submit that never answers: ambiguous after the request timeout', async () => {
-      simulator.inject({ on: 'submit', fault: { kind: 'hang' } });
+      controls.inject({ on: 'submit', fault: { kind: 'hang' } });
       expect(
         await rejectionOf(adapter({ requestTimeoutMs: 300 }).submit(input(model('veo3')))),
       ).toBeInstanceOf(ProviderAmbiguousSubmitError);
     });
 
     it('malformed JSON from submit: ambiguous', async () => {
-      simulator.inject({ on: 'submit', fault: { kind: 'malformed-json' } });
+      controls.inject({ on: 'submit', fault: { kind: 'malformed-json' } });
       expect(await rejectionOf(adapter().submit(input(model('veo3'))))).toBeInstanceOf(
         ProviderAmbiguousSubmitError,
       );
@@ -263,7 +265,7 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
     });
 
     it('latency on every call: still succeeds', async () => {
-      simulator.inject({ on: ['submit', 'status', 'result', 'content'], fault: { kind: 'latency', ms: 50 } });
+      controls.inject({ on: ['submit', 'status', 'result', 'content'], fault: { kind: 'latency', ms: 50 } });
       const fal = adapter();
       const ref = await fal.submit(input(model('veo3')));
       expect((await pollUntilDone(fal, ref)).at(-1)?.state).toBe('succeeded');
@@ -271,7 +273,7 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
     });
 
     it('a longer queue: queue positions count down', async () => {
-      simulator.setTiming({ queuePolls: 3, runPolls: 1 });
+      controls.setTiming({ queuePolls: 3, runPolls: 1 });
       const fal = adapter();
       const ref = await fal.submit(input(model('veo3')));
       const positions = (await pollUntilDone(fal, ref))
@@ -281,7 +283,7 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
     });
 
     it('moderation: the request completes and the result explains; poll reports a rejected, user-facing failure', async () => {
-      simulator.inject({ on: 'submit', fault: { kind: 'moderation' }, times: 1 });
+      controls.inject({ on: 'submit', fault: { kind: 'moderation' }, times: 1 });
       const fal = adapter();
       const ref = await fal.submit(input(model('veo3')));
       const last = (await pollUntilDone(fal, ref)).at(-1)!;
@@ -324,7 +326,7 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
     });
 
     it('a model failure (500 from the result): a permanent provider failure', async () => {
-      simulator.inject({ on: 'submit', fault: { kind: 'generation-failure' }, times: 1 });
+      controls.inject({ on: 'submit', fault: { kind: 'generation-failure' }, times: 1 });
       const fal = adapter();
       const ref = await fal.submit(input(model('veo3')));
       const last = (await pollUntilDone(fal, ref)).at(-1)!;
@@ -339,7 +341,7 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
     ])('status %s: %p', async (_name, fault, type) => {
       const fal = adapter({ requestTimeoutMs: 300 });
       const ref = await adapter().submit(input(model('veo3')));
-      simulator.inject({ on: 'status', fault, times: 1 });
+      controls.inject({ on: 'status', fault, times: 1 });
       expect(await rejectionOf(fal.poll(ref))).toBeInstanceOf(type);
       expect((await adapter().poll(ref)).state).toBe('queued');
     });
@@ -352,7 +354,7 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
       });
       const fal = adapter();
       const ref = (await fal.submit(input(custom, { durationSeconds: 5 }))) as FalRef;
-      expect(simulator.requests[0].json).toMatchObject({
+      expect(controls.requests[0].json).toMatchObject({
         first_frame_url: expect.stringMatching(/^data:/),
         duration: 5,
       });
@@ -368,7 +370,7 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
       const first = (await fal.submit(input(veo, { durationSeconds: 4 }))) as FalRef;
       await pollUntilDone(fal, first);
       const video = await readAll((await fal.fetchResult(first)).stream);
-      simulator.requests.length = 0;
+      controls.requests.length = 0;
       const ref = (await fal.submit(
         input(veo, {
           image: undefined,
@@ -377,7 +379,7 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
         }),
       )) as FalRef;
       expect(ref.endpoint).toBe('fal-ai/veo3.1/extend-video');
-      const submit = simulator.requests.find((r) => r.path === '/fal-ai/veo3.1/extend-video')!;
+      const submit = controls.requests.find((r) => r.path === '/fal-ai/veo3.1/extend-video')!;
       expect(submit.json).toMatchObject({
         video_url: expect.stringContaining('/files/'),
         duration: '7s',
@@ -409,51 +411,49 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
       });
 
       it('result URL 404: the result is unavailable (permanent)', async () => {
-        simulator.inject({ on: 'content', fault: { kind: 'not-found' } });
+        controls.inject({ on: 'content', fault: { kind: 'not-found' } });
         expect(await rejectionOf(fal().fetchResult(ref))).toMatchObject({ reason: 'result_unavailable' });
       });
 
       it('truncated download: the stream fails with a transient error', async () => {
-        simulator.inject({ on: 'content', fault: { kind: 'truncated' } });
+        controls.inject({ on: 'content', fault: { kind: 'truncated' } });
         const result = await fal().fetchResult(ref);
         expect(await rejectionOf(readAll(result.stream))).toBeInstanceOf(ProviderTransientError);
       });
 
       it('non-video content: transient, before any byte reaches the caller', async () => {
-        simulator.inject({ on: 'content', fault: { kind: 'non-video' } });
+        controls.inject({ on: 'content', fault: { kind: 'non-video' } });
         const error = await rejectionOf(fal().fetchResult(ref));
         expect(error).toBeInstanceOf(ProviderTransientError);
         expect(error.message).toContain('text/html');
       });
 
       it('429 on the result: rate limited with its Retry-After, in one request (no retries inside the client)', async () => {
-        simulator.inject({ on: 'result', fault: { kind: 'rate-limit', retryAfterSeconds: 5 }, times: 1 });
-        const before = simulator.requests.length;
+        controls.inject({ on: 'result', fault: { kind: 'rate-limit', retryAfterSeconds: 5 }, times: 1 });
+        const before = controls.requests.length;
         const error = await rejectionOf(fal().fetchResult(ref));
         expect(error).toBeInstanceOf(ProviderRateLimitedError);
         expect((error as ProviderRateLimitedError).retryAfterMs).toBe(5000);
-        const results = simulator.requests.slice(before).filter((r) => r.path.endsWith(ref.requestId));
+        const results = controls.requests.slice(before).filter((r) => r.path.endsWith(ref.requestId));
         expect(results).toHaveLength(1);
       });
 
       it('503 on the result: transient, in one request', async () => {
-        simulator.inject({ on: 'result', fault: { kind: 'server-error', status: 503 }, times: 1 });
-        const before = simulator.requests.length;
+        controls.inject({ on: 'result', fault: { kind: 'server-error', status: 503 }, times: 1 });
+        const before = controls.requests.length;
         expect(await rejectionOf(fal().fetchResult(ref))).toBeInstanceOf(ProviderTransientError);
-        expect(simulator.requests.slice(before).filter((r) => r.path.endsWith(ref.requestId))).toHaveLength(
-          1,
-        );
+        expect(controls.requests.slice(before).filter((r) => r.path.endsWith(ref.requestId))).toHaveLength(1);
       });
 
       it('result call hangs: transient', async () => {
-        simulator.inject({ on: 'result', fault: { kind: 'hang' } });
+        controls.inject({ on: 'result', fault: { kind: 'hang' } });
         expect(await rejectionOf(adapter({ requestTimeoutMs: 500 }).fetchResult(ref))).toBeInstanceOf(
           ProviderTransientError,
         );
       });
 
       it('download hangs: transient', async () => {
-        simulator.inject({ on: 'content', fault: { kind: 'hang' } });
+        controls.inject({ on: 'content', fault: { kind: 'hang' } });
         expect(await rejectionOf(adapter({ requestTimeoutMs: 500 }).fetchResult(ref))).toBeInstanceOf(
           ProviderTransientError,
         );
@@ -461,10 +461,10 @@ describe('FalVeoProvider against the fal queue simulator (real @fal-ai/client)',
     });
 
     it('storage upload failure: transient, never ambiguous (nothing was submitted)', async () => {
-      simulator.inject({ on: 'upload', fault: { kind: 'server-error', status: 502 } });
+      controls.inject({ on: 'upload', fault: { kind: 'server-error', status: 502 } });
       const error = await rejectionOf(adapter({ inlineImageMaxBytes: 10 }).submit(input(model('veo3'))));
       expect(error).toBeInstanceOf(ProviderTransientError);
-      expect(simulator.requests.some((r) => r.path.startsWith('/fal-ai/'))).toBe(false);
+      expect(controls.requests.some((r) => r.path.startsWith('/fal-ai/'))).toBe(false);
     });
   });
 });

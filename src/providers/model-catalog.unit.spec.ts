@@ -19,8 +19,9 @@ import { FalVeoProvider } from './fal/fal-veo.provider.js';
 import { LocalMotionProvider } from './local/local-motion.provider.js';
 import { testMediaService } from '../../test/support/provider-fixtures.js';
 
+// NODE_ENV=test: development with no keys would default to simulated mode.
 const config = (env: Record<string, string> = {}): AppConfig =>
-  loadConfig({ DATA_DIR: '/tmp/vg-catalog', ...env });
+  loadConfig({ NODE_ENV: 'test', DATA_DIR: '/tmp/vg-catalog', ...env });
 
 describe('model catalog', () => {
   it('has the default models, all valid; veo3 keeps its name and price on a live endpoint', () => {
@@ -232,7 +233,7 @@ describe('ProviderRegistry', () => {
   const byName = (name: string) => DEFAULT_MODELS.find((m) => m.name === name)!;
 
   it('with zero configuration has only local-motion, and names what the others need', () => {
-    const registry = ProviderRegistry.create(config().providers, images, null);
+    const registry = ProviderRegistry.create(config().providers, images);
     expect(registry.forModel(byName('local-motion'))).toBeInstanceOf(LocalMotionProvider);
     expect(() => registry.forModel(byName('veo3'))).toThrow('set FAL_KEY');
     expect(() =>
@@ -245,7 +246,6 @@ describe('ProviderRegistry', () => {
       config({ FAL_KEY: 'k', AZURE_OPENAI_ENDPOINT: 'https://x.openai.azure.com', AZURE_OPENAI_API_KEY: 'k' })
         .providers,
       images,
-      null,
     );
     for (const name of ['veo3', 'veo3-fast', 'veo3.1', 'veo3.1-fast'])
       expect(registry.forModel(byName(name))).toBeInstanceOf(FalVeoProvider);
@@ -253,15 +253,5 @@ describe('ProviderRegistry', () => {
     expect(
       registry.forRef({ provider: 'fal', endpoint: 'fal-ai/veo3/image-to-video', requestId: 'r' }),
     ).toBeInstanceOf(FalVeoProvider);
-  });
-
-  it('in simulated mode uses the simulators for fal and Azure with no keys', () => {
-    const registry = ProviderRegistry.create(config({ PROVIDERS_MODE: 'simulated' }).providers, images, {
-      falBaseUrl: 'http://127.0.0.1:9',
-      falKey: 'a',
-      azureEndpoint: 'http://127.0.0.1:9',
-      azureKey: 'b',
-    });
-    expect(registry.has('fal') && registry.has('azure') && registry.has('local')).toBe(true);
   });
 });

@@ -29,8 +29,8 @@ describe('metrics configuration', () => {
     JWT_SECRET: 'a'.repeat(32),
   };
 
-  it('serves /metrics on the API port in development, openly', () => {
-    expect(loadConfig({}).metrics).toEqual({ onApiPort: true, host: '0.0.0.0' });
+  it('serves /metrics on the API port in development, openly, on loopback', () => {
+    expect(loadConfig({}).metrics).toEqual({ onApiPort: true, host: '127.0.0.1' });
   });
 
   it('keeps metrics off the public port in production unless a token protects them', () => {
