@@ -87,22 +87,29 @@ export class GenerationRunner {
 
   @OnJob(JobName.GenerationRun)
   handleGenerationRun(job: JobContext<typeof JobName.GenerationRun>): Promise<void> {
-    return this.run(job.data.generationId, job.signal);
+    return this.run(job.data.generationId, job.signal, job.attempt >= job.maxAttempts);
   }
 
-  async run(generationId: string, signal?: AbortSignal): Promise<void> {
+  /** `lastAttempt`: the queue will not retry this run, so a passing failure must settle the generation now. */
+  async run(generationId: string, signal?: AbortSignal, lastAttempt = false): Promise<void> {
     const workDir = join(this.config.dataDir, 'work', generationId);
     try {
       await this.advance(generationId, workDir, signal ?? new AbortController().signal);
     } catch (error) {
       if (error instanceof GenerationGone) return;
-      if (error instanceof TransientJobError) throw error;
       // The bucket or the database is away for a moment: retry the job, which resumes from the stored state
       // (the provider's reference, finished segments) instead of failing a generation the provider made.
-      if (error instanceof StorageUnavailableError || isDatabaseUnavailable(error)) {
-        throw new TransientJobError((error as Error).message, { cause: error });
+      const passing =
+        error instanceof TransientJobError ||
+        error instanceof StorageUnavailableError ||
+        isDatabaseUnavailable(error);
+      if (passing && (!lastAttempt || signal?.aborted)) {
+        throw error instanceof TransientJobError
+          ? error
+          : new TransientJobError((error as Error).message, { cause: error });
       }
-      const failure = toFailure(error);
+      // Retries ran out: fail and refund now rather than leave the credits reserved until the deadline sweep.
+      const failure = passing ? exhausted(error) : toFailure(error);
       this.logger.warn(`generation ${generationId} failed (${failure.code}): ${failure.message}`);
       await this.fail(generationId, failure);
     } finally {
@@ -765,6 +772,13 @@ function asJobError(error: unknown): Error {
   }
   if (error instanceof TransientJobError || error instanceof PermanentJobError) return error;
   return error as Error;
+}
+
+function exhausted(error: unknown): GenerationFailure {
+  const cause = error instanceof TransientJobError && error.cause !== undefined ? error.cause : error;
+  const base = toFailure(cause);
+  const code = base.code === 'INTERNAL' ? 'RETRIES_EXHAUSTED' : base.code;
+  return new GenerationFailure(code, `Gave up after the last retry: ${base.message}`, { cause: error });
 }
 
 function toFailure(error: unknown): GenerationFailure {
