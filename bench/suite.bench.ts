@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { serverVersion } from './lib/database.js';
 import { markdownTable, type Figure } from './lib/report.js';
 import { round } from './lib/stats.js';
+import { benchEvents } from './sections/events.js';
 import { benchCredits, benchMedia } from './sections/external.js';
 import { benchHttpCreate } from './sections/http-create.js';
 import { benchPolling } from './sections/polling.js';
@@ -64,6 +65,15 @@ const SECTIONS: Section[] = [
         maxWatchMs: quick ? 120_000 : 420_000,
         targetSeconds: 10,
       }),
+  },
+  {
+    name: 'events',
+    run: () =>
+      benchEvents(
+        quick
+          ? { watchers: 100, windowSeconds: 3, rounds: 1, changes: 10, successes: 3 }
+          : { watchers: 400, windowSeconds: 15, rounds: 3, changes: 40, successes: 10 },
+      ),
   },
   { name: 'credits', run: benchCredits },
   { name: 'media', run: benchMedia },

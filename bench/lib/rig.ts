@@ -38,6 +38,8 @@ export class WorkerRig {
   static async start(options: {
     timing: BenchTiming;
     workerEnv?: Record<string, string>;
+    /** Extra settings of the API process. */
+    apiEnv?: Record<string, string>;
     startWorker?: boolean;
   }): Promise<WorkerRig> {
     const database = await createDatabase();
@@ -47,7 +49,7 @@ export class WorkerRig {
     const workerDir = await mkdtemp(join(tmpdir(), 'vg-bench-worker-'));
     const common = { ...storage.env(), ...provider.env() };
     const api = await startService(
-      { ...baseEnv(database.url, apiDir), ...common, APP_ROLE: 'api' },
+      { ...baseEnv(database.url, apiDir), ...common, APP_ROLE: 'api', ...options.apiEnv },
       await freePort(),
     );
     const workerEnv = {

@@ -156,8 +156,6 @@ export interface GenerationConfig {
   deadlineMs: number;
   /** How long the synchronous endpoints wait before answering 202 with a status URL. */
   syncWaitTimeoutMs: number;
-  syncPollIntervalMs: number;
-  eventsIntervalMs: number;
   /** First and longest wait between provider status polls (exponential with jitter in between). */
   pollIntervalMs: number;
   maxPollIntervalMs: number;
@@ -172,6 +170,28 @@ export interface GenerationConfig {
   retentionDays?: number;
   /** How often the worker looks for expired results. */
   retentionIntervalMs: number;
+}
+
+export interface EventsConfig {
+  /** Concurrent event streams one user may hold (beyond: 429 with Retry-After), and all users together. */
+  maxStreamsPerUser: number;
+  maxStreams: number;
+  /** Comment lines on an idle stream, so proxies and browsers keep it open. */
+  heartbeatMs: number;
+  /** The `retry:` advice: how long a disconnected EventSource waits before reconnecting. */
+  retryMs: number;
+  /** Lifetime of a stream token (at most 5 minutes). */
+  streamTokenTtlSeconds: number;
+}
+
+export interface WebhooksConfig {
+  /** First retry delay; each later one doubles (capped at 6 h) until the delivery is 24 h old, then dead. */
+  retryBaseMs: number;
+  /** Allow http and loopback/private addresses (local work). Default: true except in production. */
+  allowPrivate: boolean;
+  timeoutMs: number;
+  /** How often a worker looks for due retries (new deliveries wake it at once). */
+  pollIntervalMs: number;
 }
 
 export type AppConfigValues = {
@@ -203,6 +223,8 @@ export class AppConfig {
   declare readonly jobs: JobsConfig;
   declare readonly metrics: MetricsConfig;
   declare readonly credits: CreditsConfig;
+  declare readonly events: EventsConfig;
+  declare readonly webhooks: WebhooksConfig;
 
   constructor(values: AppConfigValues) {
     Object.assign(this, values);
@@ -275,8 +297,6 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     generation: {
       deadlineMs: vars.GENERATION_DEADLINE_MS ?? 30 * 60_000,
       syncWaitTimeoutMs: vars.SYNC_WAIT_TIMEOUT_MS ?? 110_000,
-      syncPollIntervalMs: 250,
-      eventsIntervalMs: 500,
       pollIntervalMs: vars.PROVIDER_POLL_INTERVAL_MS ?? 2_000,
       maxPollIntervalMs: vars.PROVIDER_POLL_MAX_INTERVAL_MS ?? 8_000,
       pollConcurrency: vars.PROVIDER_POLL_CONCURRENCY ?? 16,
@@ -389,6 +409,20 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       port: vars.METRICS_PORT,
       host: vars.METRICS_HOST ?? host,
       onApiPort: !production || !!vars.METRICS_TOKEN,
+    },
+    events: {
+      maxStreamsPerUser: vars.SSE_MAX_STREAMS_PER_USER ?? 20,
+      maxStreams: vars.SSE_MAX_STREAMS ?? 2_000,
+      heartbeatMs: vars.SSE_HEARTBEAT_MS ?? 15_000,
+      retryMs: 3_000,
+      streamTokenTtlSeconds: vars.STREAM_TOKEN_TTL_SECONDS ?? 300,
+    },
+    webhooks: {
+      retryBaseMs: vars.WEBHOOK_RETRY_BASE_MS ?? 5_000,
+      allowPrivate:
+        vars.WEBHOOKS_ALLOW_PRIVATE === undefined ? !production : vars.WEBHOOKS_ALLOW_PRIVATE === 'true',
+      timeoutMs: vars.WEBHOOK_TIMEOUT_MS ?? 10_000,
+      pollIntervalMs: vars.WEBHOOK_POLL_INTERVAL_MS ?? 1_000,
     },
     credits: {
       initialCredits: vars.INITIAL_CREDITS ?? (production ? '0' : DEMO_INITIAL_CREDITS),

@@ -131,6 +131,16 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) CHAIN_MAX_SECONDS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(36_500) RESULT_RETENTION_DAYS?: number;
 
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100_000) SSE_MAX_STREAMS_PER_USER?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) SSE_MAX_STREAMS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(600_000) SSE_HEARTBEAT_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(300) STREAM_TOKEN_TTL_SECONDS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3_600_000) WEBHOOK_RETRY_BASE_MS?: number;
+  @IsOptional() @Transform(emptyToUndefined) @IsBooleanString() WEBHOOKS_ALLOW_PRIVATE?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(60_000) WEBHOOK_TIMEOUT_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(50) @Max(600_000) WEBHOOK_POLL_INTERVAL_MS?: number;
+
   // --- metrics (src/metrics) ---
   @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(16) METRICS_TOKEN?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) METRICS_PORT?: number;

@@ -26,6 +26,16 @@ export abstract class DatabaseConnection {
   abstract withLock<T>(lockId: number, work: (db: SqlRunner) => Promise<T>): Promise<T>;
   abstract prismaAdapter(): PrismaAdapter;
   abstract driver(): DatabaseDriver;
+  /**
+   * Calls `onMessage` for every NOTIFY on `channel` (sent by any process, delivered after its transaction
+   * commits). `onResync` is called whenever notifications may have been missed (a reconnected listener),
+   * so subscribers re-read what they follow. Returns a function that stops listening.
+   */
+  abstract listen(
+    channel: string,
+    onMessage: (payload: string) => void,
+    onResync: () => void,
+  ): Promise<() => Promise<void>>;
   abstract close(): Promise<void>;
   abstract describe(): string;
 
@@ -89,6 +99,46 @@ class PostgresConnection extends DatabaseConnection {
     return { kind: 'postgres', url: this.url, pool: this.pool };
   }
 
+  // One dedicated connection per process holds the LISTEN; it reconnects with a short backoff when lost.
+  async listen(
+    channel: string,
+    onMessage: (payload: string) => void,
+    onResync: () => void,
+  ): Promise<() => Promise<void>> {
+    let stopped = false;
+    let client: pg.Client | undefined;
+    let retry: NodeJS.Timeout | undefined;
+    const connect = async (delayMs: number): Promise<void> => {
+      if (stopped) return;
+      const next = new pg.Client({ connectionString: this.url });
+      const reconnect = () => {
+        if (stopped || client !== next) return;
+        client = undefined;
+        next.end().catch(() => undefined);
+        retry = setTimeout(() => void connect(Math.min(delayMs * 2, 5_000)), delayMs);
+      };
+      next.on('error', reconnect);
+      next.on('end', reconnect);
+      next.on('notification', (message) => {
+        if (message.channel === channel) onMessage(message.payload ?? '');
+      });
+      client = next;
+      try {
+        await next.connect();
+        await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+        onResync();
+      } catch {
+        reconnect();
+      }
+    };
+    await connect(100);
+    return async () => {
+      stopped = true;
+      if (retry) clearTimeout(retry);
+      await client?.end().catch(() => undefined);
+    };
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }
@@ -143,6 +193,18 @@ class PgliteConnection extends DatabaseConnection {
 
   driver(): DatabaseDriver {
     return { kind: 'pglite', pglite: this.db };
+  }
+
+  // PGlite delivers NOTIFY in-process once the notifying transaction commits; nothing can be missed.
+  async listen(
+    channel: string,
+    onMessage: (payload: string) => void,
+    _onResync: () => void,
+  ): Promise<() => Promise<void>> {
+    const unlisten = await this.db.listen(channel, onMessage);
+    return async () => {
+      if (!this.db.closed) await unlisten();
+    };
   }
 
   async close(): Promise<void> {

@@ -119,6 +119,73 @@ describe(`migrated database matches schema.prisma (${databaseBackend})`, () => {
     });
   });
 
+  it('round-trips events, webhook deliveries, their attempts, secrets and stream tokens', async () => {
+    const userId = `user-${randomUUID()}`;
+    const now = new Date('2026-12-01T10:00:00.123Z');
+    const generation = await prisma.generation.create({
+      data: {
+        userId,
+        kind: 'TEXT_TO_VIDEO',
+        model: 'sora-2',
+        prompt: 'p',
+        params: {},
+        eventSeq: 2,
+        webhookUrl: 'https://example.com/hook',
+        webhookEvents: ['generation.succeeded', 'generation.progress'],
+      },
+    });
+    const event = await prisma.generationEvent.create({
+      data: {
+        generationId: generation.id,
+        seq: 1,
+        type: 'queued',
+        payload: { status: 'queued' },
+        createdAt: now,
+      },
+    });
+    const delivery = await prisma.webhookDelivery.create({
+      data: {
+        id: `msg_${randomUUID()}`,
+        generationId: generation.id,
+        userId,
+        eventSeq: 1,
+        type: 'generation.succeeded',
+        url: 'https://example.com/hook',
+        payload: { type: 'generation.succeeded', data: {} },
+        status: 'DEAD',
+        attemptCount: 3,
+        nextAttemptAt: null,
+        createdAt: now,
+        deliveredAt: now,
+      },
+    });
+    const attempt = await prisma.webhookAttempt.create({
+      data: { deliveryId: delivery.id, attemptedAt: now, statusCode: 503, error: 'HTTP 503', durationMs: 12 },
+    });
+    const secret = await prisma.webhookSecret.create({
+      data: { userId, secret: 'whsec_a', previousSecret: 'whsec_b', previousUntil: now },
+    });
+    const token = await prisma.streamToken.create({
+      data: { tokenHash: 'h', generationId: generation.id, userId, expiresAt: now, createdAt: now },
+    });
+    const loaded = await prisma.generation.findUniqueOrThrow({
+      where: { id: generation.id },
+      include: { events: true, webhookDeliveries: { include: { attempts: true } }, streamTokens: true },
+    });
+    expect(loaded).toEqual({
+      ...generation,
+      events: [event],
+      webhookDeliveries: [{ ...delivery, attempts: [attempt] }],
+      streamTokens: [token],
+    });
+    expect(await prisma.webhookSecret.findUniqueOrThrow({ where: { userId } })).toEqual(secret);
+    const plain = await prisma.generation.create({
+      data: { userId, kind: 'TEXT_TO_VIDEO', model: 'sora-2', prompt: 'p', params: {} },
+    });
+    expect(plain.webhookEvents).toEqual([]);
+    expect(plain.eventSeq).toBe(0);
+  });
+
   it('round-trips a validated image, one row per key', async () => {
     const userId = `user-${randomUUID()}`;
     const data = {

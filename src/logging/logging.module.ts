@@ -46,6 +46,15 @@ export const REDACTED_PATHS = [
   '*.response.config.headers["api-key"]',
 ];
 
+/**
+ * What a request log line says about the request. Query strings can carry presigned signatures or tokens (the
+ * event stream's `?access_token=`), so only the path is kept; named `path`, not `url`, because `*.url` is
+ * redacted (presigned URLs).
+ */
+export function serializeRequest(req: { id: string; method: string; url?: string }) {
+  return { id: req.id, method: req.method, path: req.url?.split('?')[0] };
+}
+
 @Module({
   imports: [
     LoggerModule.forRootAsync({
@@ -65,15 +74,7 @@ export const REDACTED_PATHS = [
           customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
             err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
           autoLogging: { ignore: (req: IncomingMessage) => req.url?.startsWith('/health') ?? false },
-          serializers: {
-            req: (req: { id: string; method: string; url: string }) => ({
-              id: req.id,
-              method: req.method,
-              // Query strings can carry presigned signatures or tokens; the path is enough to debug. Named
-              // `path`, not `url`, because `*.url` is redacted (presigned URLs).
-              path: req.url?.split('?')[0],
-            }),
-          },
+          serializers: { req: serializeRequest },
         },
       }),
     }),

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { REDACTED_PATHS } from './logging.module.js';
+import { REDACTED_PATHS, serializeRequest } from './logging.module.js';
 
 /** A pino logger with the service's redaction, writing into a string. */
 function capture() {
@@ -47,5 +47,14 @@ describe('log redaction', () => {
     expect(text).not.toContain('fal-secret-key');
     expect(text).not.toContain('azure-secret-key');
     expect(text).not.toContain('X-Amz-Signature');
+  });
+
+  it('logs requests without their query string, so a stream token never reaches the logs', () => {
+    const { logger, output } = capture();
+    const url = '/video-gen/generations/0b9c/events?access_token=vgst_secretvalue&lastEventId=3';
+    logger.info({ req: serializeRequest({ id: 'r1', method: 'GET', url }) }, 'request completed');
+    const text = output();
+    expect(text).toContain('/video-gen/generations/0b9c/events');
+    expect(text).not.toContain('vgst_secretvalue');
   });
 });

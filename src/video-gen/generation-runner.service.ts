@@ -31,6 +31,7 @@ import type { GenerationInput, ProviderRef, SourceImage, SourceVideo } from '../
 import { kindLabel, MetricsService, secondsSince } from '../metrics/metrics.service.js';
 import { ObjectNotFoundError, ObjectStorage, StorageUnavailableError } from '../storage/object-storage.js';
 import { isDatabaseUnavailable } from '../database/database-errors.js';
+import { GenerationEventsRepository } from './generation-events.repository.js';
 import type { GenerationParams } from './generation-request.js';
 import { GenerationWithSegments, isTerminal } from './generation-view.js';
 import { lastFrameKey as lastFrameKeyOf, overallProgress, segmentKey, videoKeys } from './pipeline-plan.js';
@@ -83,6 +84,7 @@ export class GenerationRunner {
     @Inject(AppConfig) private readonly config: AppConfig,
     @Inject(MetricsService) private readonly metrics: MetricsService,
     @Inject(SegmentPollRepository) private readonly polls: SegmentPollRepository,
+    @Inject(GenerationEventsRepository) private readonly events: GenerationEventsRepository,
   ) {}
 
   @OnJob(JobName.GenerationRun)
@@ -142,9 +144,12 @@ export class GenerationRunner {
     let generation = await this.load(generationId);
     if (isTerminal(generation)) return;
     if (generation.status === 'QUEUED') {
-      await this.prisma.generation.updateMany({
-        where: { id: generationId, status: 'QUEUED' },
-        data: { status: 'RUNNING', startedAt: new Date() },
+      await this.prisma.$transaction(async (tx) => {
+        const started = await tx.generation.updateMany({
+          where: { id: generationId, status: 'QUEUED' },
+          data: { status: 'RUNNING', startedAt: new Date() },
+        });
+        if (started.count === 1) await this.events.append(tx, [generationId], 'running');
       });
       generation = await this.load(generationId);
     }
@@ -488,11 +493,25 @@ export class GenerationRunner {
       lastFrameKey = lastFrameKeyOf(s3Key);
       await this.storage.put(lastFrameKey, await readFile(frame), 'image/png');
     }
-    await this.prisma.generationSegment.update({
-      where: { id: segment.id },
-      data: { status: 'SUCCEEDED', s3Key, lastFrameKey, progress: 100, completedAt: new Date() },
+    const overall = overallProgress(segment.index, 100, segmentCount);
+    await this.prisma.$transaction(async (tx) => {
+      await tx.generationSegment.update({
+        where: { id: segment.id },
+        data: {
+          status: 'SUCCEEDED',
+          s3Key,
+          lastFrameKey,
+          progress: 100,
+          queuePosition: null,
+          completedAt: new Date(),
+        },
+      });
+      await tx.generation.updateMany({
+        where: { id: generation.id, status: 'RUNNING' },
+        data: { progress: overall ?? null, queuePosition: null },
+      });
+      await this.events.append(tx, [generation.id], 'segment');
     });
-    await this.reportProgress(generation.id, segment, 100, undefined, segmentCount);
   }
 
   /**
@@ -605,6 +624,7 @@ export class GenerationRunner {
       }
       // Capturing less than the reservation refunds the rest in the same transaction.
       await this.credits.capture(generation.id, partial?.capture, tx);
+      await this.events.append(tx, [generation.id], 'succeeded');
       return true;
     });
     if (succeeded) {
@@ -692,6 +712,7 @@ export class GenerationRunner {
         data: { status: 'FAILED', error: failure.message, errorCode: failure.code },
       });
       await this.credits.refund(generationId, generation.creditsReserved, failure.message, tx);
+      await this.events.append(tx, [generationId], 'failed');
       return true;
     });
     if (failed) {
@@ -716,24 +737,6 @@ export class GenerationRunner {
           .catch(() => undefined);
       }
     }
-  }
-
-  private async reportProgress(
-    generationId: string,
-    segment: GenerationSegment,
-    progress: number | undefined,
-    queuePosition: number | undefined,
-    segmentCount: number,
-  ): Promise<void> {
-    const overall = overallProgress(segment.index, progress, segmentCount);
-    await this.prisma.generationSegment.update({
-      where: { id: segment.id },
-      data: { progress: progress ?? null, queuePosition: queuePosition ?? null },
-    });
-    await this.prisma.generation.updateMany({
-      where: { id: generationId, status: 'RUNNING' },
-      data: { progress: overall ?? null, queuePosition: queuePosition ?? null },
-    });
   }
 
   private async assertActive(generationId: string): Promise<void> {

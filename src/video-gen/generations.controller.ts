@@ -1,10 +1,12 @@
 import {
+  BadRequestException,
   Body,
   Controller,
   Delete,
   Get,
   Headers,
   HttpCode,
+  HttpException,
   HttpStatus,
   Inject,
   Param,
@@ -12,6 +14,7 @@ import {
   Query,
   Req,
   Res,
+  UnauthorizedException,
 } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -19,7 +22,9 @@ import {
   ApiHeader,
   ApiOkResponse,
   ApiOperation,
+  ApiProperty,
   ApiPropertyOptional,
+  ApiQuery,
   ApiResponse,
   ApiTags,
   getSchemaPath,
@@ -34,12 +39,17 @@ import { IsCursor } from '../common/cursor.js';
 import { IsStorableText } from '../common/json-body.js';
 import { AppConfig } from '../config/app-config.js';
 import { CreateChainDto, CreateGenerationDto, ExtendGenerationDto } from './dto/create-generation.dto.js';
-import { followGeneration } from './generation-waiter.js';
+import { Public } from '../auth/public.decorator.js';
+import { WebhooksService } from '../webhooks/webhooks.service.js';
+import { GenerationEventFeed, isTerminalEvent } from './generation-event-feed.js';
+import { GenerationEventView, WebhookDeliveryView } from './generation-events.js';
 import { GenerationPageView, GenerationView, isTerminal } from './generation-view.js';
 import { GenerationResults } from './generation-results.service.js';
 import { GenerationsService } from './generations.service.js';
 import { IDEMPOTENCY_HEADER, markReplayed, REPLAYED_RESPONSE_HEADERS } from './idempotency.js';
 import { CONTENT_VARIANTS, type ContentVariant } from './result-objects.js';
+import { StreamLimiter } from './stream-limiter.js';
+import { StreamTokensRepository } from './stream-tokens.repository.js';
 
 export class ListGenerationsQuery {
   @IsOptional() @IsCursor() cursor?: string;
@@ -53,6 +63,11 @@ export class ContentQuery {
   @IsOptional()
   @IsIn(CONTENT_VARIANTS)
   variant?: ContentVariant;
+}
+
+export class StreamTokenResponse {
+  @ApiProperty({ example: 'vgst_Jx0…' }) token!: string;
+  @ApiProperty({ example: '2026-12-01T12:05:00.000Z' }) expiresAt!: string;
 }
 
 const IDEMPOTENCY_CONFLICT = 'The Idempotency-Key was already used with a different request';
@@ -97,11 +112,18 @@ export class ChainsController {
 @ApiExtraModels(GenerationView)
 @Controller('video-gen/generations')
 export class GenerationsController {
+  private readonly streams: StreamLimiter;
+
   constructor(
     @Inject(GenerationsService) private readonly generations: GenerationsService,
     @Inject(GenerationResults) private readonly results: GenerationResults,
     @Inject(AppConfig) private readonly config: AppConfig,
-  ) {}
+    @Inject(GenerationEventFeed) private readonly feed: GenerationEventFeed,
+    @Inject(StreamTokensRepository) private readonly streamTokens: StreamTokensRepository,
+    @Inject(WebhooksService) private readonly webhooks: WebhooksService,
+  ) {
+    this.streams = new StreamLimiter(config.events);
+  }
 
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
@@ -228,55 +250,166 @@ export class GenerationsController {
     return this.generations.view(generation);
   }
 
+  @Post(':id/stream-token')
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({
+    summary: 'A short-lived token that opens this generation’s event stream without an Authorization header',
+    description:
+      'For browsers (EventSource cannot send headers): GET /video-gen/generations/:id/events?access_token=<token>. ' +
+      'Valid for at most 5 minutes (STREAM_TOKEN_TTL_SECONDS), for this generation’s events only; refused on every ' +
+      'other route and as a Bearer token.',
+  })
+  @ApiResponse({ status: 201, type: StreamTokenResponse })
+  @ApiErrors(404)
+  async streamToken(@CurrentUser() user: AuthUser, @Param('id') id: string): Promise<StreamTokenResponse> {
+    const generation = await this.generations.get(user, id);
+    return this.streamTokens.issue(user.id, generation.id);
+  }
+
+  @Get(':id/deliveries')
+  @ApiOperation({ summary: 'The webhook deliveries of this generation, each with its attempts' })
+  @ApiResponse({ status: 200, type: [WebhookDeliveryView] })
+  @ApiErrors(404)
+  async deliveries(@CurrentUser() user: AuthUser, @Param('id') id: string): Promise<WebhookDeliveryView[]> {
+    const generation = await this.generations.get(user, id);
+    return this.webhooks.deliveriesOf(generation.id);
+  }
+
   @Get(':id/events')
-  @ApiOperation({ summary: 'Server-Sent Events: one `status` event per change, ending at a terminal state' })
+  @Public()
+  @ApiBearerAuth()
+  @ApiExtraModels(GenerationEventView)
+  @ApiQuery({ name: 'access_token', required: false, description: 'A stream token (POST …/stream-token)' })
+  @ApiQuery({ name: 'lastEventId', required: false, description: 'Resume after this event id' })
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event id' })
+  @ApiOperation({
+    summary: 'Server-Sent Events: one `status` event per change, replayable, ending at a terminal state',
+    description:
+      'Authenticate with a Bearer token or ?access_token=<stream token>. Reconnect with Last-Event-ID (or ' +
+      '?lastEventId=) to receive exactly the events after it. At most SSE_MAX_STREAMS_PER_USER streams per user.',
+  })
   @ApiOkResponse({
     description:
-      'A text/event-stream. Each `status` event carries the generation (a GenerationView) as JSON in `data`; ' +
-      'after the terminal state comes one `end` event (`data: {}`) and the stream closes. Comment lines ' +
-      '(`: keep-alive`) are sent every 15 s.',
+      'A text/event-stream. It opens with a `retry:` hint. Each change is one `status` event: `id:` its seq and ' +
+      '`data:` the generation (a GenerationView) plus `type` (queued, running, progress, segment, succeeded, ' +
+      'failed, cancelled) and `seq`: a GenerationEventView. After the terminal event comes one `end` event ' +
+      '(`data: {}`) and the stream closes. Comment lines (`: keep-alive`) are sent every SSE_HEARTBEAT_MS.',
     content: {
       'text/event-stream': {
         schema: {
           type: 'string',
-          description: `Server-Sent Events; each status event's data is ${getSchemaPath(GenerationView)}`,
+          description: `Server-Sent Events; each status event's data is ${getSchemaPath(GenerationEventView)}`,
           example:
-            'event: status\nid: 1764633600000\ndata: {"id":"0b9c…","status":"running","progress":40,…}\n\n' +
-            'event: status\nid: 1764633660000\ndata: {"id":"0b9c…","status":"succeeded",…}\n\n' +
+            'retry: 3000\n\n' +
+            'event: status\nid: 1\ndata: {"id":"0b9c…","status":"queued","type":"queued","seq":1,…}\n\n' +
+            'event: status\nid: 5\ndata: {"id":"0b9c…","status":"succeeded","type":"succeeded","seq":5,…}\n\n' +
             'event: end\ndata: {}\n\n',
         },
       },
     },
   })
-  @ApiErrors(404)
+  @ApiErrors(
+    [400, 'Last-Event-ID is not an event id of this generation'],
+    [401, 'No valid Bearer token and no valid stream token for this generation'],
+    404,
+    [429, 'Too many open event streams (SSE_MAX_STREAMS_PER_USER, SSE_MAX_STREAMS); retry after Retry-After'],
+  )
   async events(
-    @CurrentUser() user: AuthUser,
+    @CurrentUser() user: AuthUser | undefined,
     @Param('id') id: string,
+    @Query('access_token') accessToken: string | undefined,
+    @Query('lastEventId') lastEventIdQuery: string | undefined,
+    @Headers('last-event-id') lastEventIdHeader: string | undefined,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    await this.generations.get(user, id); // 404 before the stream starts
+    const owner = await this.streamOwner(user, id, accessToken);
+    const generation = await this.generations.get(owner, id); // 404 before the stream starts
+    const after = parseLastEventId(lastEventIdHeader ?? lastEventIdQuery);
+    if (after > generation.eventSeq) {
+      throw new BadRequestException([
+        `Last-Event-ID ${after} is not an event of this generation (its last is ${generation.eventSeq})`,
+      ]);
+    }
+    const place = this.streams.acquire(owner.id);
+    if ('refused' in place) {
+      res.setHeader('Retry-After', String(STREAM_RETRY_AFTER_SECONDS));
+      throw new HttpException(
+        {
+          statusCode: HttpStatus.TOO_MANY_REQUESTS,
+          message:
+            place.refused === 'user'
+              ? `You have ${this.config.events.maxStreamsPerUser} event streams open (SSE_MAX_STREAMS_PER_USER); close one or follow with GET /video-gen/generations/:id`
+              : 'The service has as many event streams open as it allows (SSE_MAX_STREAMS); retry later',
+          error: 'Too Many Requests',
+        },
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
+    }
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream');
     res.setHeader('Cache-Control', 'no-cache, no-transform');
     res.setHeader('Connection', 'keep-alive');
     res.setHeader('X-Accel-Buffering', 'no');
     res.flushHeaders();
+    res.write(`retry: ${this.config.events.retryMs}\n\n`);
     const closed = new AbortController();
     req.on('close', () => closed.abort());
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), this.config.events.heartbeatMs);
     try {
-      for await (const generation of followGeneration(() => this.generations.load(id), {
-        intervalMs: this.config.generation.eventsIntervalMs,
-        signal: closed.signal,
-      })) {
-        const view = await this.generations.view(generation);
-        res.write(`event: status\nid: ${Date.now()}\ndata: ${JSON.stringify(view)}\n\n`);
-        if (isTerminal(generation)) res.write('event: end\ndata: {}\n\n');
+      // Nothing left to send: the generation ended at or before the client's last event (or predates events).
+      if (isTerminal(generation) && generation.eventSeq <= after) {
+        if (generation.eventSeq === 0)
+          res.write(sseEvent(undefined, await this.generations.view(generation)));
+        res.write('event: end\ndata: {}\n\n');
+        return;
+      }
+      for await (const event of this.feed.follow(id, after, { signal: closed.signal })) {
+        res.write(sseEvent(event.seq, await this.generations.withUrls(event.payload)));
+        if (isTerminalEvent(event)) res.write('event: end\ndata: {}\n\n');
       }
     } finally {
       clearInterval(heartbeat);
+      place.release();
       res.end();
     }
   }
+
+  /** The Bearer token's user, or the owner a stream token was issued to (for this generation only). */
+  private async streamOwner(
+    user: AuthUser | undefined,
+    generationId: string,
+    accessToken: string | undefined,
+  ): Promise<AuthUser> {
+    if (accessToken !== undefined) {
+      const owner = await this.streamTokens.verify(accessToken, generationId);
+      if (!owner || (user && user.id !== owner)) {
+        throw new UnauthorizedException(
+          'This stream token is expired or not for this generation; get a new one with POST /video-gen/generations/:id/stream-token',
+        );
+      }
+      return { id: owner, roles: [] };
+    }
+    if (!user) {
+      throw new UnauthorizedException(
+        'Send a Bearer token, or ?access_token= with a stream token from POST /video-gen/generations/:id/stream-token',
+      );
+    }
+    return user;
+  }
+}
+
+const STREAM_RETRY_AFTER_SECONDS = 5;
+
+/** `Last-Event-ID` (or `?lastEventId=`): an event seq; absent means from the start. */
+export function parseLastEventId(value: string | undefined): number {
+  if (value === undefined || value === '') return 0;
+  if (!/^\d{1,9}$/.test(value)) {
+    throw new BadRequestException(['Last-Event-ID must be an event id (a whole number) from this stream']);
+  }
+  return Number(value);
+}
+
+function sseEvent(id: number | undefined, data: unknown): string {
+  return `event: status\n${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(data)}\n\n`;
 }

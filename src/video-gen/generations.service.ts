@@ -28,6 +28,8 @@ import { ObjectStorage } from '../storage/object-storage.js';
 import { ValidatedImageRepository } from '../uploads/validated-images.repository.js';
 import type { PlannedSegment } from './duration-planner.js';
 import { buildParams, GenerationParams, planFor, requestHash, RequestFields } from './generation-request.js';
+import { WebhooksService, type WebhookSubscription } from '../webhooks/webhooks.service.js';
+import { GenerationEventsRepository } from './generation-events.repository.js';
 import { GenerationView, GenerationWithSegments, isTerminal, toGenerationView } from './generation-view.js';
 import { removeStoredResult } from './stored-result.js';
 
@@ -59,7 +61,7 @@ export interface QuotedGeneration {
   quote: Quote;
 }
 
-export interface ChainRequest {
+export interface ChainRequest extends WebhookFields {
   prompt?: string;
   prompts?: string[];
   totalDuration: number;
@@ -82,6 +84,14 @@ export interface PlannedGeneration {
   idempotencyKey?: string;
   /** Extend: the original video, already delivered and paid for, becomes segment 0. */
   deliveredFirst?: { s3Key: string; durationSeconds: number; prompt: string };
+  /** Checked webhook subscription (WebhooksService.subscription), if the request asked for webhooks. */
+  webhook?: WebhookSubscription;
+}
+
+/** The webhook fields every create body may carry. */
+export interface WebhookFields {
+  webhookUrl?: string;
+  webhookEvents?: string[];
 }
 
 /** veo3 is the seed's image-to-video model; text-to-video moved from the retired Sora 2 to Veo 3.1. */
@@ -110,6 +120,8 @@ export class GenerationsService {
     @Inject(AppConfig) private readonly config: AppConfig,
     @Inject(MetricsService) private readonly metrics: MetricsService,
     @Inject(ValidatedImageRepository) private readonly validatedImages: ValidatedImageRepository,
+    @Inject(GenerationEventsRepository) private readonly events: GenerationEventsRepository,
+    @Inject(WebhooksService) private readonly webhooks: WebhooksService,
   ) {}
 
   async create(command: CreateGenerationCommand): Promise<CreatedGeneration> {
@@ -130,8 +142,10 @@ export class GenerationsService {
       params.sourceImageKey = await this.requireImage(user, fields.id);
     }
     const plan = planFor(model, params.durationSeconds, this.config.generation.maxSegments);
+    const webhook = await this.webhooks.subscription(fields as WebhookFields);
     return {
       user,
+      webhook,
       dbKind: kind === 'image-to-video' ? 'IMAGE_TO_VIDEO' : 'TEXT_TO_VIDEO',
       model,
       params,
@@ -178,6 +192,8 @@ export class GenerationsService {
               idempotencyKey: planned.idempotencyKey,
               requestHash: planned.idempotencyKey ? hash : undefined,
               deadlineAt,
+              webhookUrl: planned.webhook?.url,
+              webhookEvents: planned.webhook?.events ?? [],
               segments: {
                 create: segmentRows(planned),
               },
@@ -190,6 +206,7 @@ export class GenerationsService {
             reason: `${model.name} ${params.kind} ${params.duration}`,
           });
           await this.jobs.send(JobName.GenerationRun, { generationId: id, provider: model.provider }, { tx });
+          await this.events.append(tx, [id], 'queued');
           return reservation.balance;
         },
         { maxWait: 30_000, timeout: 30_000 },
@@ -215,7 +232,7 @@ export class GenerationsService {
   async extend(
     user: AuthUser,
     parentId: string,
-    request: { prompt: string; duration?: string; model?: string },
+    request: { prompt: string; duration?: string; model?: string } & WebhookFields,
     idempotencyKey?: string,
   ): Promise<CreatedGeneration> {
     checkIdempotencyKey(idempotencyKey);
@@ -246,8 +263,10 @@ export class GenerationsService {
     const newPlan = planFor(model, newSeconds, this.config.generation.maxSegments - 1, 'extend');
     if (native) params.nativeExtendFrom = 1;
     params.durationSeconds = Math.round((parentSeconds + newSeconds) * 1000) / 1000;
+    const webhook = await this.webhooks.subscription(request);
     return this.createPlanned({
       user,
+      webhook,
       dbKind: 'EXTEND',
       model,
       params,
@@ -316,8 +335,10 @@ export class GenerationsService {
     params.transition = request.transition ?? 'cut';
     if (model.extend === 'native' && plan.length > 1) params.nativeExtendFrom = 1;
     if (request.imageId) params.sourceImageKey = await this.requireImage(user, request.imageId);
+    const webhook = await this.webhooks.subscription(request);
     return {
       user,
+      webhook,
       dbKind: 'CHAIN',
       model,
       params,
@@ -377,6 +398,18 @@ export class GenerationsService {
     );
   }
 
+  /** A stored event payload (a view without URLs) with fresh presigned URLs when it is a finished video. */
+  async withUrls(payload: Record<string, unknown>): Promise<Record<string, unknown>> {
+    if (payload.status !== 'succeeded' || typeof payload.s3Key !== 'string') return payload;
+    const urls: { videoUrl: string; thumbnailUrl?: string } = {
+      videoUrl: await this.storage.presignGet(payload.s3Key),
+    };
+    if (typeof payload.thumbnailKey === 'string') {
+      urls.thumbnailUrl = await this.storage.presignGet(payload.thumbnailKey);
+    }
+    return { ...payload, ...urls };
+  }
+
   async list(
     user: AuthUser,
     query: { cursor?: string; limit?: number; status?: string; projectId?: string },
@@ -434,6 +467,7 @@ export class GenerationsService {
         data: { status: 'CANCELLED' },
       });
       await this.credits.refund(id, generation.creditsReserved, 'cancelled by the user', tx);
+      await this.events.append(tx, [id], 'cancelled');
       return true;
     });
     if (!cancelled) {

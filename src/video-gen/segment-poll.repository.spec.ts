@@ -4,6 +4,7 @@ import { databaseBackend } from '../../test/support/test-database.js';
 import { DatabaseConnection } from '../database/database-connection.js';
 import { migrate } from '../database/migrator.js';
 import { PrismaService } from '../database/prisma.service.js';
+import { GenerationEventsRepository } from './generation-events.repository.js';
 import { SegmentPollRepository } from './segment-poll.repository.js';
 
 describe(`SegmentPollRepository (${databaseBackend})`, () => {
@@ -18,7 +19,7 @@ describe(`SegmentPollRepository (${databaseBackend})`, () => {
     await migrate(connection);
     prisma = new PrismaService(connection);
     await prisma.$connect();
-    polls = new SegmentPollRepository(prisma);
+    polls = new SegmentPollRepository(prisma, new GenerationEventsRepository(prisma));
   });
   afterAll(async () => {
     await prisma.$disconnect();
@@ -129,6 +130,33 @@ describe(`SegmentPollRepository (${databaseBackend})`, () => {
       progress: 30,
     });
     expect(await prisma.generation.findUniqueOrThrow({ where: { id: b.id } })).toMatchObject({ progress: 7 });
+    // The generation whose progress moved has a progress event, written with it; the others have none.
+    const eventsOf = (id: string) => prisma.generationEvent.findMany({ where: { generationId: id } });
+    expect(await eventsOf(a.id)).toEqual([
+      expect.objectContaining({
+        seq: 1,
+        type: 'progress',
+        payload: expect.objectContaining({ progress: 30 }),
+      }),
+    ]);
+    expect(await eventsOf(b.id)).toEqual([]);
+    // Progress events are throttled: another move within a second updates the row but adds no event.
+    await polls.record([
+      {
+        id: a.segmentIds[0],
+        generationId: a.id,
+        delayMs: 5_000,
+        pollAttempts: 5,
+        progress: 31,
+        queuePosition: null,
+        generationProgress: { progress: 31, queuePosition: null },
+      },
+    ]);
+    expect(await prisma.generation.findUniqueOrThrow({ where: { id: a.id } })).toMatchObject({
+      progress: 31,
+      eventSeq: 1,
+    });
+    expect(await eventsOf(a.id)).toHaveLength(1);
   });
 
   it('lets at most maxInFlight segments per provider be submitting or at the provider, however many claim at once', async () => {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PrismaService } from '../database/prisma.service.js';
 import type { ProviderRef } from '../providers/video-provider.js';
+import { GenerationEventsRepository } from './generation-events.repository.js';
 
 /** A SUBMITTED segment whose next status poll is due, claimed by one poller for `leaseMs`. */
 export interface DueSegment {
@@ -37,7 +38,10 @@ const NOW_UTC = `(now() AT TIME ZONE 'UTC')`;
  */
 @Injectable()
 export class SegmentPollRepository {
-  constructor(@Inject(PrismaService) private readonly prisma: PrismaService) {}
+  constructor(
+    @Inject(PrismaService) private readonly prisma: PrismaService,
+    @Inject(GenerationEventsRepository) private readonly events: GenerationEventsRepository,
+  ) {}
 
   async claimDue(limit: number, leaseMs: number): Promise<DueSegment[]> {
     return this.claim<DueSegment>(
@@ -80,7 +84,10 @@ export class SegmentPollRepository {
     );
   }
 
-  /** Writes a batch of poll results in two statements, whatever its size. */
+  /**
+   * Writes a batch of poll results in two statements, whatever its size, and the progress events of the
+   * generations whose progress changed, all in one transaction.
+   */
   async record(updates: readonly PollUpdate[]): Promise<void> {
     if (updates.length === 0) return;
     const segments = JSON.stringify(
@@ -92,32 +99,40 @@ export class SegmentPollRepository {
         queue_position: u.queuePosition,
       })),
     );
-    await this.prisma.$executeRawUnsafe(
-      `UPDATE "GenerationSegment" s
-       SET "nextPollAt" = ${NOW_UTC} + u.delay * interval '1 millisecond',
-           "pollAttempts" = u.attempts, progress = u.progress, "queuePosition" = u.queue_position,
-           "updatedAt" = ${NOW_UTC}
-       FROM jsonb_to_recordset($1::jsonb)
-         AS u(id uuid, delay int, attempts int, progress int, queue_position int)
-       WHERE s.id = u.id AND s.status = 'SUBMITTED'`,
-      segments,
-    );
     const changed = updates.filter((u) => u.generationProgress);
-    if (changed.length === 0) return;
-    const generations = JSON.stringify(
-      changed.map((u) => ({
-        id: u.generationId,
-        progress: u.generationProgress!.progress,
-        queue_position: u.generationProgress!.queuePosition,
-      })),
-    );
-    await this.prisma.$executeRawUnsafe(
-      `UPDATE "Generation" g
-       SET progress = u.progress, "queuePosition" = u.queue_position, "updatedAt" = ${NOW_UTC}
-       FROM jsonb_to_recordset($1::jsonb) AS u(id uuid, progress int, queue_position int)
-       WHERE g.id = u.id AND g.status = 'RUNNING'`,
-      generations,
-    );
+    await this.prisma.$transaction(async (tx) => {
+      await tx.$executeRawUnsafe(
+        `UPDATE "GenerationSegment" s
+         SET "nextPollAt" = ${NOW_UTC} + u.delay * interval '1 millisecond',
+             "pollAttempts" = u.attempts, progress = u.progress, "queuePosition" = u.queue_position,
+             "updatedAt" = ${NOW_UTC}
+         FROM jsonb_to_recordset($1::jsonb)
+           AS u(id uuid, delay int, attempts int, progress int, queue_position int)
+         WHERE s.id = u.id AND s.status = 'SUBMITTED'`,
+        segments,
+      );
+      if (changed.length === 0) return;
+      const generations = JSON.stringify(
+        changed.map((u) => ({
+          id: u.generationId,
+          progress: u.generationProgress!.progress,
+          queue_position: u.generationProgress!.queuePosition,
+        })),
+      );
+      const moved = await tx.$queryRawUnsafe<Array<{ id: string }>>(
+        `UPDATE "Generation" g
+         SET progress = u.progress, "queuePosition" = u.queue_position, "updatedAt" = ${NOW_UTC}
+         FROM jsonb_to_recordset($1::jsonb) AS u(id uuid, progress int, queue_position int)
+         WHERE g.id = u.id AND g.status = 'RUNNING'
+         RETURNING g.id`,
+        generations,
+      );
+      await this.events.append(
+        tx,
+        moved.map((row) => row.id),
+        'progress',
+      );
+    });
   }
 
   /** Hands a segment to the pollers: its first (or next) status poll is due in `delayMs`. */

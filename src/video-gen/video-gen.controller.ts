@@ -20,7 +20,7 @@ import { CreditsService } from '../credits/credits.service.js';
 import type { GenerationKind } from '../providers/model-catalog.types.js';
 import { ImageToVideoDto, TextToVideoDto } from './dto/create-generation.dto.js';
 import type { GenerationParams } from './generation-request.js';
-import { followGeneration } from './generation-waiter.js';
+import { GenerationEventFeed, isTerminalEvent } from './generation-event-feed.js';
 import { GenerationWithSegments, isTerminal } from './generation-view.js';
 import { GenerationsService } from './generations.service.js';
 import { IDEMPOTENCY_HEADER, markReplayed, REPLAYED_RESPONSE_HEADERS } from './idempotency.js';
@@ -73,6 +73,7 @@ export class VideoGenController {
     @Inject(GenerationsService) private readonly generations: GenerationsService,
     @Inject(CreditsService) private readonly credits: CreditsService,
     @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(GenerationEventFeed) private readonly feed: GenerationEventFeed,
   ) {}
 
   @Post('image-to-video')
@@ -132,13 +133,15 @@ export class VideoGenController {
     });
     markReplayed(res, replayed);
     res.set(headers);
-    let generation: GenerationWithSegments = created;
-    for await (const update of followGeneration(() => this.generations.load(created.id), {
-      intervalMs: this.config.generation.syncPollIntervalMs,
-      deadline: Date.now() + this.config.generation.syncWaitTimeoutMs,
-    })) {
-      generation = update;
+    // Sleeps on the change feed until the generation's terminal event (or the deadline): no polling.
+    if (!isTerminal(created)) {
+      for await (const event of this.feed.follow(created.id, 0, {
+        deadline: Date.now() + this.config.generation.syncWaitTimeoutMs,
+      })) {
+        if (isTerminalEvent(event)) break;
+      }
     }
+    const generation: GenerationWithSegments = await this.generations.load(created.id);
     if (!isTerminal(generation)) {
       res.status(HttpStatus.ACCEPTED);
       res.setHeader('Location', `/video-gen/generations/${generation.id}`);

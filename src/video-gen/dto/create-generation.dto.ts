@@ -24,6 +24,8 @@ import {
   ValidatorConstraint,
   ValidatorConstraintInterface,
 } from 'class-validator';
+import { WEBHOOK_EVENT_TYPES } from '../generation-events.js';
+import { WEBHOOK_URL_MAX_LENGTH } from '../../webhooks/webhook-url.js';
 
 /** The seed's durations; every model lists its own (GET /video-gen/models), checked against the model. */
 export const SEED_DURATIONS = ['5s', '8s', '10s'] as const;
@@ -161,6 +163,31 @@ export class GenerationOptionsDto {
   @Min(0)
   @IsInt()
   seed?: number;
+
+  @ApiPropertyOptional({
+    maxLength: WEBHOOK_URL_MAX_LENGTH,
+    example: 'https://example.com/hooks/video',
+    description:
+      'Where to POST signed webhooks (Standard Webhooks; verify with GET /webhooks/secret). https and a public ' +
+      'address in production; http and loopback too when WEBHOOKS_ALLOW_PRIVATE=true (the development default).',
+  })
+  @IsOptional()
+  @MaxLength(WEBHOOK_URL_MAX_LENGTH)
+  @IsString()
+  webhookUrl?: string;
+
+  @ApiPropertyOptional({
+    enum: WEBHOOK_EVENT_TYPES,
+    isArray: true,
+    description:
+      'Which events to send; default the end of the generation (generation.succeeded, .failed, .cancelled). ' +
+      'generation.progress and generation.segment are opt-in.',
+  })
+  @IsOptional()
+  @IsIn(WEBHOOK_EVENT_TYPES, { each: true })
+  @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length)
+  @IsArray()
+  webhookEvents?: string[];
 }
 
 /** Seed 002's body, plus seed 000's frame index and crop bounds. */
@@ -223,6 +250,8 @@ export class ExtendGenerationDto extends PickType(GenerationOptionsDto, [
   'prompt',
   'duration',
   'model',
+  'webhookUrl',
+  'webhookEvents',
 ] as const) {
   @ApiPropertyOptional({
     example: '8s',
@@ -238,7 +267,11 @@ export class ExtendGenerationDto extends PickType(GenerationOptionsDto, [
 export const TRANSITIONS = ['cut', 'crossfade'] as const;
 
 /** Seed 000's `chain_videos.py "prompt" --duration 36`: one long video from chained segments. */
-export class CreateChainDto extends PickType(GenerationOptionsDto, ['model'] as const) {
+export class CreateChainDto extends PickType(GenerationOptionsDto, [
+  'model',
+  'webhookUrl',
+  'webhookEvents',
+] as const) {
   @ApiPropertyOptional({ example: 'A journey through the mountains', maxLength: 4000 })
   @IsOptional()
   @MaxLength(4000)
