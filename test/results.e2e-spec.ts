@@ -196,6 +196,10 @@ describe(`quotes, result content and deletion, idempotent replays (${databaseBac
       ],
       ['someone else’s image', { kind: 'image-to-video', id: 'images/other-user/a.png', prompt: 'x' }],
       ['an impossible duration', { kind: 'text-to-video', model: 'sora-2', prompt: 'x', duration: '500s' }],
+      [
+        'a malformed webhook URL',
+        { kind: 'text-to-video', model: 'sora-2', prompt: 'x', webhookUrl: 'not a url' },
+      ],
       ['a malformed duration', { kind: 'text-to-video', model: 'sora-2', prompt: 'x', duration: 'long' }],
     ])('refuses %s exactly as the create does, changing nothing', async (_, body) => {
       const user = 'bad-quote';
