@@ -324,6 +324,9 @@ describe(`video generation pipeline (${databaseBackend})`, () => {
       );
       expect(responses.map((r) => r.status)).toEqual(Array(50).fill(202));
       expect(new Set(responses.map((r) => r.body.id)).size).toBe(1);
+      // Exactly one request created it; every other answer says it replays that one.
+      expect(responses.filter((r) => r.headers['idempotent-replayed'] === undefined)).toHaveLength(1);
+      expect(responses.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(49);
       expect(await prisma.generation.count({ where: { userId: user } })).toBe(1);
       expect(await balanceOf(user)).toBe(before - 750);
       const conflict = await request(t.http)

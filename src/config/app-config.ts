@@ -22,9 +22,14 @@ export interface StorageConfig {
   /** Embedded S3 server (s3rver) under `embeddedDir` when no bucket is configured. */
   embedded: boolean;
   embeddedDir: string;
-  embeddedPort: number;
+  /** EMBEDDED_S3_PORT when set (0 = any free port); unset = the port remembered in `embeddedPortFile`. */
+  embeddedPort?: number;
+  /** Where the embedded server's port is kept, so presigned URLs outlive a restart. */
+  embeddedPortFile: string;
   bucket: string;
   endpoint?: string;
+  /** The endpoint clients reach the bucket at, for presigned URLs (S3_PUBLIC_ENDPOINT); unset = `endpoint`. */
+  publicEndpoint?: string;
   region: string;
   forcePathStyle: boolean;
   accessKeyId?: string;
@@ -161,6 +166,10 @@ export interface GenerationConfig {
   /** Most provider calls one generation may take (chained segments). */
   maxSegments: number;
   chainMaxSeconds: number;
+  /** RESULT_RETENTION_DAYS: results finished longer ago are deleted; undefined keeps them forever. */
+  retentionDays?: number;
+  /** How often the worker looks for expired results. */
+  retentionIntervalMs: number;
 }
 
 export interface EventsConfig {
@@ -298,6 +307,8 @@ export function loadConfig(env: Environment = process.env): AppConfig {
       },
       maxSegments: vars.MAX_SEGMENTS ?? 10,
       chainMaxSeconds: vars.CHAIN_MAX_SECONDS ?? 120,
+      retentionDays: vars.RESULT_RETENTION_DAYS,
+      retentionIntervalMs: 60 * 60_000,
     },
     database: {
       url: vars.DATABASE_URL,
@@ -310,9 +321,11 @@ export function loadConfig(env: Environment = process.env): AppConfig {
     storage: {
       embedded: !vars.S3_BUCKET,
       embeddedDir: resolve(dataDir, 's3'),
-      embeddedPort: vars.EMBEDDED_S3_PORT ?? 0,
+      embeddedPort: vars.EMBEDDED_S3_PORT,
+      embeddedPortFile: resolve(dataDir, 'embedded-s3.port'),
       bucket: vars.S3_BUCKET ?? 'video-gen',
       endpoint: vars.S3_ENDPOINT,
+      publicEndpoint: vars.S3_PUBLIC_ENDPOINT,
       region: vars.S3_REGION ?? 'us-east-1',
       forcePathStyle:
         vars.S3_FORCE_PATH_STYLE === undefined ? !!vars.S3_ENDPOINT : vars.S3_FORCE_PATH_STYLE === 'true',

@@ -48,6 +48,7 @@ export class EnvironmentVariables {
   @IsOptional() @IsBooleanString() S3_FORCE_PATH_STYLE?: string;
   @IsOptional() @Transform(emptyToUndefined) @IsString() S3_ACCESS_KEY_ID?: string;
   @IsOptional() @Transform(emptyToUndefined) @IsString() S3_SECRET_ACCESS_KEY?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsUrl({ require_tld: false }) S3_PUBLIC_ENDPOINT?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) EMBEDDED_S3_PORT?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(604800) PRESIGN_TTL_SECONDS?: number;
 
@@ -128,6 +129,7 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) PROVIDER_MAX_IN_FLIGHT_LOCAL?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(50) MAX_SEGMENTS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) CHAIN_MAX_SECONDS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(36_500) RESULT_RETENTION_DAYS?: number;
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100_000) SSE_MAX_STREAMS_PER_USER?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) SSE_MAX_STREAMS?: number;

@@ -83,6 +83,8 @@ describe('formatting credits', () => {
 
   it('turns every Decimal(14,1) value into a JSON number that prints back exactly', () => {
     expect(creditsToJson(new Prisma.Decimal('150.0'))).toBe(150);
+    expect(creditsToJson('93.75')).toBe(93.75);
+    expect(creditsToJson('750')).toBe(750);
     fc.assert(
       fc.property(fc.bigInt({ min: 0n, max: 99_999_999_999_999n }), (tenths) => {
         const amount = new Prisma.Decimal(tenths.toString()).dividedBy(10);

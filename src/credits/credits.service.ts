@@ -323,6 +323,15 @@ export class CreditsService {
     });
   }
 
+  /**
+   * The balance a request would be charged against, without writing anything: a user with no account yet
+   * would start with INITIAL_CREDITS. For quotes, which must leave no record.
+   */
+  async availableBalance(userId: string): Promise<Credits> {
+    checkUserId(userId);
+    return (await this.readBalance(this.prisma, userId)) ?? this.initialCredits;
+  }
+
   /** The user's ledger, newest first, `limit` entries per page (1-100, default 20). */
   async ledger(userId: string, query: LedgerQuery = {}): Promise<LedgerPage> {
     const limit = query.limit ?? LEDGER_DEFAULT_LIMIT;

@@ -54,6 +54,7 @@ describe(`migrated database matches schema.prisma (${databaseBackend})`, () => {
         error: 'none',
         s3Key: `videos/${userId}/x.mp4`,
         thumbnailKey: `videos/${userId}/x.jpg`,
+        lastFrameKey: `videos/${userId}/x-last.png`,
         durationSeconds: new Prisma.Decimal('8.042'),
         width: 1280,
         height: 720,
@@ -62,6 +63,7 @@ describe(`migrated database matches schema.prisma (${databaseBackend})`, () => {
         startedAt: now,
         completedAt: now,
         storingAt: now,
+        deletedAt: now,
       },
     });
     const child = await prisma.generation.create({

@@ -7,6 +7,8 @@ export const JobName = {
   GenerationRun: 'generation.run',
   /** Fail and refund generations past their deadline. */
   GenerationSweep: 'generation.sweep',
+  /** Delete results older than RESULT_RETENTION_DAYS. */
+  ResultRetention: 'result.retention',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
@@ -17,6 +19,7 @@ export type ProviderLane = (typeof PROVIDER_LANES)[number];
 export interface JobPayloads {
   [JobName.GenerationRun]: { generationId: string; provider: ProviderLane };
   [JobName.GenerationSweep]: Record<string, never>;
+  [JobName.ResultRetention]: Record<string, never>;
 }
 export type JobPayload<N extends JobName> = JobPayloads[N];
 
@@ -53,6 +56,11 @@ const JOB_DEFINITIONS: { [N in JobName]: JobDefinition<N> } = {
     policy: 'exclusive',
     queues: [{ queue: 'generation.sweep' }],
     queueOf: () => 'generation.sweep',
+  },
+  [JobName.ResultRetention]: {
+    policy: 'exclusive',
+    queues: [{ queue: 'result.retention' }],
+    queueOf: () => 'result.retention',
   },
 };
 

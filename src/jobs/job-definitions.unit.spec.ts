@@ -24,6 +24,7 @@ describe('job definitions', () => {
       { name: 'generation.run', queue: 'generation.azure', lane: 'azure', policy: 'exclusive' },
       { name: 'generation.run', queue: 'generation.local', lane: 'local', policy: 'exclusive' },
       { name: 'generation.sweep', queue: 'generation.sweep', policy: 'exclusive' },
+      { name: 'result.retention', queue: 'result.retention', policy: 'exclusive' },
     ]);
   });
 

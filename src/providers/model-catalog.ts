@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
-import { Decimal } from 'decimal.js';
 import { AppConfig, ProvidersConfig } from '../config/app-config.js';
 import { ConfigurationError } from '../config/environment.js';
+import { Decimal } from '../credits/credit-amount.js';
+import { priceRuleProblem } from '../credits/pricing.js';
 import { DEFAULT_MODELS } from './model-catalog.defaults.js';
 import {
   GENERATION_KINDS,
@@ -202,12 +203,9 @@ export function validateEntry(entry: ModelEntry): string[] {
   if (defaults.aspectRatio && !entry.aspectRatios?.includes(defaults.aspectRatio)) {
     at('defaults.aspectRatio', 'must be one of aspectRatios');
   }
-  if (!entry.price || !isDecimal(entry.price.credits) || new Decimal(entry.price.credits).isNegative()) {
-    at('price.credits', 'must be a non-negative decimal such as "750"');
-  }
-  if (entry.price && entry.price.per !== 'generation' && entry.price.per !== 'second') {
-    at('price.per', 'must be "generation" or "second"');
-  }
+  // The price rule (and so what a valid price is) lives with the rest of the money, in credits/.
+  const priceProblem = priceRuleProblem(entry.price);
+  if (priceProblem) problems.push(`model "${entry.name}": ${priceProblem}`);
   lineupProblems(entry, at);
   return problems;
 }
@@ -220,12 +218,6 @@ export function missingSettings(entry: ModelEntry, config: ProvidersConfig): str
   if (!config.azure.endpoint) missing.push('AZURE_OPENAI_ENDPOINT');
   if (!config.azure.apiKey) missing.push('AZURE_OPENAI_API_KEY');
   return missing;
-}
-
-/** Credits for one generation of `durationSeconds` (the requested duration, not the segments). Pure. */
-export function priceFor(entry: ModelEntry, durationSeconds: number): Decimal {
-  const credits = new Decimal(entry.price.credits);
-  return entry.price.per === 'second' ? credits.times(durationSeconds) : credits;
 }
 
 /** Reads the overrides named by the configuration (file, then JSON); throws a ConfigurationError. */
@@ -352,10 +344,6 @@ function normaliseEntry(raw: Record<string, unknown>): ModelEntry {
     entry.price = { ...entry.price, credits: new Decimal(price.credits).toString() };
   }
   return entry;
-}
-
-function isDecimal(value: unknown): value is string {
-  return typeof value === 'string' && /^\d+(\.\d+)?$/.test(value);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

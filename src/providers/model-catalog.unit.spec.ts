@@ -8,7 +8,6 @@ import {
   missingSettings,
   ModelCatalog,
   parseOverrides,
-  priceFor,
   replacementProblems,
   validateEntry,
 } from './model-catalog.js';
@@ -62,13 +61,12 @@ describe('model catalog', () => {
     expect(veo3.price).toEqual({ credits: '750', per: 'generation' });
   });
 
-  it('prices with Decimal: flat per generation or per second', () => {
-    expect(priceFor(DEFAULT_MODELS[0], 10).toString()).toBe('750');
-    const perSecond = { ...DEFAULT_MODELS[0], price: { credits: '12.5', per: 'second' as const } };
-    expect(priceFor(perSecond, 8).toString()).toBe('100');
-    expect(priceFor({ ...perSecond, price: { credits: '0.1', per: 'second' as const } }, 3).toString()).toBe(
-      '0.3',
-    );
+  it('checks prices by the rule in credits/: a rate per second may be finer than a credit', () => {
+    const perSecond = { ...DEFAULT_MODELS[0], price: { credits: '93.75', per: 'second' as const } };
+    expect(validateEntry(perSecond)).toEqual([]);
+    expect(validateEntry({ ...perSecond, price: { credits: '7.25', per: 'generation' as const } })).toEqual([
+      'model "veo3": price.credits must have at most 1 decimal place(s) for a price per generation',
+    ]);
   });
 
   it('merges overrides: a field, a nested field, a new model, a removal', () => {

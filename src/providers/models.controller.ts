@@ -1,6 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator.js';
+import { creditsToJson } from '../credits/credit-amount.js';
 import { ModelCatalog } from './model-catalog.js';
 import type { ModelEntry } from './model-catalog.types.js';
 import { ModelListView } from './model-view.dto.js';
@@ -31,7 +32,7 @@ export function toModelView(
     ...(entry.resolutions ? { resolutions: entry.resolutions } : {}),
     ...(entry.sizes ? { sizes: entry.sizes } : {}),
     defaults: entry.defaults,
-    price: { credits: Number(entry.price.credits), per: entry.price.per },
+    price: { credits: creditsToJson(entry.price.credits), per: entry.price.per },
     features: entry.features,
     ...(entry.source ? { source: entry.source } : {}),
     ...availability,

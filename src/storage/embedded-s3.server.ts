@@ -1,5 +1,6 @@
-import { mkdir } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
 import S3rver from 's3rver';
 import { bucketCorsRule, bucketCorsXml } from './bucket-cors.js';
 import { checkSignedRequest } from './presigned-signature.js';
@@ -31,7 +32,35 @@ export class EmbeddedS3Server {
     readonly endpoint: string,
   ) {}
 
+  /**
+   * Starts on `port` when one is given (0: any free port). Without one, on the port stored in `portFile` by
+   * the last start, so presigned URLs handed out before a restart still work; a first start, or a stored port
+   * now taken by something else, gets a free port, which is stored for next time.
+   */
   static async start(options: {
+    directory: string;
+    port?: number;
+    portFile?: string;
+    bucket: string;
+  }): Promise<EmbeddedS3Server> {
+    if (options.port !== undefined || !options.portFile) {
+      return EmbeddedS3Server.listen({ ...options, port: options.port ?? 0 });
+    }
+    const remembered = await readPort(options.portFile);
+    const port = remembered !== undefined && (await isPortFree(remembered)) ? remembered : 0;
+    const server = await EmbeddedS3Server.listen({ ...options, port });
+    if (server.port !== remembered) {
+      await mkdir(dirname(options.portFile), { recursive: true });
+      await writeFile(options.portFile, `${server.port}\n`);
+    }
+    return server;
+  }
+
+  get port(): number {
+    return Number(new URL(this.endpoint).port);
+  }
+
+  private static async listen(options: {
     directory: string;
     port: number;
     bucket: string;
@@ -75,4 +104,19 @@ export class EmbeddedS3Server {
   async stop(): Promise<void> {
     await this.server.close();
   }
+}
+
+async function readPort(file: string): Promise<number | undefined> {
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  const port = Number(text?.trim());
+  return Number.isInteger(port) && port > 0 && port <= 65535 ? port : undefined;
+}
+
+/** Whether loopback `port` can be listened on now (s3rver itself would crash on a taken port, not reject). */
+function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
 }

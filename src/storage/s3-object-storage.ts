@@ -30,6 +30,8 @@ import {
 export interface S3Connection {
   bucket: string;
   endpoint?: string;
+  /** Where clients reach the bucket (S3_PUBLIC_ENDPOINT): presigned URLs are signed for it. */
+  publicEndpoint?: string;
   region: string;
   forcePathStyle: boolean;
   accessKeyId?: string;
@@ -47,15 +49,27 @@ const FILE_PART_ATTEMPTS = 3;
 export class S3ObjectStorage extends ObjectStorage {
   readonly bucket: string;
   private readonly client: S3Client;
+  /**
+   * Signs presigned URLs. A URL's host is part of its signature, so one meant for a browser must be signed
+   * for the address the browser uses (a compose file's `localhost:9000`), not the service's internal one.
+   */
+  private readonly presigner: S3Client;
   private readonly presignTtlSeconds: number;
 
   constructor(connection: S3Connection) {
     super();
     this.bucket = connection.bucket;
     this.presignTtlSeconds = connection.presignTtlSeconds;
-    this.client = new S3Client({
+    this.client = S3ObjectStorage.client(connection, connection.endpoint);
+    this.presigner = connection.publicEndpoint
+      ? S3ObjectStorage.client(connection, connection.publicEndpoint)
+      : this.client;
+  }
+
+  private static client(connection: S3Connection, endpoint: string | undefined): S3Client {
+    return new S3Client({
       region: connection.region,
-      endpoint: connection.endpoint,
+      endpoint,
       forcePathStyle: connection.forcePathStyle,
       credentials:
         connection.accessKeyId && connection.secretAccessKey
@@ -219,7 +233,7 @@ export class S3ObjectStorage extends ObjectStorage {
   }
 
   async presignGet(key: string, ttlSeconds = this.presignTtlSeconds): Promise<string> {
-    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
+    return getSignedUrl(this.presigner, new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
       expiresIn: ttlSeconds,
     });
   }
@@ -237,7 +251,7 @@ export class S3ObjectStorage extends ObjectStorage {
       ContentLength: bytes,
     });
     // Content type and length become signed headers: an upload with other values is refused by S3.
-    const url = await getSignedUrl(this.client, command, {
+    const url = await getSignedUrl(this.presigner, command, {
       expiresIn: ttlSeconds,
       signableHeaders: new Set(['content-type', 'content-length']),
     });
@@ -255,6 +269,7 @@ export class S3ObjectStorage extends ObjectStorage {
 
   destroy(): void {
     this.client.destroy();
+    if (this.presigner !== this.client) this.presigner.destroy();
   }
 }
 

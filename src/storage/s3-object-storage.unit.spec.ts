@@ -1,5 +1,5 @@
 import { StorageUnavailableError } from './object-storage.js';
-import { translateUnavailable } from './s3-object-storage.js';
+import { S3ObjectStorage, translateUnavailable } from './s3-object-storage.js';
 
 describe('translateUnavailable', () => {
   it('marks failures that pass by themselves: 5xx, throttling, dropped or refused connections', () => {
@@ -25,5 +25,41 @@ describe('translateUnavailable', () => {
     });
     expect(translateUnavailable(denied, 'put', 'k')).toBe(denied);
     expect(translateUnavailable(undefined, 'put', 'k')).toBeUndefined();
+  });
+});
+
+describe('presigned URLs', () => {
+  const connection = {
+    bucket: 'video-gen',
+    endpoint: 'http://minio:9000',
+    region: 'us-east-1',
+    forcePathStyle: true,
+    accessKeyId: 'key',
+    secretAccessKey: 'secret',
+    presignTtlSeconds: 900,
+  };
+
+  it('are signed for S3_PUBLIC_ENDPOINT when it is set, not the internal endpoint', async () => {
+    const storage = new S3ObjectStorage({ ...connection, publicEndpoint: 'http://localhost:9000' });
+    try {
+      const get = new URL(await storage.presignGet('videos/u/g.mp4', 60));
+      expect(`${get.origin}${get.pathname}`).toBe('http://localhost:9000/video-gen/videos/u/g.mp4');
+      expect(get.searchParams.get('X-Amz-Expires')).toBe('60');
+      const put = await storage.presignPut('images/u/a.png', 'image/png', 10);
+      expect(put.url.startsWith('http://localhost:9000/video-gen/images/u/a.png?')).toBe(true);
+    } finally {
+      storage.destroy();
+    }
+  });
+
+  it('use the endpoint itself when no public one is set', async () => {
+    const storage = new S3ObjectStorage(connection);
+    try {
+      expect((await storage.presignGet('videos/u/g.mp4')).startsWith('http://minio:9000/video-gen/')).toBe(
+        true,
+      );
+    } finally {
+      storage.destroy();
+    }
   });
 });

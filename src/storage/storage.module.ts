@@ -15,6 +15,7 @@ import { S3ObjectStorage } from './s3-object-storage.js';
         return EmbeddedS3Server.start({
           directory: config.storage.embeddedDir,
           port: config.storage.embeddedPort,
+          portFile: config.storage.embeddedPortFile,
           bucket: config.storage.bucket,
           corsOrigins: config.security.corsOrigins,
         });

@@ -5,9 +5,11 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
+import type { Credits } from '../credits/credit-amount.js';
 import { CreditsService } from '../credits/credits.service.js';
+import { partialCapture } from '../credits/pricing.js';
 import { PrismaService } from '../database/prisma.service.js';
-import { Prisma, type GenerationSegment } from '../generated/prisma/client.js';
+import type { GenerationSegment } from '../generated/prisma/client.js';
 import { PermanentJobError, TransientJobError } from '../jobs/job-errors.js';
 import { JobName } from '../jobs/job-definitions.js';
 import type { JobContext } from '../jobs/job-queue.js';
@@ -560,7 +562,7 @@ export class GenerationRunner {
     params: GenerationParams,
     files: string[],
     workDir: string,
-    partial?: { capture: Prisma.Decimal; failure: GenerationFailure; deliveredSeconds: number },
+    partial?: { capture: Credits; failure: GenerationFailure; deliveredSeconds: number },
   ): Promise<boolean> {
     const keys = videoKeys(generation.userId, generation.id);
     const transition = params.transition ?? 'cut';
@@ -590,6 +592,10 @@ export class GenerationRunner {
     const thumbnail = join(workDir, 'thumbnail.jpg');
     await this.media.thumbnail(finalFile, thumbnail);
     await this.storage.put(keys.thumbnail, await readFile(thumbnail), 'image/jpeg');
+    // Kept for GET /content?variant=last-frame: where a client continues the video from.
+    const lastFrame = join(workDir, 'last-frame.png');
+    await this.media.extractLastFrame(finalFile, lastFrame);
+    await this.storage.put(keys.lastFrame, await readFile(lastFrame), 'image/png');
     const bytes = (await stat(finalFile)).size;
     const succeeded = await this.prisma.$transaction(async (tx) => {
       const updated = await tx.generation.updateMany({
@@ -598,6 +604,7 @@ export class GenerationRunner {
           status: 'SUCCEEDED',
           s3Key: keys.video,
           thumbnailKey: keys.thumbnail,
+          lastFrameKey: keys.lastFrame,
           durationSeconds: info.durationSeconds.toFixed(3),
           width: info.width,
           height: info.height,
@@ -616,7 +623,7 @@ export class GenerationRunner {
         });
       }
       // Capturing less than the reservation refunds the rest in the same transaction.
-      await this.credits.capture(generation.id, partial?.capture.toString(), tx);
+      await this.credits.capture(generation.id, partial?.capture, tx);
       await this.events.append(tx, [generation.id], 'succeeded');
       return true;
     });
@@ -655,8 +662,11 @@ export class GenerationRunner {
         files.push(file);
       }
       const params = generation.params as unknown as GenerationParams;
-      const share = new Prisma.Decimal(contiguous.length).div(generation.segments.length);
-      const capture = generation.creditsReserved.mul(share).toDecimalPlaces(1, Prisma.Decimal.ROUND_DOWN);
+      const capture = partialCapture(
+        generation.creditsReserved,
+        contiguous.length,
+        generation.segments.length,
+      );
       const deliveredSeconds = contiguous.reduce(
         (sum, s) => sum + Number(s.trimToSeconds ?? s.durationSeconds),
         0,
@@ -701,7 +711,7 @@ export class GenerationRunner {
         where: { generationId, status: { notIn: ['SUCCEEDED'] } },
         data: { status: 'FAILED', error: failure.message, errorCode: failure.code },
       });
-      await this.credits.refund(generationId, generation.creditsReserved.toString(), failure.message, tx);
+      await this.credits.refund(generationId, generation.creditsReserved, failure.message, tx);
       await this.events.append(tx, [generationId], 'failed');
       return true;
     });

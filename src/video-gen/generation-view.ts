@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { creditsToJson } from '../credits/credit-amount.js';
 import type { Generation, GenerationSegment } from '../generated/prisma/client.js';
 import type { GenerationParams } from './generation-request.js';
 
@@ -105,9 +106,9 @@ export function toGenerationView(
       }),
     ),
     credits: {
-      reserved: Number(generation.creditsReserved),
-      used: Number(generation.creditsCaptured),
-      refunded: Number(generation.creditsRefunded),
+      reserved: creditsToJson(generation.creditsReserved),
+      used: creditsToJson(generation.creditsCaptured),
+      refunded: creditsToJson(generation.creditsRefunded),
     },
     errorCode: generation.errorCode ?? undefined,
     error: generation.error ?? undefined,

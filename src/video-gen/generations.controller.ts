@@ -2,6 +2,7 @@ import {
   BadRequestException,
   Body,
   Controller,
+  Delete,
   Get,
   Headers,
   HttpCode,
@@ -22,6 +23,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiProperty,
+  ApiPropertyOptional,
   ApiQuery,
   ApiResponse,
   ApiTags,
@@ -42,7 +44,10 @@ import { WebhooksService } from '../webhooks/webhooks.service.js';
 import { GenerationEventFeed, isTerminalEvent } from './generation-event-feed.js';
 import { GenerationEventView, WebhookDeliveryView } from './generation-events.js';
 import { GenerationPageView, GenerationView, isTerminal } from './generation-view.js';
+import { GenerationResults } from './generation-results.service.js';
 import { GenerationsService } from './generations.service.js';
+import { IDEMPOTENCY_HEADER, markReplayed, REPLAYED_RESPONSE_HEADERS } from './idempotency.js';
+import { CONTENT_VARIANTS, type ContentVariant } from './result-objects.js';
 import { StreamLimiter } from './stream-limiter.js';
 import { StreamTokensRepository } from './stream-tokens.repository.js';
 
@@ -53,18 +58,19 @@ export class ListGenerationsQuery {
   @IsOptional() @IsStorableText() @MaxLength(200) @IsString() projectId?: string;
 }
 
+export class ContentQuery {
+  @ApiPropertyOptional({ enum: CONTENT_VARIANTS, default: 'video' })
+  @IsOptional()
+  @IsIn(CONTENT_VARIANTS)
+  variant?: ContentVariant;
+}
+
 export class StreamTokenResponse {
   @ApiProperty({ example: 'vgst_Jx0…' }) token!: string;
   @ApiProperty({ example: '2026-12-01T12:05:00.000Z' }) expiresAt!: string;
 }
 
 const IDEMPOTENCY_CONFLICT = 'The Idempotency-Key was already used with a different request';
-
-const IDEMPOTENCY_HEADER = {
-  name: 'Idempotency-Key',
-  required: false,
-  description: 'Repeat a request safely: the same key returns the same generation and charges once',
-};
 
 /** Seed 000's automated chaining: one long video from segments made one after another. */
 @ApiTags('generations')
@@ -83,7 +89,7 @@ export class ChainsController {
       'delivered (errorCode PARTIAL_RESULT) and the rest is refunded.',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
-  @ApiResponse({ status: 202, type: GenerationView })
+  @ApiResponse({ status: 202, type: GenerationView, headers: REPLAYED_RESPONSE_HEADERS })
   @ApiErrors(400, [403, 'The image key is outside your own prefix'], [409, IDEMPOTENCY_CONFLICT])
   async create(
     @CurrentUser() user: AuthUser,
@@ -91,7 +97,8 @@ export class ChainsController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<GenerationView> {
-    const { generation, headers } = await this.generations.createChain(user, body, idempotencyKey);
+    const { generation, replayed, headers } = await this.generations.createChain(user, body, idempotencyKey);
+    markReplayed(res, replayed);
     res.set(headers);
     res.setHeader('Location', `/video-gen/generations/${generation.id}`);
     return this.generations.view(generation);
@@ -109,6 +116,7 @@ export class GenerationsController {
 
   constructor(
     @Inject(GenerationsService) private readonly generations: GenerationsService,
+    @Inject(GenerationResults) private readonly results: GenerationResults,
     @Inject(AppConfig) private readonly config: AppConfig,
     @Inject(GenerationEventFeed) private readonly feed: GenerationEventFeed,
     @Inject(StreamTokensRepository) private readonly streamTokens: StreamTokensRepository,
@@ -123,7 +131,7 @@ export class GenerationsController {
     summary: 'Queue a generation; answers as soon as the credits are reserved and the job is queued',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
-  @ApiResponse({ status: 202, type: GenerationView })
+  @ApiResponse({ status: 202, type: GenerationView, headers: REPLAYED_RESPONSE_HEADERS })
   @ApiErrors(400, [403, 'The image key is outside your own prefix'], [409, IDEMPOTENCY_CONFLICT])
   async create(
     @CurrentUser() user: AuthUser,
@@ -132,7 +140,7 @@ export class GenerationsController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<GenerationView> {
     const { kind, model, ...fields } = body;
-    const { generation, headers } = await this.generations.create({
+    const { generation, replayed, headers } = await this.generations.create({
       user,
       kind,
       modelName: model,
@@ -141,6 +149,7 @@ export class GenerationsController {
       body,
       idempotencyKey,
     });
+    markReplayed(res, replayed);
     res.set(headers);
     res.setHeader('Location', `/video-gen/generations/${generation.id}`);
     return this.generations.view(generation);
@@ -169,6 +178,43 @@ export class GenerationsController {
     return this.generations.view(await this.generations.get(user, id));
   }
 
+  @Get(':id/content')
+  @ApiOperation({
+    summary: 'A stable link to a finished generation’s video, thumbnail or last frame',
+    description:
+      'Redirects (302) to a freshly presigned URL of the stored file, so the link itself never expires. ' +
+      'Your own generations only; 404 when the generation has no such file (not finished, or deleted).',
+  })
+  @ApiResponse({ status: 302, description: 'Location: a presigned URL, valid for a few minutes' })
+  @ApiErrors(
+    [400, 'An unknown variant'],
+    [404, 'No such generation of yours, or no such file for it (not finished, or deleted)'],
+  )
+  async content(
+    @CurrentUser() user: AuthUser,
+    @Param('id') id: string,
+    @Query() query: ContentQuery,
+    @Res() res: Response,
+  ): Promise<void> {
+    const url = await this.results.contentUrl(user, id, query.variant ?? 'video');
+    res.setHeader('Cache-Control', 'private, no-store');
+    res.redirect(302, url);
+  }
+
+  @Delete(':id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({
+    summary: 'Delete a finished, failed or cancelled generation and its stored files',
+    description:
+      'Removes the video, thumbnail and frames from storage; later reads answer 404. The credit ledger keeps ' +
+      'its entries. 409 while the generation is queued or running (cancel it first).',
+  })
+  @ApiResponse({ status: 204, description: 'Deleted' })
+  @ApiErrors(404, [409, 'Still queued or running (cancel it first), or an extension of it is running'])
+  async delete(@CurrentUser() user: AuthUser, @Param('id') id: string): Promise<void> {
+    await this.results.delete(user, id);
+  }
+
   @Post(':id/cancel')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Cancel at the provider when possible and refund what was not delivered' })
@@ -185,7 +231,7 @@ export class GenerationsController {
     description: 'A new generation, billed for the new part only (seed 000, "video extension").',
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
-  @ApiResponse({ status: 202, type: GenerationView })
+  @ApiResponse({ status: 202, type: GenerationView, headers: REPLAYED_RESPONSE_HEADERS })
   @ApiErrors(400, 404, [
     409,
     `The generation to extend has not succeeded, or ${IDEMPOTENCY_CONFLICT.toLowerCase()}`,
@@ -197,7 +243,8 @@ export class GenerationsController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<GenerationView> {
-    const { generation, headers } = await this.generations.extend(user, id, body, idempotencyKey);
+    const { generation, replayed, headers } = await this.generations.extend(user, id, body, idempotencyKey);
+    markReplayed(res, replayed);
     res.set(headers);
     res.setHeader('Location', `/video-gen/generations/${generation.id}`);
     return this.generations.view(generation);

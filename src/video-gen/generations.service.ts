@@ -12,7 +12,8 @@ import { assertOwnedKey, ownedOr404 } from '../auth/ownership.js';
 import { invalidCursor } from '../common/cursor.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CreditsService } from '../credits/credits.service.js';
-import { priceFor } from '../credits/pricing.js';
+import type { Credits } from '../credits/credit-amount.js';
+import { priceOf, Quote, quoteFor } from '../credits/pricing.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { GenerationKind as DbKind, Prisma } from '../generated/prisma/client.js';
 import { JobName } from '../jobs/job-definitions.js';
@@ -48,9 +49,26 @@ export interface CreatedGeneration {
   generation: GenerationWithSegments;
   /** True when an earlier request with the same Idempotency-Key created it. */
   replayed: boolean;
-  balance?: number;
+  /** The balance right after the reservation; absent on a replay (nothing was reserved). */
+  balance?: Credits;
   /** Deprecation, Sunset and Link for a deprecated model (see model-lifecycle.ts); empty otherwise. */
   headers: Record<string, string>;
+}
+
+/** A request that passed every check, priced and planned, and the caller's balance against that price. */
+export interface QuotedGeneration {
+  planned: PlannedGeneration;
+  quote: Quote;
+}
+
+export interface ChainRequest extends WebhookFields {
+  prompt?: string;
+  prompts?: string[];
+  totalDuration: number;
+  model?: string;
+  imageId?: string;
+  transition?: 'cut' | 'crossfade';
+  projectId?: string;
 }
 
 export interface PlannedGeneration {
@@ -59,7 +77,7 @@ export interface PlannedGeneration {
   model: ModelEntry;
   params: GenerationParams;
   plan: PlannedSegment[];
-  price: Prisma.Decimal;
+  price: Credits;
   parentId?: string;
   endpoint: string;
   body: unknown;
@@ -107,8 +125,16 @@ export class GenerationsService {
   ) {}
 
   async create(command: CreateGenerationCommand): Promise<CreatedGeneration> {
-    const { user, kind, fields } = command;
     checkIdempotencyKey(command.idempotencyKey);
+    return this.createPlanned(await this.prepare(command));
+  }
+
+  /**
+   * Every check of a create request, then its plan and price; nothing is written. Create and quote share it,
+   * so a quote fails exactly where the create would, and prices exactly what the create reserves.
+   */
+  async prepare(command: CreateGenerationCommand): Promise<PlannedGeneration> {
+    const { user, kind, fields } = command;
     const model = this.catalog.requireUsable(command.modelName ?? DEFAULT_MODEL[kind], kind);
     const params = buildParams(kind, model, fields);
     if (kind === 'image-to-video') {
@@ -117,18 +143,25 @@ export class GenerationsService {
     }
     const plan = planFor(model, params.durationSeconds, this.config.generation.maxSegments);
     const webhook = await this.webhooks.subscription(fields as WebhookFields);
-    return this.createPlanned({
+    return {
       user,
       webhook,
       dbKind: kind === 'image-to-video' ? 'IMAGE_TO_VIDEO' : 'TEXT_TO_VIDEO',
       model,
       params,
       plan,
-      price: this.priceOf(model, params.durationSeconds),
+      // One generation, however many provider runs it takes (a chain pays per segment, below).
+      price: priceOf(model, { seconds: params.durationSeconds, segments: 1 }),
       endpoint: command.endpoint,
       body: command.body,
       idempotencyKey: command.idempotencyKey,
-    });
+    };
+  }
+
+  /** What a prepared request costs against the caller's balance. Charges nothing and writes nothing. */
+  async quote(planned: PlannedGeneration): Promise<QuotedGeneration> {
+    const balance = await this.credits.availableBalance(planned.user.id);
+    return { planned, quote: quoteFor(planned.price, balance) };
   }
 
   /** Writes the generation, its segments, the reservation and the job in one transaction. */
@@ -169,12 +202,12 @@ export class GenerationsService {
           const reservation = await this.credits.reserve(tx, {
             userId: user.id,
             generationId: id,
-            amount: planned.price.toString(),
+            amount: planned.price,
             reason: `${model.name} ${params.kind} ${params.duration}`,
           });
           await this.jobs.send(JobName.GenerationRun, { generationId: id, provider: model.provider }, { tx });
           await this.events.append(tx, [id], 'queued');
-          return Number(reservation.balance.toString());
+          return reservation.balance;
         },
         { maxWait: 30_000, timeout: 30_000 },
       );
@@ -190,16 +223,6 @@ export class GenerationsService {
       }
       throw error;
     }
-  }
-
-  /**
-   * What a request costs, from the catalog: a flat price per generation (the seed's 750 for veo3, whatever
-   * the duration) or a price per second. A chain is `segments` generations.
-   */
-  priceOf(model: ModelEntry, seconds: number, segments = 1): Prisma.Decimal {
-    const base = priceFor({ id: model.name, priceCredits: model.price.credits });
-    const price = new Prisma.Decimal(base.toString());
-    return model.price.per === 'second' ? price.mul(seconds).toDecimalPlaces(1) : price.mul(segments);
   }
 
   /**
@@ -248,7 +271,8 @@ export class GenerationsService {
       model,
       params,
       plan: newPlan.map((segment) => ({ ...segment, index: segment.index + 1 })),
-      price: this.priceOf(model, newSeconds),
+      // Billed for the new part only, as one generation of that length.
+      price: priceOf(model, { seconds: newSeconds, segments: 1 }),
       parentId: parent.id,
       deliveredFirst: { s3Key: parent.s3Key, durationSeconds: parentSeconds, prompt: parent.prompt },
       endpoint: `POST /video-gen/generations/${parentId}/extend`,
@@ -263,18 +287,19 @@ export class GenerationsService {
    */
   async createChain(
     user: AuthUser,
-    request: {
-      prompt?: string;
-      prompts?: string[];
-      totalDuration: number;
-      model?: string;
-      imageId?: string;
-      transition?: 'cut' | 'crossfade';
-      projectId?: string;
-    } & WebhookFields,
+    request: ChainRequest,
     idempotencyKey?: string,
   ): Promise<CreatedGeneration> {
     checkIdempotencyKey(idempotencyKey);
+    return this.createPlanned(await this.prepareChain(user, request, idempotencyKey));
+  }
+
+  /** Every check of a chain request, then its plan and price; nothing is written (create and quote share it). */
+  async prepareChain(
+    user: AuthUser,
+    request: ChainRequest,
+    idempotencyKey?: string,
+  ): Promise<PlannedGeneration> {
     const first = request.prompts?.[0] ?? request.prompt;
     if (!first) throw new BadRequestException(['prompt or prompts should not be empty']);
     const { chainMaxSeconds, maxSegments } = this.config.generation;
@@ -311,18 +336,18 @@ export class GenerationsService {
     if (model.extend === 'native' && plan.length > 1) params.nativeExtendFrom = 1;
     if (request.imageId) params.sourceImageKey = await this.requireImage(user, request.imageId);
     const webhook = await this.webhooks.subscription(request);
-    return this.createPlanned({
+    return {
       user,
       webhook,
       dbKind: 'CHAIN',
       model,
       params,
       plan,
-      price: this.priceOf(model, request.totalDuration, plan.length),
+      price: priceOf(model, { seconds: request.totalDuration, segments: plan.length }),
       endpoint: 'POST /video-gen/chains',
       body: request,
       idempotencyKey,
-    });
+    };
   }
 
   /**
@@ -348,7 +373,8 @@ export class GenerationsService {
       where: { id },
       include: { segments: true },
     });
-    return ownedOr404(generation, user);
+    // A deleted generation is gone for its owner too; only its ledger entries remain.
+    return ownedOr404(generation?.deletedAt ? null : generation, user);
   }
 
   async load(id: string): Promise<GenerationWithSegments> {
@@ -393,6 +419,7 @@ export class GenerationsService {
     const rows = await this.prisma.generation.findMany({
       where: {
         userId: user.id,
+        deletedAt: null,
         ...(query.status ? { status: query.status.toUpperCase() as never } : {}),
         ...(query.projectId ? { projectId: query.projectId } : {}),
         ...(cursor
@@ -439,7 +466,7 @@ export class GenerationsService {
         where: { generationId: id, status: { notIn: ['SUCCEEDED', 'FAILED'] } },
         data: { status: 'CANCELLED' },
       });
-      await this.credits.refund(id, generation.creditsReserved.toString(), 'cancelled by the user', tx);
+      await this.credits.refund(id, generation.creditsReserved, 'cancelled by the user', tx);
       await this.events.append(tx, [id], 'cancelled');
       return true;
     });
@@ -488,6 +515,11 @@ export class GenerationsService {
       include: { segments: true },
     });
     if (!existing) return undefined;
+    if (existing.deletedAt) {
+      throw new ConflictException(
+        'This Idempotency-Key belongs to a generation you deleted; use a new key for a new request',
+      );
+    }
     if (existing.requestHash !== hash) {
       throw new ConflictException(
         'This Idempotency-Key was already used with a different request; use a new key for a new request',

@@ -1,6 +1,10 @@
 /** Where a generation's files live: everything of a user's under `videos/<userId>/`. */
-export function videoKeys(userId: string, generationId: string): { video: string; thumbnail: string } {
-  return { video: `videos/${userId}/${generationId}.mp4`, thumbnail: `videos/${userId}/${generationId}.jpg` };
+export function videoKeys(
+  userId: string,
+  generationId: string,
+): { video: string; thumbnail: string; lastFrame: string } {
+  const base = `videos/${userId}/${generationId}`;
+  return { video: `${base}.mp4`, thumbnail: `${base}.jpg`, lastFrame: `${base}-last.png` };
 }
 
 export function segmentKey(userId: string, generationId: string, index: number): string {
@@ -13,13 +17,13 @@ export function lastFrameKey(segmentVideoKey: string): string {
 }
 
 /**
- * Every object the pipeline may have stored for a generation: the video and thumbnail, and each segment's
+ * Every object the pipeline may have stored for a generation: the video, thumbnail and last frame, and each segment's
  * video and last frame. Derived from the keys' pattern, never from a segment's `s3Key`: an extension's first
  * segment is its parent's video, which must outlive it.
  */
 export function storedResultKeys(userId: string, generationId: string, segmentCount: number): string[] {
-  const { video, thumbnail } = videoKeys(userId, generationId);
-  const keys = [video, thumbnail];
+  const { video, thumbnail, lastFrame } = videoKeys(userId, generationId);
+  const keys = [video, thumbnail, lastFrame];
   for (let index = 0; index < segmentCount; index++) {
     const segment = segmentKey(userId, generationId, index);
     keys.push(segment, lastFrameKey(segment));

@@ -15,6 +15,7 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { AppConfig } from '../config/app-config.js';
+import { creditsToJson } from '../credits/credit-amount.js';
 import { CreditsService } from '../credits/credits.service.js';
 import type { GenerationKind } from '../providers/model-catalog.types.js';
 import { ImageToVideoDto, TextToVideoDto } from './dto/create-generation.dto.js';
@@ -22,6 +23,7 @@ import type { GenerationParams } from './generation-request.js';
 import { GenerationEventFeed, isTerminalEvent } from './generation-event-feed.js';
 import { GenerationWithSegments, isTerminal } from './generation-view.js';
 import { GenerationsService } from './generations.service.js';
+import { IDEMPOTENCY_HEADER, markReplayed, REPLAYED_RESPONSE_HEADERS } from './idempotency.js';
 
 class SyncCredits {
   @ApiProperty({ example: 750 }) used!: number;
@@ -51,12 +53,6 @@ export class StillRunningResponse {
   @ApiProperty({ description: 'True when a simulated provider is making this video' }) simulated!: boolean;
 }
 
-const IDEMPOTENCY_HEADER = {
-  name: 'Idempotency-Key',
-  required: false,
-  description: 'Repeat a request safely: the same key returns the same generation and charges once',
-};
-
 /**
  * Seed 002's synchronous endpoints, built on the asynchronous pipeline: the request creates a generation
  * and waits for it. A client that disconnects does not cancel it.
@@ -84,7 +80,7 @@ export class VideoGenController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Generate a video from an uploaded image and wait for it (seed 002)' })
   @ApiHeader(IDEMPOTENCY_HEADER)
-  @ApiResponse({ status: 200, type: SyncGenerationResponse })
+  @ApiResponse({ status: 200, type: SyncGenerationResponse, headers: REPLAYED_RESPONSE_HEADERS })
   @ApiResponse({
     status: 202,
     type: StillRunningResponse,
@@ -103,7 +99,7 @@ export class VideoGenController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Generate a video from a prompt and wait for it' })
   @ApiHeader(IDEMPOTENCY_HEADER)
-  @ApiResponse({ status: 200, type: SyncGenerationResponse })
+  @ApiResponse({ status: 200, type: SyncGenerationResponse, headers: REPLAYED_RESPONSE_HEADERS })
   @ApiResponse({ status: 202, type: StillRunningResponse })
   textToVideo(
     @CurrentUser() user: AuthUser,
@@ -122,7 +118,11 @@ export class VideoGenController {
     res: Response,
   ): Promise<SyncGenerationResponse | StillRunningResponse> {
     const { model, ...fields } = body;
-    const { generation: created, headers } = await this.generations.create({
+    const {
+      generation: created,
+      replayed,
+      headers,
+    } = await this.generations.create({
       user,
       kind,
       modelName: model,
@@ -131,6 +131,7 @@ export class VideoGenController {
       body,
       idempotencyKey,
     });
+    markReplayed(res, replayed);
     res.set(headers);
     // Sleeps on the change feed until the generation's terminal event (or the deadline): no polling.
     if (!isTerminal(created)) {
@@ -166,7 +167,7 @@ export class VideoGenController {
       id: generation.id,
       s3Key: generation.s3Key,
       model: generation.model,
-      credits: { used: Number(generation.creditsCaptured), balance: Number(balance.toString()) },
+      credits: { used: creditsToJson(generation.creditsCaptured), balance: creditsToJson(balance) },
       duration: (generation.params as unknown as GenerationParams).duration,
       generationTime: (generation.completedAt ?? new Date()).getTime() - generation.createdAt.getTime(),
       simulated: this.generations.isSimulated(generation),

@@ -1,10 +1,11 @@
 import { lastFrameKey, segmentKey, storedResultKeys, videoKeys } from './pipeline-plan.js';
 
 describe('storedResultKeys', () => {
-  it('lists the video, thumbnail and every segment’s video and last frame', () => {
+  it('lists the video, thumbnail, last frame and every segment’s video and last frame', () => {
     expect(storedResultKeys('alice', 'g1', 2)).toEqual([
       'videos/alice/g1.mp4',
       'videos/alice/g1.jpg',
+      'videos/alice/g1-last.png',
       'videos/alice/g1/segment-0.mp4',
       'videos/alice/g1/segment-0-last.png',
       'videos/alice/g1/segment-1.mp4',
