@@ -63,9 +63,12 @@ async function createNestApp(
   if (config.security.trustProxy !== undefined) app.set('trust proxy', config.security.trustProxy);
   // The page at / shows videos from and uploads to the bucket, so the CSP names the bucket's origin.
   const embedded = app.get(EmbeddedS3Server, { strict: false });
-  const origin = bucketOrigin(
-    embedded ? { ...config.storage, endpoint: embedded.endpoint, forcePathStyle: true } : config.storage,
-  );
+  const origin = bucketOrigin({
+    ...config.storage,
+    // Presigned URLs point at S3_PUBLIC_ENDPOINT when it is set, as the storage module signs them.
+    endpoint: config.storage.publicEndpoint ?? embedded?.endpoint ?? config.storage.endpoint,
+    forcePathStyle: embedded ? true : config.storage.forcePathStyle,
+  });
   app.use(helmet({ contentSecurityPolicy: { directives: contentSecurityDirectives(origin) } }));
   app.enableCors({
     // Unset in development: any origin. In production only the listed origins (none when unset).

@@ -42,6 +42,8 @@ export class EmbeddedS3Server {
     port?: number;
     portFile?: string;
     bucket: string;
+    /** CORS_ORIGINS: who may PUT uploads and GET videos from a browser (unset: any origin). */
+    corsOrigins?: string[];
   }): Promise<EmbeddedS3Server> {
     if (options.port !== undefined || !options.portFile) {
       return EmbeddedS3Server.listen({ ...options, port: options.port ?? 0 });
