@@ -177,6 +177,10 @@ describe(`the page in Chromium (${databaseBackend})`, () => {
       .waitFor();
     const created = generationPosts(requests);
     expect(created).toHaveLength(1);
+    // Progress comes over SSE, authenticated by a stream token in the query (EventSource sends no header).
+    await waitFor(() => requests.find((r) => /\/events\?access_token=[^&]+$/.test(r.url())), {
+      what: 'the EventSource request',
+    });
     expect(created[0].headers()['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
 
     const video = page.getByTestId('result-video');
