@@ -3,21 +3,11 @@ import { Logger } from '@nestjs/common';
 import type { Server } from 'node:http';
 import { createApp } from './app.factory.js';
 import { listeningUrl } from './common/listen-address.js';
-import { loadConfig } from './config/app-config.js';
-import { ConfigurationError } from './config/environment.js';
+import { loadConfigOrExit } from './config/app-config.js';
 import { simulatedModeBanner } from './simulated-providers.js';
 
 async function bootstrap(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigurationError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   const app = await createApp(config);
   const logger = new Logger('Bootstrap');
   for (const line of config.describeModes()) logger.log(line);

@@ -1,8 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { join } from 'node:path';
-import { loadConfig } from './config/app-config.js';
-import { ConfigurationError } from './config/environment.js';
+import { loadConfigOrExit } from './config/app-config.js';
 import { MediaService } from './media/index.js';
 import { azureDeployments } from './simulated-providers.js';
 import { ProviderSimulators } from './simulators/provider-simulators.js';
@@ -14,16 +13,7 @@ import { ProviderSimulators } from './simulators/provider-simulators.js';
  * so they share one provider world; restart it and it still answers for the jobs it accepted.
  */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigurationError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   const logger = new Logger('Simulators');
   const { simulator } = config.providers;
   const media = new MediaService({ media: config.media });

@@ -261,6 +261,19 @@ const PRODUCTION_REQUIRED: Array<[string, (env: Environment) => boolean]> = [
 /** Zero-config (non-production) accounts start with enough credits to try the service at once. */
 export const DEMO_INITIAL_CREDITS = '10000';
 
+/** For entry points: the configuration, or its one message on stderr and exit code 1 (never a stack trace). */
+export function loadConfigOrExit(): AppConfig {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigurationError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
 export function loadConfig(env: Environment = process.env): AppConfig {
   const vars = validateEnvironment(env);
   const production = vars.NODE_ENV === 'production';
