@@ -266,6 +266,7 @@ describe(`PgBossJobQueue (${databaseBackend})`, () => {
           'generation.azure',
           'generation.local',
           'generation.sweep',
+          'result.retention',
         ]);
         expect(before.find((s) => s.queue === 'generation.sweep')).toEqual({
           queue: 'generation.sweep',
@@ -393,7 +394,7 @@ describe(`PgBossJobQueue (${databaseBackend})`, () => {
           await Promise.all(queues.map((q) => q.stop()));
           const [check] = connections;
           expect(await check.query(`SELECT version FROM ${PG_BOSS_SCHEMA}.version`)).toHaveLength(1);
-          expect(await check.query(`SELECT name FROM ${PG_BOSS_SCHEMA}.queue ORDER BY name`)).toHaveLength(4);
+          expect(await check.query(`SELECT name FROM ${PG_BOSS_SCHEMA}.queue ORDER BY name`)).toHaveLength(5);
         } finally {
           await Promise.all(connections.map((c) => c.close()));
           await database.drop();

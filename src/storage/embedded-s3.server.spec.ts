@@ -122,16 +122,18 @@ describe('EmbeddedS3Server', () => {
     expect(await getResponse.text()).toBe(body);
   });
 
-  it('leaves a CORS preflight (OPTIONS, never signed) to the bucket CORS rules', async () => {
+  it('answers a CORS preflight (OPTIONS, never signed) from the bucket CORS rules, not the signature check', async () => {
     const response = await fetch(`${server.endpoint}/${bucket}/images/carol/p.txt`, {
       method: 'OPTIONS',
       headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'PUT' },
     });
     const text = await response.text();
-    // This bucket has no CORS rules, so s3rver itself answers the preflight; the signature check did not.
     expect(text).not.toContain('AccessDenied');
     expect(text).not.toContain('SignatureDoesNotMatch');
-    expect(text).toContain('CORS');
+    // The bucket is created with the browser CORS rule (bucket-cors.ts), so the preflight is allowed.
+    expect(response.status).toBe(200);
+    expect(response.headers.get('access-control-allow-origin')).toMatch(/^(\*|http:\/\/localhost:3000)$/);
+    expect(response.headers.get('access-control-allow-methods')).toContain('PUT');
   });
 });
 
