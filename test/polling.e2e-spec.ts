@@ -17,9 +17,10 @@ describe(`provider polling without job slots (${databaseBackend})`, () => {
   beforeAll(async () => {
     t = await startTestApp({
       ...FAST_SIMULATED,
-      // Long enough at the provider that one job slot can submit all twelve before the first is done.
+      // Long enough at the provider that one job slot can submit all twelve before the first is done, even
+      // on a loaded 2-CPU machine where a submit takes about a second.
       SIMULATOR_QUEUE_MS: '1000',
-      SIMULATOR_RUN_MS: '6000',
+      SIMULATOR_RUN_MS: '10000',
       PROVIDER_CONCURRENCY_FAL: '1',
     });
     simulators = t.app.get(ProviderSimulators);
@@ -70,7 +71,7 @@ describe(`provider polling without job slots (${databaseBackend})`, () => {
     expect(
       controlsOf(simulators.fal).requests.filter((r) => r.method === 'POST').length - submitsBefore,
     ).toBe(12);
-    // Polled on a schedule (at most every 200 ms here), not in a tight loop: a 7 s job gets a few dozen polls.
+    // Polled on a schedule (at most every 200 ms here), not in a tight loop: an 11 s job gets about 55 polls.
     const polls = new Map<string, number>();
     for (const r of controlsOf(simulators.fal).requests) {
       const id = statusPath.exec(r.path)?.[1];
@@ -82,7 +83,7 @@ describe(`provider polling without job slots (${databaseBackend})`, () => {
       expect(g.credits.used).toBe(g.credits.reserved);
       expect(g.credits.refunded).toBe(0);
     }
-  });
+  }, 120_000);
 
   it('stops polling a generation once it is cancelled', async () => {
     const user = 'cancel-user';
