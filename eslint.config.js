@@ -50,27 +50,50 @@ export default tseslint.config(
  * - providers never import video-gen or the simulators (simulated mode is wired at the composition root;
  *   provider specs may start a simulator to talk to);
  * - credits never imports video-gen.
+ * The same lists also refuse `import('...')` and `require('...')` of those modules (no-restricted-syntax), so a
+ * dynamic import cannot walk around them. (`dynamic` is a regex for esquery, which reads no escaped `/`.)
  */
 function importBoundaries() {
-  const aws = { group: ['@aws-sdk/*'], message: 'Only src/storage talks to S3: use ObjectStorage.' };
+  const aws = {
+    group: ['@aws-sdk/*'],
+    dynamic: '^@aws-sdk.',
+    message: 'Only src/storage talks to S3: use ObjectStorage.',
+  };
   const fal = {
     group: ['@fal-ai/client', '@fal-ai/client/*'],
+    dynamic: '^@fal-ai.client',
     message: 'Only src/providers/fal talks to fal: use the VideoProvider port.',
   };
   const spawn = {
     group: ['child_process', 'node:child_process'],
+    dynamic: '^(node:)?child_process$',
     message: 'Only src/media/ffmpeg.runner.ts runs processes: use MediaService.',
   };
   const providers = {
     group: ['**/video-gen/**', '**/simulators/**', '**/simulated-providers.js'],
+    dynamic: '(^|.)(video-gen|simulators).|simulated-providers',
     message:
       'Providers never import video-gen or the simulators (simulated mode is wired at the composition root).',
   };
-  const credits = { group: ['**/video-gen/**'], message: 'credits never imports video-gen.' };
+  const credits = {
+    group: ['**/video-gen/**'],
+    dynamic: '(^|.)video-gen.',
+    message: 'credits never imports video-gen.',
+  };
+  const dynamicImports = ({ dynamic, message }) => [
+    { selector: `ImportExpression[source.value=/${dynamic}/]`, message },
+    { selector: `CallExpression[callee.name='require'][arguments.0.value=/${dynamic}/]`, message },
+  ];
   const block = (files, patterns, ignores = []) => ({
     files,
     ignores,
-    rules: { 'no-restricted-imports': ['error', { patterns }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: patterns.map(({ group, message }) => ({ group, message })) },
+      ],
+      'no-restricted-syntax': ['error', ...patterns.flatMap(dynamicImports)],
+    },
   });
   const specs = ['src/**/*.spec.ts'];
   return [
