@@ -3,15 +3,12 @@ import { AuthModule } from './auth/auth.module.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { CreditsModule } from './credits/credits.module.js';
-import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { LoggingModule } from './logging/logging.module.js';
-import { MediaModule } from './media/media.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
 import { VideoGenModule } from './video-gen/video-gen.module.js';
-import { StorageModule } from './storage/storage.module.js';
 import { UploadsModule } from './uploads/uploads.module.js';
 import { WebModule } from './web/web.module.js';
 import type { ProviderSimulators } from './simulators/provider-simulators.js';
@@ -31,18 +28,17 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        // Process-wide: the settings, the request logger, and the job workers (a worker process refuses to start
+        // without a handler for every job; VideoGenModule has them).
         ConfigModule.forRoot(config),
         LoggingModule,
-        DatabaseModule,
-        StorageModule,
-        // Worker processes refuse to start without a handler for every job (VideoGenModule has them).
         JobsModule.forRoot(),
+        // The features: each imports the database, storage, media, metrics and job queue it uses.
         AuthModule,
         HealthModule,
-        UploadsModule,
-        MediaModule,
-        ProvidersModule,
         MetricsModule,
+        UploadsModule,
+        ProvidersModule,
         CreditsModule,
         VideoGenModule,
         WebModule,

@@ -1,10 +1,10 @@
-import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { DatabaseConnection } from './database-connection.js';
 import { migrate } from './migrator.js';
 import { PrismaService } from './prisma.service.js';
 
-@Global()
+/** The one database connection (migrated at start-up) and the Prisma client on top of it. */
 @Module({
   providers: [
     {

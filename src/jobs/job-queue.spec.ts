@@ -7,6 +7,7 @@ import { waitFor } from '../../test/support/wait-for.js';
 import { loadConfig } from '../config/app-config.js';
 import { ConfigModule } from '../config/config.module.js';
 import { DatabaseConnection } from '../database/database-connection.js';
+import { DatabaseModule } from '../database/database.module.js';
 import { migrate, readMigrations } from '../database/migrator.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { Prisma } from '../generated/prisma/client.js';
@@ -423,7 +424,6 @@ describe(`PgBossJobQueue (${databaseBackend})`, () => {
     // The module's database comes from this spec's open connection: an embedded database opens once per process.
     const sharedDatabase: DynamicModule = {
       module: class SharedDatabaseModule {},
-      global: true,
       providers: [{ provide: DatabaseConnection, useFactory: () => connection }],
       exports: [DatabaseConnection],
     };
@@ -432,11 +432,13 @@ describe(`PgBossJobQueue (${databaseBackend})`, () => {
       return Test.createTestingModule({
         imports: [
           ConfigModule.forRoot(loadConfig({ ...context.env, APP_ROLE: role })),
-          sharedDatabase,
           JobsModule.forRoot({ expectHandlersFor }),
         ],
         providers,
-      }).compile();
+      })
+        .overrideModule(DatabaseModule)
+        .useModule(sharedDatabase)
+        .compile();
     }
 
     beforeAll(async () => {

@@ -1,18 +1,10 @@
-import {
-  BeforeApplicationShutdown,
-  DynamicModule,
-  Inject,
-  Logger,
-  Module,
-  OnApplicationBootstrap,
-} from '@nestjs/common';
+import { DynamicModule, Inject, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { AppConfig } from '../config/app-config.js';
-import { DatabaseConnection } from '../database/database-connection.js';
 import { JOB_NAMES, type JobName } from './job-definitions.js';
 import { JobQueue, type JobContext } from './job-queue.js';
+import { JobQueueModule } from './job-queue.module.js';
 import { ON_JOB, type OnJobMetadata } from './on-job.decorator.js';
-import { PgBossJobQueue } from './pg-boss-job-queue.js';
 
 export interface JobsModuleOptions {
   /** Jobs a worker process must have a handler for, or it refuses to start. Default: every job. */
@@ -22,11 +14,12 @@ export interface JobsModuleOptions {
 const JOBS_MODULE_OPTIONS = Symbol('jobs-module-options');
 
 /**
- * Provides JobQueue to every module. At start-up it registers every `@OnJob` method and, in worker roles,
- * starts the workers; on shutdown it stops them before the database closes.
+ * The job workers, imported once by the application's root: at start-up it registers every `@OnJob` method and,
+ * in worker roles, starts the workers. Feature modules import JobQueueModule (the queue itself, which stops it
+ * on shutdown), not this.
  */
 @Module({})
-export class JobsModule implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class JobsModule implements OnApplicationBootstrap {
   private readonly logger = new Logger('Jobs');
 
   constructor(
@@ -40,18 +33,9 @@ export class JobsModule implements OnApplicationBootstrap, BeforeApplicationShut
   static forRoot(options: JobsModuleOptions = {}): DynamicModule {
     return {
       module: JobsModule,
-      global: true,
-      imports: [DiscoveryModule],
-      providers: [
-        { provide: JOBS_MODULE_OPTIONS, useValue: options },
-        {
-          provide: JobQueue,
-          inject: [AppConfig, DatabaseConnection],
-          useFactory: (config: AppConfig, connection: DatabaseConnection) =>
-            PgBossJobQueue.start(config, connection),
-        },
-      ],
-      exports: [JobQueue],
+      imports: [DiscoveryModule, JobQueueModule],
+      providers: [{ provide: JOBS_MODULE_OPTIONS, useValue: options }],
+      exports: [JobQueueModule],
     };
   }
 
@@ -68,10 +52,6 @@ export class JobsModule implements OnApplicationBootstrap, BeforeApplicationShut
         ? `role ${this.config.role}: workers started for ${handled.length ? handled.join(', ') : 'no jobs'}`
         : `role ${this.config.role}: sending only, no workers`,
     );
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.queue.stop();
   }
 
   private registerDecoratedHandlers(): JobName[] {

@@ -1,8 +1,7 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { MediaService } from './media.service.js';
 
-/** Global: providers, the pipeline and chaining all use the one MediaService. */
-@Global()
+/** The one MediaService (the class that runs ffmpeg), for the providers, uploads and the pipeline. */
 @Module({
   providers: [MediaService],
   exports: [MediaService],

@@ -1,12 +1,14 @@
-import { Global, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { JobQueueModule } from '../jobs/job-queue.module.js';
 import { HttpMetricsMiddleware } from './http-metrics.middleware.js';
 import { MetricsController } from './metrics.controller.js';
 import { MetricsServer } from './metrics.server.js';
 import { MetricsService } from './metrics.service.js';
 
-/** Prometheus metrics: MetricsService for every module to report through, and `GET /metrics`. */
-@Global()
+/** Prometheus metrics: the one MetricsService (one registry) for modules to report through, and `GET /metrics`. */
 @Module({
+  // The queue gauges read the job queue.
+  imports: [JobQueueModule],
   controllers: [MetricsController],
   providers: [MetricsService, MetricsServer],
   exports: [MetricsService],

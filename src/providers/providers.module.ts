@@ -1,11 +1,13 @@
 import { Logger, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
+import { MediaModule } from '../media/media.module.js';
 import { ImagePreparer } from './image-preparer.js';
 import { ModelCatalog } from './model-catalog.js';
 import { ModelsController } from './models.controller.js';
 import { ProviderRegistry } from './provider-registry.js';
 
 @Module({
+  imports: [MediaModule],
   controllers: [ModelsController],
   providers: [
     ModelCatalog,

@@ -1,10 +1,10 @@
-import { Global, Inject, Logger, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { Inject, Logger, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { EmbeddedS3Server } from './embedded-s3.server.js';
 import { ObjectStorage } from './object-storage.js';
 import { S3ObjectStorage } from './s3-object-storage.js';
 
-@Global()
+/** The one S3 client (and, in zero-config mode, the embedded S3 server it talks to). */
 @Module({
   providers: [
     {

@@ -1,12 +1,18 @@
 import { Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
 import { AppConfig } from '../config/app-config.js';
+import { DatabaseModule } from '../database/database.module.js';
+import { MediaModule } from '../media/media.module.js';
+import { StorageModule } from '../storage/storage.module.js';
 import { UploadsController } from './uploads.controller.js';
 import { UploadsService } from './uploads.service.js';
 import { ValidatedImageRepository } from './validated-images.repository.js';
 
 @Module({
   imports: [
+    DatabaseModule,
+    MediaModule,
+    StorageModule,
     MulterModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({

@@ -1,6 +1,11 @@
 import { Module } from '@nestjs/common';
 import { CreditsModule } from '../credits/credits.module.js';
+import { DatabaseModule } from '../database/database.module.js';
+import { JobQueueModule } from '../jobs/job-queue.module.js';
+import { MediaModule } from '../media/media.module.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
 import { ProvidersModule } from '../providers/providers.module.js';
+import { StorageModule } from '../storage/storage.module.js';
 import { GenerationResults } from './generation-results.service.js';
 import { UploadsModule } from '../uploads/uploads.module.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
@@ -16,7 +21,18 @@ import { StreamTokensRepository } from './stream-tokens.repository.js';
 import { VideoGenController } from './video-gen.controller.js';
 
 @Module({
-  imports: [CreditsModule, ProvidersModule, UploadsModule, GenerationEventsModule, WebhooksModule],
+  imports: [
+    DatabaseModule,
+    JobQueueModule,
+    StorageModule,
+    MediaModule,
+    MetricsModule,
+    CreditsModule,
+    ProvidersModule,
+    UploadsModule,
+    GenerationEventsModule,
+    WebhooksModule,
+  ],
   controllers: [VideoGenController, GenerationsController, ChainsController, QuotesController],
   providers: [
     GenerationsService,
