@@ -133,6 +133,7 @@ describe('describeUnsuccessful', () => {
     id: 'g-1',
     kind: 'image-to-video',
     model: 'veo3',
+    simulated: false,
     status: 'failed',
     prompt: 'p',
     duration: '8s',

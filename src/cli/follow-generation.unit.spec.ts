@@ -7,6 +7,7 @@ function view(status: GenerationStatus, progress?: number): GenerationView {
     id: 'g-1',
     kind: 'text-to-video',
     model: 'veo3',
+    simulated: false,
     status,
     progress,
     prompt: 'p',

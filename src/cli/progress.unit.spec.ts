@@ -16,6 +16,7 @@ function view(overrides: Partial<GenerationView> = {}): GenerationView {
     id: 'g-1',
     kind: 'image-to-video',
     model: 'veo3',
+    simulated: false,
     status: 'running',
     prompt: 'Ocean waves crashing',
     duration: '8s',

@@ -4,6 +4,7 @@ import { basename, extname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import type { Balance } from '../common/api-contract.js';
 import {
   ApiError,
   CommandFailedError,
@@ -90,7 +91,7 @@ export class ServiceClient {
     return this.json('POST', `/video-gen/generations/${encodeURIComponent(generationId)}/cancel`, {});
   }
 
-  balance(): Promise<{ balance: number }> {
+  balance(): Promise<Balance> {
     return this.json('GET', '/credits/balance', {});
   }
 

@@ -1,52 +1,14 @@
-/** The service's JSON, as the command line reads it (the client's own copy of the API contract). */
+/**
+ * What the command line sends and reads. The responses are the API contract (src/common/api-contract.ts), shared
+ * with the server and the browser page; the request bodies are the command line's own subset.
+ */
 
-export type GenerationStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type { GenerationStatus, GenerationView, SegmentView, UploadedImage } from '../common/api-contract.js';
 
 export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
 
 export function isTerminal(view: { status: string }): boolean {
   return TERMINAL_STATUSES.has(view.status);
-}
-
-export interface SegmentView {
-  index: number;
-  status: string;
-  durationSeconds: number;
-  progress?: number;
-  queuePosition?: number;
-  error?: string;
-}
-
-export interface GenerationView {
-  id: string;
-  kind: string;
-  model: string;
-  status: GenerationStatus;
-  prompt: string;
-  duration: string;
-  progress?: number;
-  queuePosition?: number;
-  segments: SegmentView[];
-  credits: { reserved: number; used: number; refunded: number };
-  error?: string;
-  errorCode?: string;
-  s3Key?: string;
-  videoUrl?: string;
-  thumbnailUrl?: string;
-  durationSeconds?: number;
-  width?: number;
-  height?: number;
-  bytes?: number;
-  createdAt: string;
-  completedAt?: string;
-}
-
-export interface UploadedImage {
-  key: string;
-  contentType: string;
-  width: number;
-  height: number;
-  bytes: number;
 }
 
 export interface Crop {

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { ErrorBody } from './api-contract.js';
 
 /** Every error's body, in this key order (written by AllExceptionsFilter). */
-export class ErrorResponseDto {
+export class ErrorResponseDto implements ErrorBody {
   @ApiProperty({ example: 400 }) statusCode!: number;
 
   @ApiProperty({

@@ -14,6 +14,7 @@ import {
 } from 'class-validator';
 import { USER_ID_PATTERN } from '../auth/token-claims.js';
 import { IsUserId, USER_ID_RULE } from '../auth/user-id.validator.js';
+import type * as Contract from '../common/api-contract.js';
 import { IsCursor } from '../common/cursor.js';
 import { CreditEntryType } from '../generated/prisma/client.js';
 import { creditsToJson, parseCredits } from './credit-amount.js';
@@ -90,12 +91,12 @@ export class GrantCreditsDto {
 const CREDITS_NUMBER =
   'Credits as a JSON number with at most one decimal place (a balance of 150.0 is sent as 150)';
 
-export class BalanceDto {
+export class BalanceDto implements Contract.Balance {
   @ApiProperty({ description: CREDITS_NUMBER, example: 150 })
   balance!: number;
 }
 
-export class LedgerEntryDto {
+export class LedgerEntryDto implements Contract.LedgerEntry {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ enum: CreditEntryType }) type!: CreditEntryType;
   @ApiProperty({
@@ -110,7 +111,7 @@ export class LedgerEntryDto {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 
-export class LedgerPageDto {
+export class LedgerPageDto implements Contract.LedgerPage {
   @ApiProperty({ type: [LedgerEntryDto], description: 'Newest first' })
   entries!: LedgerEntryDto[];
   @ApiProperty({
@@ -121,7 +122,7 @@ export class LedgerPageDto {
   nextCursor!: string | null;
 }
 
-export class GrantResultDto {
+export class GrantResultDto implements Contract.GrantResult {
   @ApiProperty() userId!: string;
   @ApiProperty({ description: `New balance. ${CREDITS_NUMBER}`, example: 900 })
   balance!: number;

@@ -1,5 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { ModelView } from '../common/api-contract.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { creditsToJson } from '../credits/credit-amount.js';
 import { ModelCatalog } from './model-catalog.js';
@@ -10,7 +11,7 @@ import { ModelListView } from './model-view.dto.js';
 export function toModelView(
   entry: ModelEntry,
   availability: { available: boolean; missingSettings: string[] },
-) {
+): ModelView {
   return {
     name: entry.name,
     displayName: entry.displayName,

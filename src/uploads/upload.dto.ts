@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsInt, IsString, MaxLength, Min } from 'class-validator';
 import { IMAGE_CONTENT_TYPES, type ImageContentType } from './image-probe.js';
+import type * as Contract from '../common/api-contract.js';
 
 export class PresignImageUploadDto {
   @ApiProperty({
@@ -20,7 +21,7 @@ export class PresignImageUploadDto {
   bytes!: number;
 }
 
-export class UploadedImageDto {
+export class UploadedImageDto implements Contract.UploadedImage {
   @ApiProperty({ example: 'images/alice/0b6f1b52-4a4c-4f55-9c55-3f3c4f7b1e9a.png' }) key!: string;
   @ApiProperty({ enum: IMAGE_CONTENT_TYPES }) contentType!: ImageContentType;
   @ApiProperty() width!: number;
@@ -28,7 +29,7 @@ export class UploadedImageDto {
   @ApiProperty() bytes!: number;
 }
 
-export class PresignedImageUploadDto {
+export class PresignedImageUploadDto implements Contract.PresignedImageUpload {
   @ApiProperty({ description: 'Key the image will have; send it as `id` when creating a generation' })
   key!: string;
   @ApiProperty({ description: 'Presigned URL: PUT the file here before expiresAt' }) url!: string;

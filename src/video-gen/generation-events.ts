@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type * as Contract from '../common/api-contract.js';
 import { GenerationView } from './generation-view.js';
 
 /** Every kind of change a generation goes through, in the order they can happen. */
@@ -65,7 +66,7 @@ export function progressWorthAnEvent(
 }
 
 /** One event on the SSE stream: the generation view when it happened, plus what happened. */
-export class GenerationEventView extends GenerationView {
+export class GenerationEventView extends GenerationView implements Contract.GenerationEvent {
   @ApiProperty({ enum: GENERATION_EVENT_TYPES, description: 'What changed' })
   type!: GenerationEventType;
   @ApiProperty({ description: 'Increases by one per event of this generation; the SSE `id:`' })
@@ -73,7 +74,7 @@ export class GenerationEventView extends GenerationView {
 }
 
 /** The JSON body of a webhook (Standard Webhooks): signed with the headers webhook-id/-timestamp/-signature. */
-export class WebhookPayloadView {
+export class WebhookPayloadView implements Contract.WebhookPayload {
   @ApiProperty({ enum: WEBHOOK_EVENT_TYPES }) type!: WebhookEventType;
   @ApiProperty({ description: 'When the event happened (ISO 8601)' }) timestamp!: string;
   @ApiProperty({ type: GenerationEventView, description: 'The generation at that moment' })

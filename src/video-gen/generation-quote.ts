@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type * as Contract from '../common/api-contract.js';
 import { creditsToJson } from '../credits/credit-amount.js';
 import type { Quote } from '../credits/pricing.js';
 import type { PlannedSegment } from './duration-planner.js';
@@ -8,9 +9,9 @@ import type { GenerationParams } from './generation-request.js';
  * How a segment is made: the first from the request (prompt, or image and prompt); each next one from the
  * previous segment's last frame, or, for a model that extends natively, by its extend endpoint from the video so far.
  */
-export type SegmentMethod = 'text-to-video' | 'image-to-video' | 'last-frame' | 'native-extend';
+export type SegmentMethod = Contract.SegmentMethod;
 
-export class QuotedSegmentView {
+export class QuotedSegmentView implements Contract.QuotedSegment {
   @ApiProperty({ example: 8, description: 'Seconds the provider makes for this segment' })
   durationSeconds!: number;
   @ApiPropertyOptional({
@@ -28,7 +29,7 @@ class QuotedPrice {
 }
 
 /** The answer of POST /video-gen/quote and POST /video-gen/chains/quote. */
-export class QuoteView {
+export class QuoteView implements Contract.QuoteView {
   @ApiProperty({ example: 'veo3' }) model!: string;
   @ApiProperty({ type: QuotedPrice }) price!: QuotedPrice;
   @ApiProperty({ example: 8, description: 'Seconds of video asked for' }) durationSeconds!: number;

@@ -1,12 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type * as Contract from '../common/api-contract.js';
 import { creditsToJson } from '../credits/credit-amount.js';
 import type { Generation, GenerationSegment } from '../generated/prisma/client.js';
 import type { GenerationParams } from './generation-request.js';
 
-export type GenerationStatusName = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type GenerationStatusName = Contract.GenerationStatus;
 export const TERMINAL_STATUSES = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 
-export class SegmentView {
+export class SegmentView implements Contract.SegmentView {
   @ApiProperty() index!: number;
   @ApiProperty() status!: string;
   @ApiProperty() durationSeconds!: number;
@@ -16,14 +17,14 @@ export class SegmentView {
   @ApiPropertyOptional() error?: string;
 }
 
-export class CreditsView {
+export class CreditsView implements Contract.GenerationCredits {
   @ApiProperty({ description: 'Credits reserved when the generation was created' }) reserved!: number;
   @ApiProperty({ description: 'Credits charged for what was delivered' }) used!: number;
   @ApiProperty({ description: 'Credits given back (failure, cancellation, undelivered segments)' })
   refunded!: number;
 }
 
-export class GenerationView {
+export class GenerationView implements Contract.GenerationView {
   @ApiProperty() id!: string;
   @ApiProperty({ enum: ['image-to-video', 'text-to-video', 'extend', 'chain'] }) kind!: string;
   @ApiProperty() model!: string;
@@ -61,7 +62,7 @@ export class GenerationView {
 }
 
 /** A page of GET /video-gen/generations. */
-export class GenerationPageView {
+export class GenerationPageView implements Contract.GenerationPage {
   @ApiProperty({ type: [GenerationView], description: 'Newest first' }) items!: GenerationView[];
   @ApiProperty({
     type: String,

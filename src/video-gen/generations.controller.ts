@@ -34,6 +34,7 @@ import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-va
 import type { Request, Response } from 'express';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser } from '../auth/current-user.decorator.js';
+import type * as Contract from '../common/api-contract.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { IsCursor } from '../common/cursor.js';
 import { IsStorableText } from '../common/json-body.js';
@@ -65,7 +66,7 @@ export class ContentQuery {
   variant?: ContentVariant;
 }
 
-export class StreamTokenResponse {
+export class StreamTokenResponse implements Contract.StreamToken {
   @ApiProperty({ example: 'vgst_Jx0…' }) token!: string;
   @ApiProperty({ example: '2026-12-01T12:05:00.000Z' }) expiresAt!: string;
 }

@@ -24,6 +24,17 @@ import {
   type ServiceError,
   TERMINAL,
 } from './page-logic.js';
+import type {
+  Balance,
+  ErrorBody,
+  GenerationEvent,
+  GenerationPage,
+  LedgerPage,
+  ModelList,
+  PresignedImageUpload,
+  StreamToken,
+  UploadedImage,
+} from '../../common/api-contract.js';
 
 /** The browser front end: everything goes through the public API with the signed-in user's token. */
 
@@ -81,7 +92,7 @@ async function api<T>(
     throw new ApiError(0, 'no answer from the service');
   }
   if (response.status === 204) return undefined as T;
-  const data = (await response.json().catch(() => undefined)) as { message?: string | string[] } | undefined;
+  const data = (await response.json().catch(() => undefined)) as Partial<ErrorBody> | undefined;
   if (!response.ok) {
     const message = data?.message ?? response.statusText;
     throw new ApiError(response.status, Array.isArray(message) ? message.join('; ') : message, data);
@@ -176,22 +187,14 @@ function showSignedIn(signedIn: boolean): void {
 // ---------------------------------------------------------------- balance and ledger
 
 async function refreshBalance(): Promise<void> {
-  const { balance } = await api<{ balance: number }>('/credits/balance');
+  const { balance } = await api<Balance>('/credits/balance');
   $('balance').textContent = formatCredits(balance);
-}
-
-interface LedgerEntry {
-  type: string;
-  amount: number;
-  balanceAfter: number;
-  reason: string;
-  createdAt: string;
 }
 
 async function loadLedger(reset: boolean): Promise<void> {
   const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
   if (!reset && ledgerCursor) query.set('cursor', ledgerCursor);
-  const page = await api<{ entries: LedgerEntry[]; nextCursor: string | null }>(`/credits/ledger?${query}`);
+  const page = await api<LedgerPage>(`/credits/ledger?${query}`);
   const list = $('ledger-list');
   if (reset) list.replaceChildren();
   for (const entry of page.entries) {
@@ -234,22 +237,12 @@ async function uploadImage(file: File): Promise<void> {
   }
 }
 
-interface UploadedImage {
-  key: string;
-  width: number;
-  height: number;
-  bytes: number;
-}
-
 /** Straight to the bucket with a presigned PUT, then checked by the service; multipart if the bucket is unreachable. */
 async function uploadDirect(file: File): Promise<UploadedImage> {
-  const presigned = await api<{ key: string; url: string; headers: Record<string, string> }>(
-    '/uploads/images/presign',
-    {
-      method: 'POST',
-      json: { contentType: file.type, bytes: file.size },
-    },
-  );
+  const presigned = await api<PresignedImageUpload>('/uploads/images/presign', {
+    method: 'POST',
+    json: { contentType: file.type, bytes: file.size },
+  });
   // Content-Length is set by the browser itself (and equals file.size, which the signature holds).
   const headers = Object.fromEntries(
     Object.entries(presigned.headers).filter(([name]) => name.toLowerCase() !== 'content-length'),
@@ -301,7 +294,7 @@ function readCrop() {
 // ---------------------------------------------------------------- models and the form
 
 async function loadModels(): Promise<void> {
-  ({ models } = await api<{ models: ModelView[] }>('/video-gen/models'));
+  ({ models } = await api<ModelList>('/video-gen/models'));
   const select = $<HTMLSelectElement>('model-select');
   select.replaceChildren(
     ...models.map((model) => {
@@ -480,7 +473,7 @@ async function follow(view: GenerationView): Promise<void> {
 async function openStream(id: string, attempt: number): Promise<void> {
   let streamToken: string;
   try {
-    ({ token: streamToken } = await api<{ token: string }>(
+    ({ token: streamToken } = await api<StreamToken>(
       `/video-gen/generations/${encodeURIComponent(id)}/stream-token`,
       { method: 'POST' },
     ));
@@ -498,7 +491,7 @@ async function openStream(id: string, attempt: number): Promise<void> {
   source.addEventListener('status', (event) => {
     attempt = 0;
     connectionBack();
-    render(JSON.parse((event as MessageEvent<string>).data) as GenerationView);
+    render(JSON.parse((event as MessageEvent<string>).data) as GenerationEvent);
   });
   source.addEventListener('end', () => {
     source.close();
@@ -631,9 +624,7 @@ async function loadHistory(reset: boolean): Promise<void> {
   const status = $<HTMLSelectElement>('history-filter').value;
   if (status) query.set('status', status);
   if (!reset && historyCursor) query.set('cursor', historyCursor);
-  const page = await api<{ items: GenerationView[]; nextCursor: string | null }>(
-    `/video-gen/generations?${query}`,
-  );
+  const page = await api<GenerationPage>(`/video-gen/generations?${query}`);
   const list = $('history-list');
   if (reset) list.replaceChildren();
   for (const view of page.items) list.append(historyItem(view));

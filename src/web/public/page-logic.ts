@@ -3,75 +3,12 @@
  * what a person reads when something goes wrong. Unit-tested in page-logic.spec.ts; app.ts only wires them up.
  */
 
-export interface Lifecycle {
-  status: 'active' | 'deprecated' | 'retired';
-  deprecatedAt?: string;
-  sunsetAt?: string;
-  replacement?: string;
-  note?: string;
-}
+// The service's responses: the API contract shared with the server and the command line. Type-only, so the
+// browser never loads it (swc drops `import type`).
+import type { GenerationView, ModelView, QuoteView, SegmentView } from '../../common/api-contract.js';
 
-export interface ModelView {
-  name: string;
-  displayName: string;
-  description?: string;
-  provider?: string;
-  vendor?: string;
-  kinds: Array<'image-to-video' | 'text-to-video'>;
-  segmentDurations: number[];
-  aspectRatios?: string[];
-  resolutions?: string[];
-  sizes?: string[];
-  defaults?: { aspectRatio?: string; resolution?: string; size?: string; generateAudio?: boolean };
-  price: { credits: number; per: 'generation' | 'second' };
-  features: { audio: boolean; negativePrompt: boolean; seed: boolean; frameIndex: boolean; crop: boolean };
-  available: boolean;
-  missingSettings: string[];
-  lifecycle?: Lifecycle;
-  extend?: 'native' | 'last-frame';
-}
-
-export interface SegmentView {
-  index: number;
-  status: string;
-  durationSeconds: number;
-  progress?: number;
-  queuePosition?: number;
-  error?: string;
-}
-
-export interface GenerationView {
-  id: string;
-  kind: string;
-  model: string;
-  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-  prompt: string;
-  duration: string;
-  progress?: number;
-  queuePosition?: number;
-  segments: SegmentView[];
-  credits: { reserved: number; used: number; refunded: number };
-  errorCode?: string;
-  error?: string;
-  videoUrl?: string;
-  thumbnailUrl?: string;
-  durationSeconds?: number;
-  width?: number;
-  height?: number;
-  createdAt: string;
-  completedAt?: string;
-  /** Made by a simulated provider (development without provider keys): not a real video. */
-  simulated?: boolean;
-}
-
-export interface Quote {
-  model: string;
-  price: { credits: number };
-  durationSeconds: number;
-  segments: Array<{ durationSeconds: number; method: string }>;
-  balance: number;
-  sufficient: boolean;
-}
+export type { GenerationView, ModelView, SegmentView };
+export type Quote = QuoteView;
 
 /** The service's error body, or `status: 0` when no answer came back at all. */
 export interface ServiceError {

@@ -14,11 +14,21 @@ import {
   modelBadges,
   modelLabel,
   type ModelView,
+  type Quote,
 } from './page-logic.js';
 
+// Shaped as GET /video-gen/models answers (the API contract).
 const localMotion: ModelView = {
   name: 'local-motion',
   displayName: 'Local motion (not AI)',
+  description: 'Moves the still image: a slow zoom or pan',
+  provider: 'local',
+  vendor: 'local',
+  providerModel: 'local-motion',
+  lifecycle: { status: 'active' },
+  extend: 'last-frame',
+  ai: false,
+  defaults: { size: '1280x720' },
   kinds: ['image-to-video'],
   segmentDurations: [4, 5, 6, 8, 10, 12],
   sizes: ['1280x720'],
@@ -31,6 +41,13 @@ const localMotion: ModelView = {
 const veo: ModelView = {
   name: 'veo3',
   displayName: 'Veo 3',
+  description: 'Google Veo 3',
+  provider: 'fal',
+  vendor: 'google',
+  providerModel: 'fal-ai/veo3',
+  extend: 'last-frame',
+  ai: true,
+  defaults: { aspectRatio: '16:9', resolution: '720p', generateAudio: true },
   kinds: ['image-to-video', 'text-to-video'],
   segmentDurations: [4, 6, 8],
   aspectRatios: ['16:9', '9:16'],
@@ -46,6 +63,7 @@ const view = (over: Partial<GenerationView>): GenerationView => ({
   id: 'g1',
   kind: 'text-to-video',
   model: 'veo3',
+  simulated: false,
   status: 'failed',
   prompt: 'p',
   duration: '8s',
@@ -189,13 +207,13 @@ describe('the page: model picker and form', () => {
   });
 
   it('describes a quote and a status', () => {
-    const quote = {
+    const quote: Quote = {
       model: 'veo3',
       price: { credits: 750 },
       durationSeconds: 16,
       segments: [
-        { durationSeconds: 8, method: 'native' },
-        { durationSeconds: 8, method: 'native' },
+        { durationSeconds: 8, method: 'image-to-video' },
+        { durationSeconds: 8, method: 'native-extend' },
       ],
       balance: 100,
       sufficient: false,
