@@ -108,6 +108,56 @@ export interface StreamToken {
   expiresAt: string;
 }
 
+// ------------------------------------------------------------------------------------------- request bodies
+
+/** Where the image sits in the frame, as fractions of its width and height. */
+export interface Crop {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+}
+
+/** Fields every create endpoint shares. */
+export interface GenerationOptions {
+  prompt: string;
+  /** `5s`, `8s`, `10s`, or a model's own segment length such as `4s`. */
+  duration?: string;
+  projectId?: string;
+  model?: string;
+  aspectRatio?: string;
+  resolution?: string;
+  generateAudio?: boolean;
+  negativePrompt?: string;
+  seed?: number;
+  webhookUrl?: string;
+  webhookEvents?: WebhookEventType[];
+}
+
+/** POST /video-gen/generations (and POST /video-gen/quote): `id`, the uploaded image's key, for image-to-video. */
+export interface CreateGenerationBody extends GenerationOptions {
+  kind: 'image-to-video' | 'text-to-video';
+  id?: string;
+  frameIndex?: number;
+  crop?: Crop;
+}
+
+/** POST /video-gen/generations/:id/extend. */
+export type ExtendBody = Pick<
+  GenerationOptions,
+  'prompt' | 'duration' | 'model' | 'webhookUrl' | 'webhookEvents'
+>;
+
+/** POST /video-gen/chains (and POST /video-gen/chains/quote): `prompt` or `prompts`, not both. */
+export interface ChainBody extends Pick<GenerationOptions, 'model' | 'webhookUrl' | 'webhookEvents'> {
+  prompt?: string;
+  prompts?: string[];
+  totalDuration: number;
+  imageId?: string;
+  transition?: 'cut' | 'crossfade';
+  projectId?: string;
+}
+
 // ------------------------------------------------------------------------------------------- quotes
 
 export type SegmentMethod = 'text-to-video' | 'image-to-video' | 'last-frame' | 'native-extend';
