@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { isDatabaseUnavailable } from '../database/database-errors.js';
-import { StorageUnavailableError } from '../storage/object-storage.js';
+import { classifyFailure } from './failures/failure.classifier.js';
 
 /** What a 503 for an unavailable database tells clients to wait before retrying. */
 const RETRY_AFTER_SECONDS = 5;
@@ -71,9 +70,10 @@ export function toErrorBody(exception: unknown): ErrorBody {
       error: defaultErrorName(status),
     };
   }
+  const { unavailable } = classifyFailure(exception);
   // A database restart or failover. The request most likely changed nothing, but a connection lost right after
   // a commit cannot tell: retrying with the same Idempotency-Key is safe either way.
-  if (isDatabaseUnavailable(exception)) {
+  if (unavailable === 'database') {
     return {
       statusCode: HttpStatus.SERVICE_UNAVAILABLE,
       message:
@@ -81,7 +81,7 @@ export function toErrorBody(exception: unknown): ErrorBody {
       error: 'Service Unavailable',
     };
   }
-  if (exception instanceof StorageUnavailableError) {
+  if (unavailable === 'storage') {
     return {
       statusCode: HttpStatus.SERVICE_UNAVAILABLE,
       message: 'The file storage is unavailable right now. Retry shortly.',

@@ -87,5 +87,10 @@ describe('toErrorBody', () => {
   it('answers 503 when the object storage refuses for a while', () => {
     const refused = new StorageUnavailableError('upload', 'videos/u/g.mp4', { cause: new Error('SlowDown') });
     expect(toErrorBody(refused)).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
+    // The bucket's own network failure names the bucket, not the database.
+    const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    expect(toErrorBody(new StorageUnavailableError('get', 'k', { cause: reset })).message).toBe(
+      'The file storage is unavailable right now. Retry shortly.',
+    );
   });
 });

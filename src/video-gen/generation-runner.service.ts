@@ -10,7 +10,7 @@ import { CreditsService } from '../credits/credits.service.js';
 import { partialCapture } from '../credits/pricing.js';
 import { PrismaService } from '../database/prisma.service.js';
 import type { GenerationSegment } from '../generated/prisma/client.js';
-import { PermanentJobError, TransientJobError } from '../jobs/job-errors.js';
+import { TransientJobError } from '../jobs/job-errors.js';
 import { JobName } from '../jobs/job-definitions.js';
 import type { JobContext } from '../jobs/job-queue.js';
 import { OnJob } from '../jobs/on-job.decorator.js';
@@ -19,18 +19,13 @@ import { MediaService } from '../media/media.service.js';
 import type { VideoInfo } from '../media/media.types.js';
 import { ModelCatalog } from '../providers/model-catalog.js';
 import type { ModelEntry } from '../providers/model-catalog.types.js';
-import {
-  ProviderAmbiguousSubmitError,
-  ProviderError,
-  ProviderFailedError,
-  ProviderRateLimitedError,
-  ProviderRejectedError,
-} from '../providers/provider-errors.js';
+import { ProviderAmbiguousSubmitError } from '../providers/provider-errors.js';
 import { ProviderRegistry } from '../providers/provider-registry.js';
 import type { GenerationInput, ProviderRef, SourceImage, SourceVideo } from '../providers/video-provider.js';
 import { kindLabel, MetricsService, secondsSince } from '../metrics/metrics.service.js';
-import { ObjectNotFoundError, ObjectStorage, StorageUnavailableError } from '../storage/object-storage.js';
-import { isDatabaseUnavailable } from '../database/database-errors.js';
+import { ObjectNotFoundError, ObjectStorage } from '../storage/object-storage.js';
+import { classifyFailure } from '../common/failures/failure.classifier.js';
+import { GenerationFailure } from '../common/failures/generation-failure.js';
 import { GenerationEventsRepository } from './generation-events.repository.js';
 import type { GenerationParams } from './generation-request.js';
 import { GenerationWithSegments, isTerminal } from './generation-view.js';
@@ -46,18 +41,6 @@ function isNativeExtension(params: GenerationParams, segment: Pick<GenerationSeg
 
 /** Length of each crossfade between chained segments. */
 const CROSSFADE_SECONDS = 0.5;
-
-/** A failure that ends the generation: the user sees `message`, the credits not delivered are refunded. */
-export class GenerationFailure extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'GenerationFailure';
-  }
-}
 
 /** The generation was cancelled or failed elsewhere while this worker had it: stop quietly. */
 class GenerationGone extends Error {}
@@ -101,14 +84,12 @@ export class GenerationRunner {
       if (error instanceof GenerationGone) return;
       // The bucket or the database is away for a moment: retry the job, which resumes from the stored state
       // (the provider's reference, finished segments) instead of failing a generation the provider made.
-      const passing =
-        error instanceof TransientJobError ||
-        error instanceof StorageUnavailableError ||
-        isDatabaseUnavailable(error);
+      const { class: kind, retryAfterMs } = classifyFailure(error);
+      const passing = kind === 'retryable';
       if (passing && (!lastAttempt || signal?.aborted)) {
         throw error instanceof TransientJobError
           ? error
-          : new TransientJobError((error as Error).message, { cause: error });
+          : new TransientJobError((error as Error).message, { cause: error, retryAfterMs });
       }
       // Retries ran out: fail and refund now rather than leave the credits reserved until the deadline sweep.
       const failure = passing ? exhausted(error) : toFailure(error);
@@ -765,39 +746,27 @@ function contentTypeOf(format: string): string {
   return format === 'png' ? 'image/png' : format === 'webp' ? 'image/webp' : 'image/jpeg';
 }
 
-/** Retryable provider trouble becomes a TransientJobError (the queue retries with backoff); the rest fails. */
+/** A retryable failure becomes a TransientJobError (the queue retries with backoff); the rest fails. */
 function asJobError(error: unknown): Error {
-  if (error instanceof ProviderError && error.retryable) {
-    return new TransientJobError(error.message, {
+  const failure = classifyFailure(error);
+  if (failure.class === 'retryable' && !(error instanceof TransientJobError)) {
+    return new TransientJobError((error as Error).message, {
       cause: error,
-      retryAfterMs: error instanceof ProviderRateLimitedError ? error.retryAfterMs : undefined,
+      retryAfterMs: failure.retryAfterMs,
     });
   }
-  if (error instanceof TransientJobError || error instanceof PermanentJobError) return error;
   return error as Error;
 }
 
 function exhausted(error: unknown): GenerationFailure {
-  const cause = error instanceof TransientJobError && error.cause !== undefined ? error.cause : error;
-  const base = toFailure(cause);
-  const code = base.code === 'INTERNAL' ? 'RETRIES_EXHAUSTED' : base.code;
-  return new GenerationFailure(code, `Gave up after the last retry: ${base.message}`, { cause: error });
+  const failure = classifyFailure(error);
+  return new GenerationFailure(failure.code, `Gave up after the last retry: ${failure.message}`, {
+    cause: error,
+  });
 }
 
 function toFailure(error: unknown): GenerationFailure {
   if (error instanceof GenerationFailure) return error;
-  if (error instanceof ProviderRejectedError)
-    return new GenerationFailure(error.reason.toUpperCase(), error.userMessage, { cause: error });
-  if (error instanceof ProviderFailedError)
-    return new GenerationFailure(`PROVIDER_${error.reason.toUpperCase()}`, error.message, { cause: error });
-  if (error instanceof ProviderError)
-    return new GenerationFailure('PROVIDER_ERROR', error.message, { cause: error });
-  // ffmpeg refusing what it was given while preparing the input (the image): the input's fault, not ours.
-  if (error instanceof MediaError && error.code === 'INVALID_INPUT')
-    return new GenerationFailure(
-      'INVALID_INPUT',
-      'The source image cannot be processed; upload another image. Your credits are refunded.',
-      { cause: error },
-    );
-  return new GenerationFailure('INTERNAL', (error as Error)?.message ?? String(error), { cause: error });
+  const failure = classifyFailure(error);
+  return new GenerationFailure(failure.code, failure.message, { cause: error });
 }

@@ -2,7 +2,9 @@ import axios, { AxiosError, AxiosRequestConfig } from 'axios';
 import FormData from 'form-data';
 import type { ImagePreparer } from '../image-preparer.js';
 import { parseSize } from '../image-preparer.js';
+import { neverReachedServer } from '../../common/failures/failure.classifier.js';
 import {
+  MODERATION_MESSAGE,
   ProviderAmbiguousSubmitError,
   ProviderError,
   ProviderFailedError,
@@ -348,7 +350,7 @@ export class AzureSoraProvider extends VideoProvider {
   private transportError(error: unknown, operation: string, submittedAt?: Date): ProviderError {
     const unreadable = error instanceof AzureUnreadableReply;
     const code = (error as AxiosError).code;
-    const neverSent = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
+    const neverSent = neverReachedServer(error);
     const message = unreadable
       ? (error as Error).message
       : `Azure ${operation} got no answer: ${code === 'ECONNABORTED' || code === 'ETIMEDOUT' ? 'timed out' : (code ?? (error as Error).message)}`;
@@ -384,12 +386,7 @@ export function azureHttpError(reply: HttpReply, operation: string): ProviderErr
   switch (true) {
     case reply.status === 400 || reply.status === 422:
       return isModeration(error?.code) || isModeration(error?.inner_error?.code)
-        ? new ProviderRejectedError(
-            'azure',
-            'moderation',
-            'The video provider refused this prompt or image under its content policy. Change them and try again.',
-            detail,
-          )
+        ? new ProviderRejectedError('azure', 'moderation', MODERATION_MESSAGE, detail)
         : new ProviderRejectedError(
             'azure',
             'invalid_input',
@@ -419,9 +416,6 @@ function isModeration(code: unknown): boolean {
     /moderation|content_policy|content_filter|ResponsibleAIPolicyViolation/i.test(code)
   );
 }
-
-const MODERATION_MESSAGE =
-  'The video provider refused this prompt or image under its content policy. Change them and try again.';
 
 /** Sora 2 `Video` object -> our poll result. Pure. */
 export function videoPollResult(body: unknown): PollResult {
