@@ -1,4 +1,4 @@
-import { ForbiddenException, NotFoundException } from '@nestjs/common';
+import { AccessDeniedError, NotFoundError } from '../common/domain-errors.js';
 import type { AuthUser } from './auth-user.js';
 import { isUsableUserId } from './token-claims.js';
 
@@ -72,9 +72,9 @@ export function assertOwnedKey(user: AuthUser | string, key: string, area: Stora
   const userId = typeof user === 'string' ? user : user.id;
   const normalised = normaliseKey(String(key));
   const problem = keyProblem(normalised);
-  if (problem) throw new ForbiddenException(`Object key refused: it ${problem}`);
+  if (problem) throw new AccessDeniedError(`Object key refused: it ${problem}`);
   if (!isOwnedKey(userId, normalised, area)) {
-    throw new ForbiddenException(
+    throw new AccessDeniedError(
       `Object key refused: it must be one of your own keys under ${area}/${userId}/`,
     );
   }
@@ -92,6 +92,6 @@ export function ownedOr404<T extends { userId: string }>(
   what = 'Generation',
 ): T {
   const userId = typeof user === 'string' ? user : user.id;
-  if (!record || record.userId !== userId) throw new NotFoundException(`${what} not found`);
+  if (!record || record.userId !== userId) throw new NotFoundError(`${what} not found`);
   return record;
 }

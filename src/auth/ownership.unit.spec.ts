@@ -1,4 +1,4 @@
-import { ForbiddenException, NotFoundException } from '@nestjs/common';
+import { AccessDeniedError, NotFoundError } from '../common/domain-errors.js';
 import fc from 'fast-check';
 import {
   assertOwnedKey,
@@ -61,7 +61,7 @@ describe('assertOwnedKey', () => {
     ['an empty key', '', 'empty'],
     ['an over-long key', `images/alice/${'a'.repeat(1100)}`, '1024 bytes'],
   ])('refuses %s with 403', (_name, key, reason) => {
-    expect(() => assertOwnedKey('alice', key)).toThrow(ForbiddenException);
+    expect(() => assertOwnedKey('alice', key)).toThrow(AccessDeniedError);
     expect(() => assertOwnedKey('alice', key)).toThrow(
       expect.objectContaining({ message: expect.stringContaining(reason) }),
     );
@@ -93,8 +93,8 @@ describe('ownedOr404', () => {
   });
 
   it('answers 404 for another user’s record and for a missing one alike', () => {
-    expect(() => ownedOr404({ id: 'g1', userId: 'bob' }, 'alice')).toThrow(NotFoundException);
-    expect(() => ownedOr404(null, { id: 'alice', roles: [] })).toThrow(NotFoundException);
+    expect(() => ownedOr404({ id: 'g1', userId: 'bob' }, 'alice')).toThrow(NotFoundError);
+    expect(() => ownedOr404(null, { id: 'alice', roles: [] })).toThrow(NotFoundError);
     expect(() => ownedOr404(undefined, 'alice', 'Video')).toThrow('Video not found');
   });
 });
