@@ -1,28 +1,6 @@
 import { AccessDeniedError, NotFoundError } from '../common/domain-errors.js';
 import fc from 'fast-check';
-import {
-  assertOwnedKey,
-  isOwnedKey,
-  keyProblem,
-  normaliseKey,
-  ownedOr404,
-  StorageKeys,
-} from './ownership.js';
-
-describe('StorageKeys', () => {
-  it('puts images and videos under the user’s own prefix', () => {
-    expect(StorageKeys.imagePrefix('alice')).toBe('images/alice/');
-    expect(StorageKeys.videoPrefix('alice')).toBe('videos/alice/');
-    expect(StorageKeys.image('alice', 'a.png')).toBe('images/alice/a.png');
-    expect(StorageKeys.video('auth0|42', 'g.mp4')).toBe('videos/auth0|42/g.mp4');
-  });
-
-  it('refuses a user id that could change the path', () => {
-    expect(() => StorageKeys.imagePrefix('alice/../bob')).toThrow();
-    expect(() => StorageKeys.imagePrefix('..')).toThrow();
-    expect(() => StorageKeys.imagePrefix('')).toThrow();
-  });
-});
+import { assertOwnedKey, isOwnedKey, keyProblem, normaliseKey, ownedOr404 } from './ownership.js';
 
 describe('assertOwnedKey', () => {
   it('returns the caller’s own key', () => {

@@ -8,11 +8,12 @@ import {
   UnsupportedTypeError,
 } from '../common/domain-errors.js';
 import type { AuthUser } from '../auth/auth-user.js';
-import { assertOwnedKey, StorageKeys } from '../auth/ownership.js';
+import { assertOwnedKey } from '../auth/ownership.js';
 import { AppConfig } from '../config/app-config.js';
 import { MediaError } from '../media/media.error.js';
 import { MediaService } from '../media/media.service.js';
 import { ObjectStorage } from '../storage/object-storage.js';
+import { StorageKeys } from '../storage/storage-keys.js';
 import { IMAGE_EXTENSIONS, type ImageContentType, type ImageInfo, probeImage } from './image-probe.js';
 import { ValidatedImageRepository } from './validated-images.repository.js';
 import type { PresignedImageUploadDto, UploadedImageDto } from './upload.dto.js';

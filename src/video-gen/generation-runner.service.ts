@@ -24,12 +24,13 @@ import { ProviderRegistry } from '../providers/provider-registry.js';
 import type { GenerationInput, ProviderRef, SourceImage, SourceVideo } from '../providers/video-provider.js';
 import { kindLabel, MetricsService, secondsSince } from '../metrics/metrics.service.js';
 import { ObjectNotFoundError, ObjectStorage } from '../storage/object-storage.js';
+import { StorageKeys } from '../storage/storage-keys.js';
 import { classifyFailure } from '../common/failures/failure.classifier.js';
 import { GenerationFailure } from '../common/failures/generation-failure.js';
 import { GenerationEventsRepository } from './generation-events.repository.js';
 import type { GenerationParams } from './generation-request.js';
 import { GenerationWithSegments, isTerminal } from './generation-view.js';
-import { lastFrameKey as lastFrameKeyOf, overallProgress, segmentKey, videoKeys } from './pipeline-plan.js';
+import { overallProgress } from './pipeline-plan.js';
 import { pollDecision } from './poll-decision.js';
 import { DueSegment, SegmentPollRepository } from './segment-poll.repository.js';
 import { removeStoredResult } from './stored-result.js';
@@ -321,7 +322,7 @@ export class GenerationRunner {
     const frame = join(workDir, `segment-${segment.index}-last.png`);
     await this.download(segment.s3Key, video);
     await this.media.extractLastFrame(video, frame);
-    const key = lastFrameKeyOf(segmentKey(generation.userId, generation.id, segment.index));
+    const key = StorageKeys.lastFrameOf(StorageKeys.segment(generation.userId, generation.id, segment.index));
     await this.storage.put(key, await readFile(frame), 'image/png');
     await this.prisma.generationSegment.update({ where: { id: segment.id }, data: { lastFrameKey: key } });
     return key;
@@ -463,15 +464,15 @@ export class GenerationRunner {
     await this.checkVideo(raw, Number(segment.durationSeconds), `segment ${segment.index + 1}`);
     if (segment.trimToSeconds !== null) await this.media.trim(raw, Number(segment.trimToSeconds), local);
     else await rename(raw, local);
-    const keys = videoKeys(generation.userId, generation.id);
+    const keys = StorageKeys.generation(generation.userId, generation.id);
     const s3Key =
-      segmentCount === 1 ? keys.video : segmentKey(generation.userId, generation.id, segment.index);
+      segmentCount === 1 ? keys.video : StorageKeys.segment(generation.userId, generation.id, segment.index);
     await this.storage.uploadFile(s3Key, local, 'video/mp4');
     let lastFrameKey: string | undefined;
     if (segment.index < segmentCount - 1) {
       const frame = join(workDir, `segment-${segment.index}-last.png`);
       await this.media.extractLastFrame(local, frame);
-      lastFrameKey = lastFrameKeyOf(s3Key);
+      lastFrameKey = StorageKeys.lastFrameOf(s3Key);
       await this.storage.put(lastFrameKey, await readFile(frame), 'image/png');
     }
     const overall = overallProgress(segment.index, 100, segmentCount);
@@ -545,7 +546,7 @@ export class GenerationRunner {
     workDir: string,
     partial?: { capture: Credits; failure: GenerationFailure; deliveredSeconds: number },
   ): Promise<boolean> {
-    const keys = videoKeys(generation.userId, generation.id);
+    const keys = StorageKeys.generation(generation.userId, generation.id);
     const transition = params.transition ?? 'cut';
     let finalFile = files[0];
     if (files.length > 1) {
