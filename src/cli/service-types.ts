@@ -1,5 +1,7 @@
 /** The service's JSON, as the command line reads it (the client's own copy of the API contract). */
 
+import type { Crop } from '../common/crop.js';
+
 export type GenerationStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
@@ -49,12 +51,7 @@ export interface UploadedImage {
   bytes: number;
 }
 
-export interface Crop {
-  left: number;
-  top: number;
-  right: number;
-  bottom: number;
-}
+export type { Crop };
 
 export interface CreateGenerationBody {
   kind: 'image-to-video' | 'text-to-video';

@@ -14,7 +14,8 @@ import { MediaError } from '../media/media.error.js';
 import { MediaService } from '../media/media.service.js';
 import { ObjectStorage } from '../storage/object-storage.js';
 import { StorageKeys } from '../storage/storage-keys.js';
-import { IMAGE_EXTENSIONS, type ImageContentType, type ImageInfo, probeImage } from './image-probe.js';
+import { IMAGE_EXTENSIONS, type ImageContentType } from '../media/image-types.js';
+import { type ProbedImage, probeImage } from './image-probe.js';
 import { ValidatedImageRepository } from './validated-images.repository.js';
 import type { PresignedImageUploadDto, UploadedImageDto } from './upload.dto.js';
 
@@ -95,7 +96,7 @@ export class UploadsService {
   }
 
   /** Headers first (cheap, and refuses sizes no decoder should be handed), then a full decode with ffmpeg. */
-  private async inspect(bytes: Buffer): Promise<ImageInfo> {
+  private async inspect(bytes: Buffer): Promise<ProbedImage> {
     if (bytes.length > this.config.uploads.maxImageBytes) throw this.tooLarge();
     const probe = probeImage(bytes);
     if (!probe.ok) {

@@ -9,7 +9,7 @@ import {
   planNativeExtension,
   planSegments,
 } from './duration-planner.js';
-import type { CropDto } from './dto/create-generation.dto.js';
+import type { Crop } from '../common/crop.js';
 
 /** Everything a generation needs, validated against its model, as stored in Generation.params. */
 export interface GenerationParams {
@@ -28,7 +28,7 @@ export interface GenerationParams {
   negativePrompt?: string;
   seed?: number;
   frameIndex?: number;
-  crop?: { left: number; top: number; right: number; bottom: number };
+  crop?: Crop;
   transition?: 'cut' | 'crossfade';
   /** Chains only: one prompt per segment. */
   segmentPrompts?: string[];
@@ -46,7 +46,7 @@ export interface RequestFields {
   negativePrompt?: string;
   seed?: number;
   frameIndex?: number;
-  crop?: CropDto;
+  crop?: Crop;
   id?: string;
 }
 

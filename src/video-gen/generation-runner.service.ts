@@ -15,6 +15,7 @@ import { JobName } from '../jobs/job-definitions.js';
 import type { JobContext } from '../jobs/job-queue.js';
 import { OnJob } from '../jobs/on-job.decorator.js';
 import { MediaError } from '../media/media.error.js';
+import { contentTypeOfFormat } from '../media/image-types.js';
 import { MediaService } from '../media/media.service.js';
 import type { VideoInfo } from '../media/media.types.js';
 import { ModelCatalog } from '../providers/model-catalog.js';
@@ -291,7 +292,7 @@ export class GenerationRunner {
     try {
       const bytes = await this.storage.getBuffer(key);
       const info = await this.media.imageInfo(bytes);
-      return { bytes, contentType: contentTypeOf(info.format), width: info.width, height: info.height };
+      return { bytes, contentType: contentTypeOfFormat(info.format), width: info.width, height: info.height };
     } catch (error) {
       const unreadable =
         error instanceof ObjectNotFoundError ||
@@ -741,10 +742,6 @@ export class GenerationRunner {
     const { body } = await this.storage.get(key);
     await pipeline(body as Readable, createWriteStream(file));
   }
-}
-
-function contentTypeOf(format: string): string {
-  return format === 'png' ? 'image/png' : format === 'webp' ? 'image/webp' : 'image/jpeg';
 }
 
 /** A retryable failure becomes a TransientJobError (the queue retries with backoff); the rest fails. */

@@ -3,6 +3,7 @@ import FormData from 'form-data';
 import type { ImagePreparer } from '../image-preparer.js';
 import { parseSize } from '../image-preparer.js';
 import { neverReachedServer } from '../../common/failures/failure.classifier.js';
+import { extensionOfContentType } from '../../media/image-types.js';
 import {
   MODERATION_MESSAGE,
   ProviderAmbiguousSubmitError,
@@ -120,9 +121,7 @@ export function buildJobsRequest(
 }
 
 function imageFileName(image: SourceImage): string {
-  const extension =
-    image.contentType === 'image/jpeg' ? 'jpg' : image.contentType === 'image/webp' ? 'webp' : 'png';
-  return `source.${extension}`;
+  return `source.${extensionOfContentType(image.contentType)}`;
 }
 
 interface AzureErrorFields {
