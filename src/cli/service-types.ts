@@ -1,6 +1,7 @@
 /** The service's JSON, as the command line reads it (the client's own copy of the API contract). */
 
 import type { Crop } from '../common/crop.js';
+import type { FailureCode } from '../common/failures/failure-code.js';
 
 export type GenerationStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -31,7 +32,7 @@ export interface GenerationView {
   segments: SegmentView[];
   credits: { reserved: number; used: number; refunded: number };
   error?: string;
-  errorCode?: string;
+  errorCode?: FailureCode;
   s3Key?: string;
   videoUrl?: string;
   thumbnailUrl?: string;

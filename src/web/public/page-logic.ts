@@ -4,6 +4,7 @@
  */
 // Type only: erased from the page's script, which loads no server module.
 import type { Crop } from '../../common/crop.js';
+import type { FailureCode } from '../../common/failures/failure-code.js';
 
 export interface Lifecycle {
   status: 'active' | 'deprecated' | 'retired';
@@ -53,7 +54,7 @@ export interface GenerationView {
   queuePosition?: number;
   segments: SegmentView[];
   credits: { reserved: number; used: number; refunded: number };
-  errorCode?: string;
+  errorCode?: FailureCode;
   error?: string;
   videoUrl?: string;
   thumbnailUrl?: string;
