@@ -10,6 +10,7 @@ import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { jsonBodyReviver, refuseDeepJson } from './common/json-body.js';
 import { refuseOversizedBodies } from './common/request-size.middleware.js';
 import { AppConfig } from './config/app-config.js';
+import { IDEMPOTENCY_KEY_HEADER } from './common/idempotency-key.js';
 import { EmbeddedS3Server } from './storage/embedded-s3.server.js';
 import { bucketOrigin, contentSecurityDirectives } from './web/content-security.js';
 import { startSimulatedProviders } from './simulated-providers.js';
@@ -74,7 +75,7 @@ async function createNestApp(
     // Unset in development: any origin. In production only the listed origins (none when unset).
     origin: config.security.corsOrigins ?? true,
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
+    allowedHeaders: ['Authorization', 'Content-Type', IDEMPOTENCY_KEY_HEADER, 'X-Request-Id'],
     exposedHeaders: ['Location', 'Retry-After', 'X-Request-Id'],
     // Bearer tokens, not cookies: browsers need no credentialed CORS.
     credentials: false,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { BadRequestException, NotFoundException } from '@nestjs/common';
+import { toErrorBody } from '../src/common/all-exceptions.filter.js';
+import { InsufficientCreditsError, InvalidRequestError, NotFoundError } from '../src/common/domain-errors.js';
 import { CreditsService, Tx } from '../src/credits/credits.service.js';
 import { PrismaService } from '../src/database/prisma.service.js';
 import { Prisma } from '../src/generated/prisma/client.js';
@@ -75,12 +76,10 @@ describe(`credits ledger (${databaseBackend})`, () => {
       await credits.grant(userId, 100, 'top-up');
       const attempt = createAndReserve(userId);
 
-      await expect(attempt).rejects.toBeInstanceOf(BadRequestException);
-      await expect(attempt).rejects.toThrow(
-        new BadRequestException('Insufficient credits. Required: 750, Available: 100.0'),
-      );
-      const error = (await attempt.catch((e: unknown) => e)) as BadRequestException;
-      expect(error.getResponse()).toEqual({
+      await expect(attempt).rejects.toBeInstanceOf(InsufficientCreditsError);
+      await expect(attempt).rejects.toThrow('Insufficient credits. Required: 750, Available: 100.0');
+      const error = await attempt.catch((e: unknown) => e);
+      expect(toErrorBody(error)).toEqual({
         statusCode: 400,
         message: 'Insufficient credits. Required: 750, Available: 100.0',
         error: 'Bad Request',
@@ -150,13 +149,13 @@ describe(`credits ledger (${databaseBackend})`, () => {
       await credits.grant(other, 1000, 'top-up');
       const generation = await createGeneration(prisma, owner);
       const input = { userId: other, generationId: generation.id, amount: VEO3_PRICE, reason: 'x' };
-      await expect(credits.reserveInNewTransaction(input)).rejects.toBeInstanceOf(NotFoundException);
+      await expect(credits.reserveInNewTransaction(input)).rejects.toBeInstanceOf(NotFoundError);
       await expect(
         credits.reserveInNewTransaction({ ...input, generationId: randomUUID() }),
-      ).rejects.toBeInstanceOf(NotFoundException);
+      ).rejects.toBeInstanceOf(NotFoundError);
       await expect(
         credits.reserveInNewTransaction({ ...input, generationId: 'not-a-uuid' }),
-      ).rejects.toBeInstanceOf(NotFoundException);
+      ).rejects.toBeInstanceOf(NotFoundError);
       expect((await credits.balance(other)).toFixed(1)).toBe('1000.0');
     });
 
@@ -192,7 +191,7 @@ describe(`credits ledger (${databaseBackend})`, () => {
       expect(succeeded).toHaveLength(10);
       expect(failed).toHaveLength(190);
       for (const f of failed) {
-        expect((f as PromiseRejectedResult).reason).toBeInstanceOf(BadRequestException);
+        expect((f as PromiseRejectedResult).reason).toBeInstanceOf(InsufficientCreditsError);
         expect((f as PromiseRejectedResult).reason.message).toBe(
           'Insufficient credits. Required: 750, Available: 0.0',
         );
@@ -354,8 +353,8 @@ describe(`credits ledger (${databaseBackend})`, () => {
       const { generation } = await createAndReserve(userId);
       const third = new Prisma.Decimal(750).dividedBy(3); // 250.0000… as computed for 1 of 3 segments
 
-      await expect(credits.refund(generation.id, -1, 'x')).rejects.toBeInstanceOf(BadRequestException);
-      await expect(credits.refund(generation.id, 'NaN', 'x')).rejects.toBeInstanceOf(BadRequestException);
+      await expect(credits.refund(generation.id, -1, 'x')).rejects.toBeInstanceOf(InvalidRequestError);
+      await expect(credits.refund(generation.id, 'NaN', 'x')).rejects.toBeInstanceOf(InvalidRequestError);
       await expect(credits.refund(generation.id, '0.04', 'x')).resolves.toMatchObject({ applied: false });
 
       const result = await credits.refund(
@@ -381,7 +380,7 @@ describe(`credits ledger (${databaseBackend})`, () => {
       const generation = await createGeneration(prisma, userId);
       await expect(credits.refund(generation.id, 750, 'failed')).resolves.toMatchObject({ applied: false });
       await expect(credits.capture(generation.id)).resolves.toMatchObject({ applied: false });
-      await expect(credits.refund(randomUUID(), 750, 'failed')).rejects.toBeInstanceOf(NotFoundException);
+      await expect(credits.refund(randomUUID(), 750, 'failed')).rejects.toBeInstanceOf(NotFoundError);
       expect(await prisma.creditEntry.count({ where: { generationId: generation.id } })).toBe(0);
     });
 
@@ -432,7 +431,7 @@ describe(`credits ledger (${databaseBackend})`, () => {
       ['10000000000000', 'amount must not exceed 9999999999999.9'],
     ])('refuses to grant %p', async (amount, message) => {
       const userId = newUser();
-      await expect(credits.grant(userId, amount, 'x')).rejects.toThrow(new BadRequestException(message));
+      await expect(credits.grant(userId, amount, 'x')).rejects.toThrow(new InvalidRequestError(message));
       expect(await prisma.creditAccount.count({ where: { userId } })).toBe(0);
     });
 
@@ -457,12 +456,12 @@ describe(`credits ledger (${databaseBackend})`, () => {
       expect(pages).toBe(3);
       expect(seen).toEqual(['grant 7', 'grant 6', 'grant 5', 'grant 4', 'grant 3', 'grant 2', 'grant 1']);
       await expect(credits.ledger(userId, { cursor: 'bm90LWEtY3Vyc29y' })).rejects.toMatchObject({
-        response: { message: [expect.stringMatching(/^cursor is invalid/)] },
+        detail: [expect.stringMatching(/^cursor is invalid/)],
       });
       await expect(credits.ledger(userId, { limit: 0 })).rejects.toThrow(
         'limit must be an integer from 1 to 100',
       );
-      await expect(credits.ledger(userId, { limit: 101 })).rejects.toThrow(BadRequestException);
+      await expect(credits.ledger(userId, { limit: 101 })).rejects.toThrow(InvalidRequestError);
     });
   });
 });

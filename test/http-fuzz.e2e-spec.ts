@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import fc from 'fast-check';
 import request from 'supertest';
-import { IMAGE_CONTENT_TYPES, probeImage } from '../src/uploads/image-probe.js';
+import { IMAGE_CONTENT_TYPES } from '../src/media/image-types.js';
+import { probeImage } from '../src/uploads/image-probe.js';
 import { bearerFor } from './support/auth.js';
 import { PrismaService } from '../src/database/prisma.service.js';
 import { expectOnlyClientErrors, hostileJson, hostileKey, hostileRawJson } from './support/http-fuzz.js';

@@ -1,35 +1,11 @@
-import { ForbiddenException, NotFoundException } from '@nestjs/common';
+import { AccessDeniedError, NotFoundError } from '../common/domain-errors.js';
+import { type StorageArea, StorageKeys } from '../storage/storage-keys.js';
 import type { AuthUser } from './auth-user.js';
 import { isUsableUserId } from './token-claims.js';
-
-/** Each user's objects live under `<area>/<userId>/`: source images under `images/`, results under `videos/`. */
-export type StorageArea = 'images' | 'videos';
 
 const MAX_KEY_BYTES = 1024; // S3's own limit
 // Control characters, invisible formatting (zero-width, bidi overrides) and line/paragraph separators.
 const INVISIBLE_OR_CONTROL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
-
-/** Where each user's objects are stored. The pipeline and the uploads build keys only through these. */
-export const StorageKeys = {
-  prefix(area: StorageArea, userId: string): string {
-    if (!isUsableUserId(userId)) throw new Error(`Not a usable user id for a storage prefix: ${userId}`);
-    return `${area}/${userId}/`;
-  },
-  imagePrefix(userId: string): string {
-    return StorageKeys.prefix('images', userId);
-  },
-  videoPrefix(userId: string): string {
-    return StorageKeys.prefix('videos', userId);
-  },
-  /** `images/<userId>/<fileName>`; `fileName` is ours (a uuid plus extension), never the caller's. */
-  image(userId: string, fileName: string): string {
-    return StorageKeys.prefix('images', userId) + fileName;
-  },
-  /** `videos/<userId>/<fileName>`, e.g. `<generationId>.mp4` and its thumbnail `<generationId>.jpg`. */
-  video(userId: string, fileName: string): string {
-    return StorageKeys.prefix('videos', userId) + fileName;
-  },
-};
 
 /**
  * Why `key` is not a safe, canonical object key, or undefined when it is. Refused rather than repaired:
@@ -58,7 +34,7 @@ export function normaliseKey(key: string): string {
 export function isOwnedKey(userId: string, key: string, area: StorageArea = 'images'): boolean {
   if (!isUsableUserId(userId)) return false;
   const normalised = normaliseKey(key);
-  const prefix = `${area}/${userId}/`;
+  const prefix = StorageKeys.prefix(area, userId);
   return (
     keyProblem(normalised) === undefined && normalised.startsWith(prefix) && normalised.length > prefix.length
   );
@@ -72,9 +48,9 @@ export function assertOwnedKey(user: AuthUser | string, key: string, area: Stora
   const userId = typeof user === 'string' ? user : user.id;
   const normalised = normaliseKey(String(key));
   const problem = keyProblem(normalised);
-  if (problem) throw new ForbiddenException(`Object key refused: it ${problem}`);
+  if (problem) throw new AccessDeniedError(`Object key refused: it ${problem}`);
   if (!isOwnedKey(userId, normalised, area)) {
-    throw new ForbiddenException(
+    throw new AccessDeniedError(
       `Object key refused: it must be one of your own keys under ${area}/${userId}/`,
     );
   }
@@ -92,6 +68,6 @@ export function ownedOr404<T extends { userId: string }>(
   what = 'Generation',
 ): T {
   const userId = typeof user === 'string' ? user : user.id;
-  if (!record || record.userId !== userId) throw new NotFoundException(`${what} not found`);
+  if (!record || record.userId !== userId) throw new NotFoundError(`${what} not found`);
   return record;
 }

@@ -147,10 +147,10 @@ describe('describeUnsuccessful', () => {
       describeUnsuccessful({
         ...base,
         error: 'The provider refused the prompt',
-        errorCode: 'CONTENT_POLICY',
+        errorCode: 'MODERATION',
       }),
     ).toEqual([
-      'generation g-1 failed: The provider refused the prompt [CONTENT_POLICY]',
+      'generation g-1 failed: The provider refused the prompt [MODERATION]',
       '750 of the 750 reserved credits were refunded.',
     ]);
     expect(

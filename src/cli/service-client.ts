@@ -20,16 +20,11 @@ import type {
   UploadedImage,
 } from './service-types.js';
 import { SseParser } from './sse-parser.js';
+import { contentTypeOfExtension } from '../media/image-types.js';
+import { IDEMPOTENCY_KEY_HEADER } from '../common/idempotency-key.js';
 
 /** The event stream sends a keep-alive comment every 15 s: three missed ones mean the connection is dead. */
 export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 45_000;
-
-const IMAGE_TYPES: Record<string, string> = {
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.png': 'image/png',
-  '.webp': 'image/webp',
-};
 
 interface RequestOptions {
   json?: unknown;
@@ -52,7 +47,7 @@ export class ServiceClient {
     try {
       if (!(await stat(path)).isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
       file = await openAsBlob(path, {
-        type: IMAGE_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream',
+        type: contentTypeOfExtension(extname(path)) ?? 'application/octet-stream',
       });
     } catch (error) {
       throw localFileError(path, error);
@@ -65,21 +60,21 @@ export class ServiceClient {
   createGeneration(body: CreateGenerationBody, idempotencyKey: string): Promise<GenerationView> {
     return this.json('POST', '/video-gen/generations', {
       json: body,
-      headers: { 'Idempotency-Key': idempotencyKey },
+      headers: { [IDEMPOTENCY_KEY_HEADER]: idempotencyKey },
     });
   }
 
   extend(generationId: string, body: ExtendBody, idempotencyKey: string): Promise<GenerationView> {
     return this.json('POST', `/video-gen/generations/${encodeURIComponent(generationId)}/extend`, {
       json: body,
-      headers: { 'Idempotency-Key': idempotencyKey },
+      headers: { [IDEMPOTENCY_KEY_HEADER]: idempotencyKey },
     });
   }
 
   createChain(body: ChainBody, idempotencyKey: string): Promise<GenerationView> {
     return this.json('POST', '/video-gen/chains', {
       json: body,
-      headers: { 'Idempotency-Key': idempotencyKey },
+      headers: { [IDEMPOTENCY_KEY_HEADER]: idempotencyKey },
     });
   }
 

@@ -1,8 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { isDatabaseUnavailable } from '../database/database-errors.js';
-import { StorageUnavailableError } from '../storage/object-storage.js';
+import { DomainError, type DomainErrorKind } from './domain-errors.js';
+import { classifyFailure } from './failures/failure.classifier.js';
+
+/** The one place a domain error becomes an HTTP status. */
+const DOMAIN_STATUS: Record<DomainErrorKind, HttpStatus> = {
+  'invalid-request': HttpStatus.BAD_REQUEST,
+  'insufficient-credits': HttpStatus.BAD_REQUEST,
+  'access-denied': HttpStatus.FORBIDDEN,
+  'not-found': HttpStatus.NOT_FOUND,
+  conflict: HttpStatus.CONFLICT,
+  'too-large': HttpStatus.PAYLOAD_TOO_LARGE,
+  'unsupported-type': HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+};
 
 /** What a 503 for an unavailable database tells clients to wait before retrying. */
 const RETRY_AFTER_SECONDS = 5;
@@ -16,9 +27,10 @@ export interface ErrorBody {
 }
 
 /**
- * Keeps NestJS's standard error body for every error, always in the seed's key order
- * `{ statusCode, message, error }` (clients and snapshots compare raw JSON), and gives each 5xx an `errorId`
- * after those three, logged with the cause, so a user's report can be matched to the log line.
+ * Maps domain errors (domain-errors.ts) to their status. Keeps NestJS's standard error body for every error,
+ * always in the seed's key order `{ statusCode, message, error }` (clients and snapshots compare raw JSON),
+ * and gives each 5xx an `errorId` after those three, logged with the cause, so a user's report can be matched
+ * to the log line.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -46,6 +58,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
 }
 
 export function toErrorBody(exception: unknown): ErrorBody {
+  if (exception instanceof DomainError) {
+    const status = DOMAIN_STATUS[exception.kind];
+    return { statusCode: status, message: exception.detail, error: defaultErrorName(status) };
+  }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const payload = exception.getResponse();
@@ -71,9 +87,10 @@ export function toErrorBody(exception: unknown): ErrorBody {
       error: defaultErrorName(status),
     };
   }
+  const { unavailable } = classifyFailure(exception);
   // A database restart or failover. The request most likely changed nothing, but a connection lost right after
   // a commit cannot tell: retrying with the same Idempotency-Key is safe either way.
-  if (isDatabaseUnavailable(exception)) {
+  if (unavailable === 'database') {
     return {
       statusCode: HttpStatus.SERVICE_UNAVAILABLE,
       message:
@@ -81,7 +98,7 @@ export function toErrorBody(exception: unknown): ErrorBody {
       error: 'Service Unavailable',
     };
   }
-  if (exception instanceof StorageUnavailableError) {
+  if (unavailable === 'storage') {
     return {
       statusCode: HttpStatus.SERVICE_UNAVAILABLE,
       message: 'The file storage is unavailable right now. Retry shortly.',

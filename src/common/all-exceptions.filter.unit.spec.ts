@@ -1,6 +1,15 @@
 import { BadRequestException, HttpException, HttpStatus, PayloadTooLargeException } from '@nestjs/common';
 import { StorageUnavailableError } from '../storage/object-storage.js';
 import { toErrorBody } from './all-exceptions.filter.js';
+import {
+  AccessDeniedError,
+  ConflictError,
+  InsufficientCreditsError,
+  InvalidRequestError,
+  NotFoundError,
+  TooLargeError,
+  UnsupportedTypeError,
+} from './domain-errors.js';
 
 describe('toErrorBody', () => {
   it('keeps the validation body NestJS produces', () => {
@@ -87,5 +96,47 @@ describe('toErrorBody', () => {
   it('answers 503 when the object storage refuses for a while', () => {
     const refused = new StorageUnavailableError('upload', 'videos/u/g.mp4', { cause: new Error('SlowDown') });
     expect(toErrorBody(refused)).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
+    // The bucket's own network failure names the bucket, not the database.
+    const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    expect(toErrorBody(new StorageUnavailableError('get', 'k', { cause: reset })).message).toBe(
+      'The file storage is unavailable right now. Retry shortly.',
+    );
   });
+
+  it.each([
+    [
+      new InvalidRequestError(['prompt should not be empty']),
+      400,
+      'Bad Request',
+      ['prompt should not be empty'],
+    ],
+    [
+      new InsufficientCreditsError('Insufficient credits. Required: 750, Available: 100.0'),
+      400,
+      'Bad Request',
+      'Insufficient credits. Required: 750, Available: 100.0',
+    ],
+    [new AccessDeniedError('Object key refused'), 403, 'Forbidden', 'Object key refused'],
+    [new NotFoundError('Generation not found'), 404, 'Not Found', 'Generation not found'],
+    [
+      new ConflictError('Generation g is already succeeded'),
+      409,
+      'Conflict',
+      'Generation g is already succeeded',
+    ],
+    [
+      new TooLargeError('Images may be at most 10 bytes'),
+      413,
+      'Payload Too Large',
+      'Images may be at most 10 bytes',
+    ],
+    [new UnsupportedTypeError('Send a JPEG'), 415, 'Unsupported Media Type', 'Send a JPEG'],
+  ])(
+    'maps the domain error %p to the body NestJS would give its HTTP twin',
+    (error, statusCode, name, message) => {
+      const body = toErrorBody(error);
+      expect(body).toEqual({ statusCode, message, error: name });
+      expect(Object.keys(body)).toEqual(['statusCode', 'message', 'error']);
+    },
+  );
 });

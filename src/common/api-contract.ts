@@ -4,8 +4,11 @@
  * side that the other does not follow fails the type-check.
  *
  * Type-only on purpose: the page is compiled on its own (tsconfig.web.json) and the browser loads only its own
- * files, so this module must import nothing and must leave nothing behind at run time.
+ * files, so this module imports types only (erased) and leaves nothing behind at run time.
  */
+
+import type { Crop } from './crop.js';
+import type { FailureCode } from './failures/failure-code.js';
 
 // ------------------------------------------------------------------------------------------- generations
 
@@ -52,7 +55,7 @@ export interface GenerationView {
   queuePosition?: number;
   segments: SegmentView[];
   credits: GenerationCredits;
-  errorCode?: string;
+  errorCode?: FailureCode;
   error?: string;
   s3Key?: string;
   /** Presigned, short-lived. */
@@ -110,13 +113,8 @@ export interface StreamToken {
 
 // ------------------------------------------------------------------------------------------- request bodies
 
-/** Where the image sits in the frame, as fractions of its width and height. */
-export interface Crop {
-  left: number;
-  top: number;
-  right: number;
-  bottom: number;
-}
+/** Where the image sits in the frame, as fractions of its width and height (one home: common/crop.ts). */
+export type { Crop };
 
 /** Fields every create endpoint shares. */
 export interface GenerationOptions {

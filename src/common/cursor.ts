@@ -1,11 +1,12 @@
-import { applyDecorators, BadRequestException } from '@nestjs/common';
+import { applyDecorators } from '@nestjs/common';
+import { InvalidRequestError } from './domain-errors.js';
 import { IsString, Matches, MaxLength } from 'class-validator';
 
 /** One wording for a bad `cursor` on every paged endpoint, as an array like every validation message. */
 export const INVALID_CURSOR = 'cursor is invalid';
 
-export function invalidCursor(): BadRequestException {
-  return new BadRequestException([`${INVALID_CURSOR}: pass nextCursor from the previous page, or omit it`]);
+export function invalidCursor(): InvalidRequestError {
+  return new InvalidRequestError([`${INVALID_CURSOR}: pass nextCursor from the previous page, or omit it`]);
 }
 
 /** The query rules of an opaque base64url cursor; decoding it is each endpoint's own (it knows its keys). */

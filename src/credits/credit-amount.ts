@@ -1,4 +1,4 @@
-import { BadRequestException } from '@nestjs/common';
+import { InvalidRequestError } from '../common/domain-errors.js';
 import { Prisma } from '../generated/prisma/client.js';
 
 /**
@@ -37,7 +37,7 @@ export function parseCredits(value: CreditAmountInput, options: ParseCreditsOpti
   const field = options.field ?? 'amount';
   const requirement = options.allowZero ? 'a non-negative' : 'a positive';
   const invalid = () =>
-    new BadRequestException(
+    new InvalidRequestError(
       `${field} must be ${requirement} number of credits with at most one decimal place`,
     );
   let amount: Credits;
@@ -52,7 +52,7 @@ export function parseCredits(value: CreditAmountInput, options: ParseCreditsOpti
   if (options.round) amount = amount.toDecimalPlaces(CREDIT_DECIMAL_PLACES, Decimal.ROUND_HALF_UP);
   if (amount.decimalPlaces() > CREDIT_DECIMAL_PLACES) throw invalid();
   if (amount.gt(MAX_CREDITS))
-    throw new BadRequestException(`${field} must not exceed ${MAX_CREDITS.toFixed(1)}`);
+    throw new InvalidRequestError(`${field} must not exceed ${MAX_CREDITS.toFixed(1)}`);
   return amount;
 }
 

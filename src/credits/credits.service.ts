@@ -1,11 +1,10 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
-  BadRequestException,
-  ConflictException,
-  Inject,
-  Injectable,
-  Logger,
-  NotFoundException,
-} from '@nestjs/common';
+  ConflictError,
+  InsufficientCreditsError,
+  InvalidRequestError,
+  NotFoundError,
+} from '../common/domain-errors.js';
 import { AppConfig } from '../config/app-config.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -140,7 +139,7 @@ export class CreditsService {
   /**
    * Takes `amount` credits from the user for a generation, inside the caller's transaction (the one that
    * creates the Generation row and enqueues its job). Creates the account on first use with INITIAL_CREDITS.
-   * Throws BadRequestException "Insufficient credits. Required: 750, Available: 100.0" without writing
+   * Throws InsufficientCreditsError "Insufficient credits. Required: 750, Available: 100.0" without writing
    * anything but, for a new user, the account itself; the caller lets its transaction roll back.
    * Reserving an already reserved generation is a no-op (`applied: false`).
    */
@@ -184,13 +183,13 @@ export class CreditsService {
       }
       const captured = requested ?? outstanding;
       if (captured.gt(outstanding)) {
-        throw new ConflictException(
+        throw new ConflictError(
           `Cannot capture ${captured.toString()} credits for generation ${generationId}: ${formatCredits(outstanding)} are reserved`,
         );
       }
       const remainder = outstanding.minus(captured);
       if (remainder.gt(0) && !generation.creditsRefunded.isZero()) {
-        throw new ConflictException(
+        throw new ConflictError(
           `Generation ${generationId} was already refunded once; capture the ${formatCredits(outstanding)} credits still reserved`,
         );
       }
@@ -218,7 +217,7 @@ export class CreditsService {
           reason: 'Unused part of the reservation returned',
           generationId,
         });
-        if (!remainderRefund) throw new ConflictException(`Generation ${generationId} was already refunded`);
+        if (!remainderRefund) throw new ConflictError(`Generation ${generationId} was already refunded`);
       }
       await t.$executeRaw`
         UPDATE "Generation"
@@ -336,7 +335,7 @@ export class CreditsService {
   async ledger(userId: string, query: LedgerQuery = {}): Promise<LedgerPage> {
     const limit = query.limit ?? LEDGER_DEFAULT_LIMIT;
     if (!Number.isInteger(limit) || limit < 1 || limit > LEDGER_MAX_LIMIT) {
-      throw new BadRequestException(`limit must be an integer from 1 to ${LEDGER_MAX_LIMIT}`);
+      throw new InvalidRequestError(`limit must be an integer from 1 to ${LEDGER_MAX_LIMIT}`);
     }
     const after = query.cursor ? decodeLedgerCursor(query.cursor) : undefined;
     await this.balance(userId); // opens the account, so a new user sees the initial grant
@@ -416,11 +415,11 @@ export class CreditsService {
     if (row.debited === null) {
       // Read only to word the error: nothing is written on this path.
       const available = (await this.readBalance(tx, userId)) ?? ZERO_CREDITS;
-      throw new BadRequestException(insufficientCreditsMessage(amount, available));
+      throw new InsufficientCreditsError(insufficientCreditsMessage(amount, available));
     }
     // The Generation row lock makes a missing entry unreachable unless the ledger was edited by hand;
     // throwing rolls back the debit rather than charging without a ledger entry.
-    if (!row.id) throw new ConflictException(`Generation ${generationId} already has a reservation`);
+    if (!row.id) throw new ConflictError(`Generation ${generationId} already has a reservation`);
     const { debited, ...entry } = row;
     return { balance: debited, entry: entry as CreditLedgerEntry };
   }
@@ -489,15 +488,15 @@ export class CreditsService {
   }
 }
 
-function generationNotFound(generationId: string): NotFoundException {
-  return new NotFoundException(`Generation ${generationId} not found`);
+function generationNotFound(generationId: string): NotFoundError {
+  return new NotFoundError(`Generation ${generationId} not found`);
 }
 
 function checkReason(reason: string): string {
   const trimmed = typeof reason === 'string' ? reason.trim() : '';
-  if (!trimmed) throw new BadRequestException('reason should not be empty');
+  if (!trimmed) throw new InvalidRequestError('reason should not be empty');
   if (trimmed.length > MAX_REASON_LENGTH) {
-    throw new BadRequestException(`reason must be shorter than or equal to ${MAX_REASON_LENGTH} characters`);
+    throw new InvalidRequestError(`reason must be shorter than or equal to ${MAX_REASON_LENGTH} characters`);
   }
   return trimmed;
 }
@@ -510,6 +509,6 @@ function refundReason(reason: string): string {
 
 function checkUserId(userId: string): void {
   if (typeof userId !== 'string' || !userId.trim() || userId.length > 255) {
-    throw new BadRequestException('userId should not be empty');
+    throw new InvalidRequestError('userId should not be empty');
   }
 }

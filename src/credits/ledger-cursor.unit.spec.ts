@@ -21,7 +21,8 @@ describe('ledger cursor', () => {
   ])('rejects %p with a 400', (cursor) => {
     expect(() => decodeLedgerCursor(cursor)).toThrow(
       expect.objectContaining({
-        response: expect.objectContaining({ message: [expect.stringMatching(/^cursor is invalid/)] }),
+        kind: 'invalid-request',
+        detail: [expect.stringMatching(/^cursor is invalid/)],
       }),
     );
   });

@@ -29,8 +29,9 @@ export interface JobContext<N extends JobName> {
 }
 
 /**
- * Resolve: the job is done. Throw `TransientJobError` to have it retried with backoff; throw
- * `PermanentJobError` (or anything unclassified) to fail it for good. See retry-policy.ts.
+ * Resolve: the job is done. Throw `TransientJobError` (or anything the failure classifier calls retryable)
+ * to have it retried with backoff; throw `PermanentJobError` (or anything unclassified) to fail it for good.
+ * See retry-policy.ts.
  */
 export type JobHandler<N extends JobName> = (job: JobContext<N>) => Promise<void>;
 

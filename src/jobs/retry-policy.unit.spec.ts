@@ -1,6 +1,11 @@
 import fc from 'fast-check';
+import {
+  ProviderAmbiguousSubmitError,
+  ProviderRateLimitedError,
+  ProviderRejectedError,
+} from '../providers/provider-errors.js';
 import { PermanentJobError, TransientJobError } from './job-errors.js';
-import { classifyError, retryDecision, type RetryPolicy } from './retry-policy.js';
+import { retryDecision, type RetryPolicy } from './retry-policy.js';
 
 const policy: RetryPolicy = { maxAttempts: 5, baseDelayMs: 1000, maxDelayMs: 60_000 };
 const noJitter = () => 1; // jitter factor 1: the full exponential delay
@@ -12,6 +17,33 @@ describe('retryDecision', () => {
       retry: false,
       reason: 'permanent',
     });
+  });
+
+  it('retries what the failure classifier calls retryable, with the Retry-After it carries', () => {
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    expect(retryDecision(reset, 1, policy, noJitter)).toEqual({ retry: true, delayMs: 1000 });
+    expect(retryDecision(new Error('wrapped', { cause: reset }), 1, policy, noJitter)).toEqual({
+      retry: true,
+      delayMs: 1000,
+    });
+    expect(retryDecision(new ProviderRateLimitedError('fal', '429', 9000), 1, policy, noJitter)).toEqual({
+      retry: true,
+      delayMs: 9000,
+    });
+  });
+
+  it('never retries a refusal or an ambiguous submit', () => {
+    expect(retryDecision(new ProviderRejectedError('fal', 'moderation', 'refused'), 1, policy)).toEqual({
+      retry: false,
+      reason: 'permanent',
+    });
+    expect(retryDecision(new ProviderAmbiguousSubmitError('fal', 'timeout', new Date()), 1, policy)).toEqual({
+      retry: false,
+      reason: 'permanent',
+    });
+    expect(
+      retryDecision(new PermanentJobError('bad image', { cause: new TransientJobError('busy') }), 1, policy),
+    ).toEqual({ retry: false, reason: 'permanent' });
   });
 
   it('does not retry an error nobody classified', () => {
@@ -83,28 +115,5 @@ describe('retryDecision', () => {
         },
       ),
     );
-  });
-});
-
-describe('classifyError', () => {
-  it('treats network and database connection trouble as transient', () => {
-    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-    const deadlock = Object.assign(new Error('deadlock detected'), { code: '40P01' });
-    expect(classifyError(reset)).toBe('transient');
-    expect(classifyError(deadlock)).toBe('transient');
-  });
-
-  it('follows the cause chain; the nearest explicit classification wins', () => {
-    const network = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-    expect(classifyError(new Error('upload failed', { cause: network }))).toBe('transient');
-    expect(classifyError(new PermanentJobError('bad image', { cause: network }))).toBe('permanent');
-    expect(classifyError(new Error('wrapped', { cause: new TransientJobError('busy') }))).toBe('transient');
-  });
-
-  it('survives a cause cycle', () => {
-    const a = new Error('a');
-    const b = new Error('b', { cause: a });
-    (a as { cause?: unknown }).cause = b;
-    expect(classifyError(a)).toBe('unclassified');
   });
 });

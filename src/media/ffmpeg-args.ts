@@ -1,9 +1,9 @@
 import { extname } from 'node:path';
 import { MediaError } from './media.error.js';
 import { pixelLabelFilter } from './pixel-label.js';
+import type { Crop } from '../common/crop.js';
 import type {
   AnimateImageOptions,
-  CropFractions,
   FfmpegCapabilities,
   Motion,
   PrepareImageOptions,
@@ -371,7 +371,7 @@ export function concatEncodeArgs(
   ];
 }
 
-export function assertCrop(crop: CropFractions): void {
+export function assertCrop(crop: Crop): void {
   const { left, top, right, bottom } = crop;
   const values = [left, top, right, bottom];
   if (

@@ -5,3 +5,4 @@ export { MediaError } from './media.error.js';
 export type { MediaErrorCode } from './media.error.js';
 export { withTempDir } from './media.files.js';
 export * from './media.types.js';
+export * from './image-types.js';

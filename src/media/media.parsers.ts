@@ -1,5 +1,6 @@
 import { MediaError } from './media.error.js';
-import type { FfmpegCapabilities, ImageInfo, VideoInfo } from './media.types.js';
+import type { ImageInfo } from './image-types.js';
+import type { FfmpegCapabilities, VideoInfo } from './media.types.js';
 
 /** The subset of ffprobe's JSON the service reads. */
 interface ProbeStream {

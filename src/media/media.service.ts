@@ -28,11 +28,11 @@ import type {
   ConcatOptions,
   ConcatResult,
   FfmpegCapabilities,
-  ImageInfo,
   MediaCallOptions,
   PrepareImageOptions,
   VideoInfo,
 } from './media.types.js';
+import type { ImageInfo } from './image-types.js';
 
 export interface MediaTools {
   ffmpeg: ResolvedBinary;

@@ -1,3 +1,5 @@
+import type { Crop } from '../common/crop.js';
+
 /** What `MediaService.probe` reports about a video file, in the project's own terms (not ffprobe's JSON). */
 export interface VideoInfo {
   durationSeconds: number;
@@ -12,27 +14,10 @@ export interface VideoInfo {
   bytes: number;
 }
 
-export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'bmp' | 'tiff' | string;
-
-export interface ImageInfo {
-  width: number;
-  height: number;
-  /** Normalised codec name: `jpeg`, `png`, `webp`, ... */
-  format: ImageFormat;
-}
-
-/** Fractions of the source image, 0 <= left < right <= 1 and 0 <= top < bottom <= 1 (seed 000's crop_bounds). */
-export interface CropFractions {
-  left: number;
-  top: number;
-  right: number;
-  bottom: number;
-}
-
 export interface PrepareImageOptions {
   width: number;
   height: number;
-  crop?: CropFractions;
+  crop?: Crop;
   /** `pad`: fit inside and letterbox with black; `cover`: fill and cut the overflow. */
   fit: 'pad' | 'cover';
 }

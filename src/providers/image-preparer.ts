@@ -4,14 +4,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { MediaError, MediaService, Motion, withTempDir } from '../media/index.js';
 import type { ProviderName } from './provider-errors.js';
 import { ProviderRejectedError } from './provider-errors.js';
-import type { CropBounds, SourceImage } from './video-provider.js';
+import type { Crop } from '../common/crop.js';
+import type { SourceImage } from './video-provider.js';
 
 /** Pixel size of a crop, rounded to even numbers (what the encoders want), at least 2x2. Pure. */
-export function croppedSize(
-  width: number,
-  height: number,
-  crop: CropBounds,
-): { width: number; height: number } {
+export function croppedSize(width: number, height: number, crop: Crop): { width: number; height: number } {
   const even = (value: number) => Math.max(2, Math.round(value / 2) * 2);
   return { width: even(width * (crop.right - crop.left)), height: even(height * (crop.bottom - crop.top)) };
 }
@@ -32,7 +29,7 @@ export class ImagePreparer {
   constructor(@Inject(MediaService) private readonly media: MediaService) {}
 
   /** The part of the image inside the crop bounds, at its own pixel size. */
-  async crop(image: SourceImage, crop: CropBounds, provider: ProviderName = 'fal'): Promise<SourceImage> {
+  async crop(image: SourceImage, crop: Crop, provider: ProviderName = 'fal'): Promise<SourceImage> {
     const { width, height } = croppedSize(image.width, image.height, crop);
     return this.prepare(image, width, height, crop, 'cover', provider);
   }
@@ -42,7 +39,7 @@ export class ImagePreparer {
     image: SourceImage,
     width: number,
     height: number,
-    crop: CropBounds | undefined,
+    crop: Crop | undefined,
     provider: ProviderName,
   ): Promise<SourceImage> {
     if (!crop && image.width === width && image.height === height) return image;
@@ -69,7 +66,7 @@ export class ImagePreparer {
     image: SourceImage,
     width: number,
     height: number,
-    crop: CropBounds | undefined,
+    crop: Crop | undefined,
     fit: 'cover' | 'pad',
     provider: ProviderName,
   ): Promise<SourceImage> {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { BadRequestException, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { InvalidRequestError } from '../common/domain-errors.js';
 import { AppConfig, ProvidersConfig } from '../config/app-config.js';
 import { ConfigurationError } from '../config/environment.js';
 import { Decimal } from '../credits/credit-amount.js';
@@ -301,7 +302,7 @@ export class ModelCatalog {
   requireUsable(name: string, kind?: GenerationKind): ModelEntry {
     const entry = this.models.get(name);
     if (!entry) {
-      throw new BadRequestException(
+      throw new InvalidRequestError(
         `Unknown model "${name}". Available models: ${this.usableNames().join(', ')}`,
       );
     }
@@ -310,19 +311,19 @@ export class ModelCatalog {
         ? `use "${entry.lifecycle.replacement}" instead`
         : `choose another model: ${this.usableNames().join(', ')}`;
       const when = entry.lifecycle.sunsetAt ? ` on ${entry.lifecycle.sunsetAt.slice(0, 10)}` : '';
-      throw new BadRequestException(
+      throw new InvalidRequestError(
         `Model "${name}" was retired${when}; ${instead}. Nothing was charged.` +
           (entry.lifecycle.note ? ` (${entry.lifecycle.note})` : ''),
       );
     }
     if (kind && !entry.kinds.includes(kind)) {
-      throw new BadRequestException(
+      throw new InvalidRequestError(
         `Model "${name}" does not do ${kind} (it does ${entry.kinds.join(', ')})`,
       );
     }
     const missing = missingSettings(entry, this.config.providers);
     if (missing.length > 0) {
-      throw new BadRequestException(
+      throw new InvalidRequestError(
         `Model "${name}" is not configured on this server: set ${missing.join(' and ')}`,
       );
     }

@@ -1,4 +1,4 @@
-import { BadRequestException } from '@nestjs/common';
+import { InvalidRequestError } from '../common/domain-errors.js';
 import { AppConfig, loadConfig } from '../config/app-config.js';
 import { ConfigurationError } from '../config/environment.js';
 import { DEFAULT_MODELS } from './model-catalog.defaults.js';
@@ -141,8 +141,8 @@ describe('model catalog', () => {
       try {
         fn();
       } catch (error) {
-        expect(error).toBeInstanceOf(BadRequestException);
-        return (error as BadRequestException).message;
+        expect(error).toBeInstanceOf(InvalidRequestError);
+        return (error as InvalidRequestError).message;
       }
       throw new Error('expected a 400');
     };
@@ -164,8 +164,8 @@ describe('model lifecycle', () => {
     try {
       fn();
     } catch (error) {
-      expect(error).toBeInstanceOf(BadRequestException);
-      return (error as BadRequestException).message;
+      expect(error).toBeInstanceOf(InvalidRequestError);
+      return (error as InvalidRequestError).message;
     }
     throw new Error('expected a 400');
   };

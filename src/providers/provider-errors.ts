@@ -26,6 +26,10 @@ export abstract class ProviderError extends Error {
 
 export type RejectionReason = 'invalid_input' | 'moderation';
 
+/** What every adapter tells the user when the provider's content policy refused the request. */
+export const MODERATION_MESSAGE =
+  'The video provider refused this prompt or image under its content policy. Change them and try again.';
+
 /** The provider refused the input or its output (moderation). Resubmitting the same input fails again. */
 export class ProviderRejectedError extends ProviderError {
   readonly retryable = false;

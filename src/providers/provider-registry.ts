@@ -1,4 +1,4 @@
-import { BadRequestException } from '@nestjs/common';
+import { InvalidRequestError } from '../common/domain-errors.js';
 import type { ProvidersConfig } from '../config/app-config.js';
 import { AzureSoraProvider } from './azure/azure-sora.provider.js';
 import { FalVeoProvider } from './fal/fal-veo.provider.js';
@@ -57,7 +57,7 @@ export class ProviderRegistry {
     const provider = this.providers[model.provider];
     if (!provider) {
       const missing = missingSettings(model, this.config);
-      throw new BadRequestException(
+      throw new InvalidRequestError(
         `Model "${model.name}" is not configured on this server: set ${missing.join(' and ') || `the ${model.provider} settings`}`,
       );
     }

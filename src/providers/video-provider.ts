@@ -1,14 +1,7 @@
 import type { Readable } from 'node:stream';
+import type { Crop } from '../common/crop.js';
 import type { ModelEntry } from './model-catalog.types.js';
 import type { ProviderFailedError, ProviderRejectedError } from './provider-errors.js';
-
-/** Fractions of the source image (seed 000's crop_bounds): 0 <= left < right <= 1, 0 <= top < bottom <= 1. */
-export interface CropBounds {
-  left: number;
-  top: number;
-  right: number;
-  bottom: number;
-}
 
 export interface SourceImage {
   bytes: Buffer;
@@ -47,7 +40,7 @@ export interface GenerationInput {
   seed?: number;
   /** Azure jobs API: the frame at which the image appears. */
   frameIndex?: number;
-  crop?: CropBounds;
+  crop?: Crop;
 }
 
 /**

@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { isNetworkFailure } from '../common/failures/failure.classifier.js';
 import type { StorageConfig } from '../config/app-config.js';
 import {
   ObjectNotFoundError,
@@ -273,15 +274,6 @@ export class S3ObjectStorage extends ObjectStorage {
   }
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-  'ECONNABORTED',
-]);
-
 /**
  * A server-side (5xx), throttling or network failure becomes StorageUnavailableError; anything else is kept.
  * Looks through `cause`s, and at messages too: the SDK sometimes wraps a network error into a plain Error
@@ -305,7 +297,7 @@ export function translateUnavailable(error: unknown, operation: string, key: str
       e.$fault === 'server' ||
       (typeof status === 'number' && (status >= 500 || status === 429)) ||
       !!e.$retryable ||
-      (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) ||
+      isNetworkFailure(current) ||
       e.name === 'TimeoutError' ||
       e.name === 'RequestTimeout' ||
       (typeof e.message === 'string' && NETWORK_MESSAGE.test(e.message))

@@ -1,13 +1,5 @@
 import { crc32 } from 'node:zlib';
-
-export const IMAGE_CONTENT_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
-export type ImageContentType = (typeof IMAGE_CONTENT_TYPES)[number];
-
-export const IMAGE_EXTENSIONS: Record<ImageContentType, string> = {
-  'image/jpeg': 'jpg',
-  'image/png': 'png',
-  'image/webp': 'webp',
-};
+import type { ImageContentType, ImageInfo } from '../media/image-types.js';
 
 /**
  * Larger sides are refused: ffmpeg cannot even hold a 16384x16384 picture ("Picture size ... is invalid": its
@@ -16,17 +8,14 @@ export const IMAGE_EXTENSIONS: Record<ImageContentType, string> = {
  */
 export const MAX_IMAGE_SIDE = 8192;
 
-export interface ImageInfo {
-  contentType: ImageContentType;
-  width: number;
-  height: number;
-}
+/** What an image's headers say, before ffmpeg decodes it: its type and size. */
+export type ProbedImage = Pick<ImageInfo, 'width' | 'height'> & { contentType: ImageContentType };
 
 export type ImageProblem =
   'empty' | 'unsupported-type' | 'truncated' | 'no-dimensions' | 'too-large-dimensions';
 
 export type ImageProbeResult =
-  { ok: true; image: ImageInfo } | { ok: false; problem: ImageProblem; message: string };
+  { ok: true; image: ProbedImage } | { ok: false; problem: ImageProblem; message: string };
 
 /** The image type from the file's first bytes (its magic number), ignoring any name or declared type. */
 export function sniffImageType(bytes: Uint8Array): ImageContentType | undefined {

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsInt, IsString, MaxLength, Min } from 'class-validator';
-import { IMAGE_CONTENT_TYPES, type ImageContentType } from './image-probe.js';
+import { IMAGE_CONTENT_TYPES, type ImageContentType } from '../media/image-types.js';
 import type * as Contract from '../common/api-contract.js';
 
 export class PresignImageUploadDto {

@@ -1,20 +1,21 @@
 import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
 import {
-  BadRequestException,
-  HttpException,
-  Inject,
-  Injectable,
-  NotFoundException,
-  PayloadTooLargeException,
-  UnsupportedMediaTypeException,
-} from '@nestjs/common';
+  DomainError,
+  InvalidRequestError,
+  NotFoundError,
+  TooLargeError,
+  UnsupportedTypeError,
+} from '../common/domain-errors.js';
 import type { AuthUser } from '../auth/auth-user.js';
-import { assertOwnedKey, StorageKeys } from '../auth/ownership.js';
+import { assertOwnedKey } from '../auth/ownership.js';
 import { AppConfig } from '../config/app-config.js';
 import { MediaError } from '../media/media.error.js';
 import { MediaService } from '../media/media.service.js';
 import { ObjectStorage } from '../storage/object-storage.js';
-import { IMAGE_EXTENSIONS, type ImageContentType, type ImageInfo, probeImage } from './image-probe.js';
+import { StorageKeys } from '../storage/storage-keys.js';
+import { IMAGE_EXTENSIONS, type ImageContentType } from '../media/image-types.js';
+import { type ProbedImage, probeImage } from './image-probe.js';
 import { ValidatedImageRepository } from './validated-images.repository.js';
 import type { PresignedImageUploadDto, UploadedImageDto } from './upload.dto.js';
 
@@ -74,7 +75,7 @@ export class UploadsService {
   ): Promise<UploadedImageDto> {
     const key = assertOwnedKey(user, rawKey, 'images');
     const head = await this.storage.head(key);
-    if (!head) throw new NotFoundException('No image is stored under this key');
+    if (!head) throw new NotFoundError('No image is stored under this key');
     try {
       if (head.bytes > this.config.uploads.maxImageBytes) throw this.tooLarge();
       const bytes = await this.storage.getBuffer(key);
@@ -83,30 +84,30 @@ export class UploadsService {
       await this.validated.record(user.id, image);
       return image;
     } catch (error) {
-      if (options.removeIfInvalid && error instanceof HttpException) await this.storage.delete(key);
+      if (options.removeIfInvalid && error instanceof DomainError) await this.storage.delete(key);
       throw error;
     }
   }
 
-  tooLarge(): PayloadTooLargeException {
-    return new PayloadTooLargeException(
+  tooLarge(): TooLargeError {
+    return new TooLargeError(
       `Images may be at most ${this.config.uploads.maxImageBytes} bytes (MAX_IMAGE_BYTES)`,
     );
   }
 
   /** Headers first (cheap, and refuses sizes no decoder should be handed), then a full decode with ffmpeg. */
-  private async inspect(bytes: Buffer): Promise<ImageInfo> {
+  private async inspect(bytes: Buffer): Promise<ProbedImage> {
     if (bytes.length > this.config.uploads.maxImageBytes) throw this.tooLarge();
     const probe = probeImage(bytes);
     if (!probe.ok) {
-      if (probe.problem === 'unsupported-type') throw new UnsupportedMediaTypeException(probe.message);
-      throw new BadRequestException(probe.message);
+      if (probe.problem === 'unsupported-type') throw new UnsupportedTypeError(probe.message);
+      throw new InvalidRequestError(probe.message);
     }
     try {
       await this.media.verifyImage(bytes);
     } catch (error) {
       if (error instanceof MediaError && error.code === 'INVALID_INPUT') {
-        throw new BadRequestException(
+        throw new InvalidRequestError(
           `The ${IMAGE_EXTENSIONS[probe.image.contentType].toUpperCase()} is damaged or incomplete ` +
             `(${error.message}); upload the complete image again`,
         );

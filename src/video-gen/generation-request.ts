@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { BadRequestException } from '@nestjs/common';
+import { InvalidRequestError } from '../common/domain-errors.js';
 import type { GenerationKind, ModelEntry } from '../providers/model-catalog.types.js';
 import {
   DurationPlanError,
@@ -9,7 +9,7 @@ import {
   planNativeExtension,
   planSegments,
 } from './duration-planner.js';
-import type { CropDto } from './dto/create-generation.dto.js';
+import type { Crop } from '../common/crop.js';
 
 /** Everything a generation needs, validated against its model, as stored in Generation.params. */
 export interface GenerationParams {
@@ -28,7 +28,7 @@ export interface GenerationParams {
   negativePrompt?: string;
   seed?: number;
   frameIndex?: number;
-  crop?: { left: number; top: number; right: number; bottom: number };
+  crop?: Crop;
   transition?: 'cut' | 'crossfade';
   /** Chains only: one prompt per segment. */
   segmentPrompts?: string[];
@@ -46,7 +46,7 @@ export interface RequestFields {
   negativePrompt?: string;
   seed?: number;
   frameIndex?: number;
-  crop?: CropDto;
+  crop?: Crop;
   id?: string;
 }
 
@@ -101,7 +101,7 @@ export function buildParams(
   if (kind === 'text-to-video' && (fields.crop !== undefined || fields.frameIndex !== undefined)) {
     problems.push('crop and frameIndex apply to image-to-video only');
   }
-  if (problems.length > 0) throw new BadRequestException(problems);
+  if (problems.length > 0) throw new InvalidRequestError(problems);
 
   const duration = fields.duration ?? DEFAULT_DURATION;
   return {
@@ -142,7 +142,7 @@ export function planFor(
     return planSegments(seconds, model.segmentDurations, maxSegments);
   } catch (error) {
     if (error instanceof DurationPlanError) {
-      throw new BadRequestException(
+      throw new InvalidRequestError(
         `Model "${model.name}" cannot make ${seconds}s: ${error.message}. It makes segments of ` +
           `${model.segmentDurations.join(', ')} s, chained for longer videos (at most ${maxSegments}).`,
       );

@@ -1,11 +1,5 @@
-import {
-  ConflictException,
-  Inject,
-  Injectable,
-  Logger,
-  NotFoundException,
-  OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { ConflictError, NotFoundError } from '../common/domain-errors.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AppConfig } from '../config/app-config.js';
 import { PrismaService } from '../database/prisma.service.js';
@@ -49,7 +43,7 @@ export class GenerationResults implements OnApplicationBootstrap {
     const generation = await this.generations.get(user, id);
     const key = contentKey(generation, variant);
     if (!key) {
-      throw new NotFoundException(
+      throw new NotFoundError(
         generation.status === 'SUCCEEDED'
           ? `Generation ${id} has no ${variant}`
           : `Generation ${id} has no ${variant}: it is ${generation.status.toLowerCase()}`,
@@ -65,14 +59,12 @@ export class GenerationResults implements OnApplicationBootstrap {
   async delete(user: AuthUser, id: string): Promise<void> {
     const generation = await this.generations.get(user, id);
     if (!isTerminal(generation)) {
-      throw new ConflictException(
+      throw new ConflictError(
         `Generation ${id} is ${generation.status.toLowerCase()}; cancel it (POST /video-gen/generations/${id}/cancel) or wait for it to end, then delete it`,
       );
     }
     if (await this.isBeingExtended(id)) {
-      throw new ConflictException(
-        `Generation ${id} is being extended; delete it once the extension has ended`,
-      );
+      throw new ConflictError(`Generation ${id} is being extended; delete it once the extension has ended`);
     }
     await this.remove(generation);
   }

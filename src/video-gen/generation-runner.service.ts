@@ -10,31 +10,28 @@ import { CreditsService } from '../credits/credits.service.js';
 import { partialCapture } from '../credits/pricing.js';
 import { PrismaService } from '../database/prisma.service.js';
 import type { GenerationSegment } from '../generated/prisma/client.js';
-import { PermanentJobError, TransientJobError } from '../jobs/job-errors.js';
+import { TransientJobError } from '../jobs/job-errors.js';
 import { JobName } from '../jobs/job-definitions.js';
 import type { JobContext } from '../jobs/job-queue.js';
 import { OnJob } from '../jobs/on-job.decorator.js';
 import { MediaError } from '../media/media.error.js';
+import { contentTypeOfFormat } from '../media/image-types.js';
 import { MediaService } from '../media/media.service.js';
 import type { VideoInfo } from '../media/media.types.js';
 import { ModelCatalog } from '../providers/model-catalog.js';
 import type { ModelEntry } from '../providers/model-catalog.types.js';
-import {
-  ProviderAmbiguousSubmitError,
-  ProviderError,
-  ProviderFailedError,
-  ProviderRateLimitedError,
-  ProviderRejectedError,
-} from '../providers/provider-errors.js';
+import { ProviderAmbiguousSubmitError } from '../providers/provider-errors.js';
 import { ProviderRegistry } from '../providers/provider-registry.js';
 import type { GenerationInput, ProviderRef, SourceImage, SourceVideo } from '../providers/video-provider.js';
 import { kindLabel, MetricsService, secondsSince } from '../metrics/metrics.service.js';
-import { ObjectNotFoundError, ObjectStorage, StorageUnavailableError } from '../storage/object-storage.js';
-import { isDatabaseUnavailable } from '../database/database-errors.js';
+import { ObjectNotFoundError, ObjectStorage } from '../storage/object-storage.js';
+import { StorageKeys } from '../storage/storage-keys.js';
+import { classifyFailure } from '../common/failures/failure.classifier.js';
+import { GenerationFailure } from '../common/failures/generation-failure.js';
 import { GenerationEventsRepository } from './generation-events.repository.js';
 import type { GenerationParams } from './generation-request.js';
 import { GenerationWithSegments, isTerminal } from './generation-view.js';
-import { lastFrameKey as lastFrameKeyOf, overallProgress, segmentKey, videoKeys } from './pipeline-plan.js';
+import { overallProgress } from './pipeline-plan.js';
 import { pollDecision } from './poll-decision.js';
 import { DueSegment, SegmentPollRepository } from './segment-poll.repository.js';
 import { removeStoredResult } from './stored-result.js';
@@ -46,18 +43,6 @@ function isNativeExtension(params: GenerationParams, segment: Pick<GenerationSeg
 
 /** Length of each crossfade between chained segments. */
 const CROSSFADE_SECONDS = 0.5;
-
-/** A failure that ends the generation: the user sees `message`, the credits not delivered are refunded. */
-export class GenerationFailure extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'GenerationFailure';
-  }
-}
 
 /** The generation was cancelled or failed elsewhere while this worker had it: stop quietly. */
 class GenerationGone extends Error {}
@@ -101,14 +86,12 @@ export class GenerationRunner {
       if (error instanceof GenerationGone) return;
       // The bucket or the database is away for a moment: retry the job, which resumes from the stored state
       // (the provider's reference, finished segments) instead of failing a generation the provider made.
-      const passing =
-        error instanceof TransientJobError ||
-        error instanceof StorageUnavailableError ||
-        isDatabaseUnavailable(error);
+      const { class: kind, retryAfterMs } = classifyFailure(error);
+      const passing = kind === 'retryable';
       if (passing && (!lastAttempt || signal?.aborted)) {
         throw error instanceof TransientJobError
           ? error
-          : new TransientJobError((error as Error).message, { cause: error });
+          : new TransientJobError((error as Error).message, { cause: error, retryAfterMs });
       }
       // Retries ran out: fail and refund now rather than leave the credits reserved until the deadline sweep.
       const failure = passing ? exhausted(error) : toFailure(error);
@@ -309,7 +292,7 @@ export class GenerationRunner {
     try {
       const bytes = await this.storage.getBuffer(key);
       const info = await this.media.imageInfo(bytes);
-      return { bytes, contentType: contentTypeOf(info.format), width: info.width, height: info.height };
+      return { bytes, contentType: contentTypeOfFormat(info.format), width: info.width, height: info.height };
     } catch (error) {
       const unreadable =
         error instanceof ObjectNotFoundError ||
@@ -340,7 +323,7 @@ export class GenerationRunner {
     const frame = join(workDir, `segment-${segment.index}-last.png`);
     await this.download(segment.s3Key, video);
     await this.media.extractLastFrame(video, frame);
-    const key = lastFrameKeyOf(segmentKey(generation.userId, generation.id, segment.index));
+    const key = StorageKeys.lastFrameOf(StorageKeys.segment(generation.userId, generation.id, segment.index));
     await this.storage.put(key, await readFile(frame), 'image/png');
     await this.prisma.generationSegment.update({ where: { id: segment.id }, data: { lastFrameKey: key } });
     return key;
@@ -482,15 +465,15 @@ export class GenerationRunner {
     await this.checkVideo(raw, Number(segment.durationSeconds), `segment ${segment.index + 1}`);
     if (segment.trimToSeconds !== null) await this.media.trim(raw, Number(segment.trimToSeconds), local);
     else await rename(raw, local);
-    const keys = videoKeys(generation.userId, generation.id);
+    const keys = StorageKeys.generation(generation.userId, generation.id);
     const s3Key =
-      segmentCount === 1 ? keys.video : segmentKey(generation.userId, generation.id, segment.index);
+      segmentCount === 1 ? keys.video : StorageKeys.segment(generation.userId, generation.id, segment.index);
     await this.storage.uploadFile(s3Key, local, 'video/mp4');
     let lastFrameKey: string | undefined;
     if (segment.index < segmentCount - 1) {
       const frame = join(workDir, `segment-${segment.index}-last.png`);
       await this.media.extractLastFrame(local, frame);
-      lastFrameKey = lastFrameKeyOf(s3Key);
+      lastFrameKey = StorageKeys.lastFrameOf(s3Key);
       await this.storage.put(lastFrameKey, await readFile(frame), 'image/png');
     }
     const overall = overallProgress(segment.index, 100, segmentCount);
@@ -564,7 +547,7 @@ export class GenerationRunner {
     workDir: string,
     partial?: { capture: Credits; failure: GenerationFailure; deliveredSeconds: number },
   ): Promise<boolean> {
-    const keys = videoKeys(generation.userId, generation.id);
+    const keys = StorageKeys.generation(generation.userId, generation.id);
     const transition = params.transition ?? 'cut';
     let finalFile = files[0];
     if (files.length > 1) {
@@ -761,43 +744,27 @@ export class GenerationRunner {
   }
 }
 
-function contentTypeOf(format: string): string {
-  return format === 'png' ? 'image/png' : format === 'webp' ? 'image/webp' : 'image/jpeg';
-}
-
-/** Retryable provider trouble becomes a TransientJobError (the queue retries with backoff); the rest fails. */
+/** A retryable failure becomes a TransientJobError (the queue retries with backoff); the rest fails. */
 function asJobError(error: unknown): Error {
-  if (error instanceof ProviderError && error.retryable) {
-    return new TransientJobError(error.message, {
+  const failure = classifyFailure(error);
+  if (failure.class === 'retryable' && !(error instanceof TransientJobError)) {
+    return new TransientJobError((error as Error).message, {
       cause: error,
-      retryAfterMs: error instanceof ProviderRateLimitedError ? error.retryAfterMs : undefined,
+      retryAfterMs: failure.retryAfterMs,
     });
   }
-  if (error instanceof TransientJobError || error instanceof PermanentJobError) return error;
   return error as Error;
 }
 
 function exhausted(error: unknown): GenerationFailure {
-  const cause = error instanceof TransientJobError && error.cause !== undefined ? error.cause : error;
-  const base = toFailure(cause);
-  const code = base.code === 'INTERNAL' ? 'RETRIES_EXHAUSTED' : base.code;
-  return new GenerationFailure(code, `Gave up after the last retry: ${base.message}`, { cause: error });
+  const failure = classifyFailure(error);
+  return new GenerationFailure(failure.code, `Gave up after the last retry: ${failure.message}`, {
+    cause: error,
+  });
 }
 
 function toFailure(error: unknown): GenerationFailure {
   if (error instanceof GenerationFailure) return error;
-  if (error instanceof ProviderRejectedError)
-    return new GenerationFailure(error.reason.toUpperCase(), error.userMessage, { cause: error });
-  if (error instanceof ProviderFailedError)
-    return new GenerationFailure(`PROVIDER_${error.reason.toUpperCase()}`, error.message, { cause: error });
-  if (error instanceof ProviderError)
-    return new GenerationFailure('PROVIDER_ERROR', error.message, { cause: error });
-  // ffmpeg refusing what it was given while preparing the input (the image): the input's fault, not ours.
-  if (error instanceof MediaError && error.code === 'INVALID_INPUT')
-    return new GenerationFailure(
-      'INVALID_INPUT',
-      'The source image cannot be processed; upload another image. Your credits are refunded.',
-      { cause: error },
-    );
-  return new GenerationFailure('INTERNAL', (error as Error)?.message ?? String(error), { cause: error });
+  const failure = classifyFailure(error);
+  return new GenerationFailure(failure.code, failure.message, { cause: error });
 }

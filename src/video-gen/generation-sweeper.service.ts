@@ -4,7 +4,8 @@ import { PrismaService } from '../database/prisma.service.js';
 import { JobName } from '../jobs/job-definitions.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { OnJob } from '../jobs/on-job.decorator.js';
-import { GenerationFailure, GenerationRunner } from './generation-runner.service.js';
+import { GenerationFailure } from '../common/failures/generation-failure.js';
+import { GenerationRunner } from './generation-runner.service.js';
 
 /**
  * Nothing stays paid-for and unfinished forever: a generation past its deadline (GENERATION_DEADLINE_MS)

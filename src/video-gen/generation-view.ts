@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type * as Contract from '../common/api-contract.js';
+import { FAILURE_CODES, type FailureCode } from '../common/failures/failure-code.js';
 import { creditsToJson } from '../credits/credit-amount.js';
 import type { Generation, GenerationSegment } from '../generated/prisma/client.js';
 import type { GenerationParams } from './generation-request.js';
@@ -45,7 +46,11 @@ export class GenerationView implements Contract.GenerationView {
   queuePosition?: number;
   @ApiProperty({ type: [SegmentView] }) segments!: SegmentView[];
   @ApiProperty({ type: CreditsView }) credits!: CreditsView;
-  @ApiPropertyOptional() errorCode?: string;
+  @ApiPropertyOptional({
+    enum: FAILURE_CODES,
+    description: 'Why it failed; PARTIAL_RESULT on a chain that delivered its first segments only',
+  })
+  errorCode?: FailureCode;
   @ApiPropertyOptional() error?: string;
   @ApiPropertyOptional() s3Key?: string;
   @ApiPropertyOptional({ description: 'Presigned, short-lived' }) videoUrl?: string;
@@ -111,7 +116,8 @@ export function toGenerationView(
       used: creditsToJson(generation.creditsCaptured),
       refunded: creditsToJson(generation.creditsRefunded),
     },
-    errorCode: generation.errorCode ?? undefined,
+    // Written only from a GenerationFailure's code (or CANCELLED): always one of the union.
+    errorCode: (generation.errorCode as FailureCode | null) ?? undefined,
     error: generation.error ?? undefined,
     s3Key: generation.s3Key ?? undefined,
     videoUrl: urls.videoUrl,

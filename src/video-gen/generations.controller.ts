@@ -47,6 +47,7 @@ import { GenerationEventView, WebhookDeliveryView } from './generation-events.js
 import { GenerationPageView, GenerationView, isTerminal } from './generation-view.js';
 import { GenerationResults } from './generation-results.service.js';
 import { GenerationsService } from './generations.service.js';
+import { IDEMPOTENCY_KEY_HEADER } from '../common/idempotency-key.js';
 import { IDEMPOTENCY_HEADER, markReplayed, REPLAYED_RESPONSE_HEADERS } from './idempotency.js';
 import { CONTENT_VARIANTS, type ContentVariant } from './result-objects.js';
 import { StreamLimiter } from './stream-limiter.js';
@@ -95,7 +96,7 @@ export class ChainsController {
   async create(
     @CurrentUser() user: AuthUser,
     @Body() body: CreateChainDto,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Headers(IDEMPOTENCY_KEY_HEADER) idempotencyKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<GenerationView> {
     const { generation, replayed, headers } = await this.generations.createChain(user, body, idempotencyKey);
@@ -137,7 +138,7 @@ export class GenerationsController {
   async create(
     @CurrentUser() user: AuthUser,
     @Body() body: CreateGenerationDto,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Headers(IDEMPOTENCY_KEY_HEADER) idempotencyKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<GenerationView> {
     const { kind, model, ...fields } = body;
@@ -241,7 +242,7 @@ export class GenerationsController {
     @CurrentUser() user: AuthUser,
     @Param('id') id: string,
     @Body() body: ExtendGenerationDto,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Headers(IDEMPOTENCY_KEY_HEADER) idempotencyKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<GenerationView> {
     const { generation, replayed, headers } = await this.generations.extend(user, id, body, idempotencyKey);

@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  BadRequestException,
-  ConflictException,
-  Inject,
-  Injectable,
-  Logger,
-  NotFoundException,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConflictError, InvalidRequestError, NotFoundError } from '../common/domain-errors.js';
 import { AppConfig } from '../config/app-config.js';
 import { assertOwnedKey, ownedOr404 } from '../auth/ownership.js';
 import { invalidCursor } from '../common/cursor.js';
@@ -138,7 +132,7 @@ export class GenerationsService {
     const model = this.catalog.requireUsable(command.modelName ?? DEFAULT_MODEL[kind], kind);
     const params = buildParams(kind, model, fields);
     if (kind === 'image-to-video') {
-      if (!fields.id) throw new BadRequestException(['id should not be empty']);
+      if (!fields.id) throw new InvalidRequestError(['id should not be empty']);
       params.sourceImageKey = await this.requireImage(user, fields.id);
     }
     const plan = planFor(model, params.durationSeconds, this.config.generation.maxSegments);
@@ -238,7 +232,7 @@ export class GenerationsService {
     checkIdempotencyKey(idempotencyKey);
     const parent = await this.get(user, parentId);
     if (parent.status !== 'SUCCEEDED' || !parent.s3Key || parent.durationSeconds === null) {
-      throw new ConflictException(
+      throw new ConflictError(
         `Generation ${parentId} has no finished video to extend (it is ${parent.status.toLowerCase()})`,
       );
     }
@@ -255,7 +249,7 @@ export class GenerationsService {
     // The same cap as a chain: an extension is one video of the original's length plus the new part.
     const { chainMaxSeconds } = this.config.generation;
     if (parentSeconds + newSeconds > chainMaxSeconds) {
-      throw new BadRequestException([
+      throw new InvalidRequestError([
         `The extended video would be ${Math.round((parentSeconds + newSeconds) * 10) / 10}s; at most ` +
           `${chainMaxSeconds}s in all is allowed (CHAIN_MAX_SECONDS). Extend a shorter video or choose a shorter duration.`,
       ]);
@@ -301,10 +295,10 @@ export class GenerationsService {
     idempotencyKey?: string,
   ): Promise<PlannedGeneration> {
     const first = request.prompts?.[0] ?? request.prompt;
-    if (!first) throw new BadRequestException(['prompt or prompts should not be empty']);
+    if (!first) throw new InvalidRequestError(['prompt or prompts should not be empty']);
     const { chainMaxSeconds, maxSegments } = this.config.generation;
     if (request.totalDuration > chainMaxSeconds) {
-      throw new BadRequestException(
+      throw new InvalidRequestError(
         `totalDuration must not be greater than ${chainMaxSeconds} (CHAIN_MAX_SECONDS)`,
       );
     }
@@ -312,7 +306,7 @@ export class GenerationsService {
     const model = this.catalog.requireUsable(request.model ?? DEFAULT_MODEL['text-to-video'], kind);
     const plan = planFor(model, request.totalDuration, maxSegments, 'chain');
     if (plan.length > 1 && !model.kinds.includes('image-to-video')) {
-      throw new BadRequestException(
+      throw new InvalidRequestError(
         `Model "${model.name}" cannot continue a video from its last frame (it does no image-to-video)`,
       );
     }
@@ -320,7 +314,7 @@ export class GenerationsService {
     const limit = model.maxPromptLength;
     const tooLong = limit === undefined ? -1 : prompts.findIndex((p) => p.length > limit);
     if (tooLong >= 0) {
-      throw new BadRequestException(
+      throw new InvalidRequestError(
         `Model "${model.name}" takes prompts of at most ${limit} characters; prompt ${tooLong + 1} has ` +
           `${prompts[tooLong].length}. Shorten it.`,
       );
@@ -357,7 +351,7 @@ export class GenerationsService {
   async requireImage(user: AuthUser, key: string): Promise<string> {
     const owned = assertOwnedKey(user, key, 'images');
     const notUploaded = () =>
-      new BadRequestException([
+      new InvalidRequestError([
         `No checked image at ${owned}: upload it with POST /uploads/images or complete the direct upload first ` +
           '(POST /uploads/images/complete)',
       ]);
@@ -368,7 +362,7 @@ export class GenerationsService {
   }
 
   async get(user: AuthUser, id: string): Promise<GenerationWithSegments> {
-    if (!isUuid(id)) throw new NotFoundException('Generation not found');
+    if (!isUuid(id)) throw new NotFoundError('Generation not found');
     const generation = await this.prisma.generation.findUnique({
       where: { id },
       include: { segments: true },
@@ -447,7 +441,7 @@ export class GenerationsService {
   async cancel(user: AuthUser, id: string): Promise<GenerationWithSegments> {
     const generation = await this.get(user, id);
     if (isTerminal(generation)) {
-      throw new ConflictException(`Generation ${id} is already ${generation.status.toLowerCase()}`);
+      throw new ConflictError(`Generation ${id} is already ${generation.status.toLowerCase()}`);
     }
     if (generation.storingAt) throw storingConflict(id);
     const cancelled = await this.prisma.$transaction(async (tx) => {
@@ -473,7 +467,7 @@ export class GenerationsService {
     if (!cancelled) {
       const current = await this.load(id);
       if (!isTerminal(current) && current.storingAt) throw storingConflict(id);
-      throw new ConflictException(`Generation ${id} is already ${current.status.toLowerCase()}`);
+      throw new ConflictError(`Generation ${id} is already ${current.status.toLowerCase()}`);
     }
     this.metrics.generationFinished(
       generation.model,
@@ -516,12 +510,12 @@ export class GenerationsService {
     });
     if (!existing) return undefined;
     if (existing.deletedAt) {
-      throw new ConflictException(
+      throw new ConflictError(
         'This Idempotency-Key belongs to a generation you deleted; use a new key for a new request',
       );
     }
     if (existing.requestHash !== hash) {
-      throw new ConflictException(
+      throw new ConflictError(
         'This Idempotency-Key was already used with a different request; use a new key for a new request',
       );
     }
@@ -558,8 +552,8 @@ function segmentRows(planned: PlannedGeneration): Prisma.GenerationSegmentCreate
   return rows;
 }
 
-function storingConflict(id: string): ConflictException {
-  return new ConflictException(
+function storingConflict(id: string): ConflictError {
+  return new ConflictError(
     `Generation ${id} is already storing its finished video and can no longer be cancelled; ` +
       'it will be done in a moment',
   );
@@ -567,7 +561,7 @@ function storingConflict(id: string): ConflictException {
 
 function checkIdempotencyKey(key: string | undefined): void {
   if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
-    throw new BadRequestException('Idempotency-Key must be 1 to 200 visible ASCII characters');
+    throw new InvalidRequestError('Idempotency-Key must be 1 to 200 visible ASCII characters');
   }
 }
 

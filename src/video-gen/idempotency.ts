@@ -1,8 +1,9 @@
 import type { Response } from 'express';
+import { IDEMPOTENCY_KEY_HEADER } from '../common/idempotency-key.js';
 
 /** Documentation of the request header, shared by every create endpoint. */
 export const IDEMPOTENCY_HEADER = {
-  name: 'Idempotency-Key',
+  name: IDEMPOTENCY_KEY_HEADER,
   required: false,
   description: 'Repeat a request safely: the same key returns the same generation and charges once',
 };

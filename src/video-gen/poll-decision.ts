@@ -1,4 +1,4 @@
-import { ProviderError, ProviderRateLimitedError } from '../providers/provider-errors.js';
+import { classifyFailure } from '../common/failures/failure.classifier.js';
 import type { PollResult } from '../providers/video-provider.js';
 import { nextPollDelay, overallProgress } from './pipeline-plan.js';
 import type { DueSegment, PollUpdate } from './segment-poll.repository.js';
@@ -27,12 +27,11 @@ export function pollDecision(
     pollAttempts: segment.pollAttempts + 1,
   };
   if ('error' in answer) {
-    const error = answer.error;
-    if (!(error instanceof ProviderError) || !error.retryable) return { kind: 'hand-off' };
+    const failure = classifyFailure(answer.error);
+    if (failure.class !== 'retryable') return { kind: 'hand-off' };
     const delayMs =
-      error instanceof ProviderRateLimitedError && error.retryAfterMs !== undefined
-        ? error.retryAfterMs
-        : nextPollDelay(segment.pollAttempts, timing.pollIntervalMs, timing.maxPollIntervalMs, random);
+      failure.retryAfterMs ??
+      nextPollDelay(segment.pollAttempts, timing.pollIntervalMs, timing.maxPollIntervalMs, random);
     return {
       kind: 'again',
       update: { ...base, delayMs, progress: segment.progress, queuePosition: segment.queuePosition },

@@ -1,4 +1,4 @@
-import { storedResultKeys } from './pipeline-plan.js';
+import { StorageKeys } from '../storage/storage-keys.js';
 
 export const CONTENT_VARIANTS = ['video', 'thumbnail', 'last-frame'] as const;
 export type ContentVariant = (typeof CONTENT_VARIANTS)[number];
@@ -32,8 +32,10 @@ export function contentKey(generation: StoredResult, variant: ContentVariant): s
  * Pure.
  */
 export function resultObjectKeys(generation: StoredResult): string[] {
-  const own = `videos/${generation.userId}/${generation.id}`;
-  const keys = new Set(storedResultKeys(generation.userId, generation.id, generation.segments.length));
+  const own = StorageKeys.generationBase(generation.userId, generation.id);
+  const keys = new Set(
+    StorageKeys.generationObjects(generation.userId, generation.id, generation.segments.length),
+  );
   const recorded = [
     generation.s3Key,
     generation.thumbnailKey,

@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { ObjectStorage } from '../storage/object-storage.js';
-import { storedResultKeys } from './pipeline-plan.js';
+import { StorageKeys } from '../storage/storage-keys.js';
 
 /**
  * A cancelled or failed generation keeps no stored result: its video, thumbnail and segment objects are removed.
@@ -11,7 +11,7 @@ export async function removeStoredResult(
   generation: { id: string; userId: string; segmentCount: number },
   logger: Logger,
 ): Promise<void> {
-  const keys = storedResultKeys(generation.userId, generation.id, generation.segmentCount);
+  const keys = StorageKeys.generationObjects(generation.userId, generation.id, generation.segmentCount);
   const results = await Promise.allSettled(keys.map((key) => storage.delete(key)));
   const failed = results.filter((result) => result.status === 'rejected');
   if (failed.length > 0) {

@@ -23,6 +23,7 @@ import type { GenerationParams } from './generation-request.js';
 import { GenerationEventFeed, isTerminalEvent } from './generation-event-feed.js';
 import { GenerationWithSegments, isTerminal } from './generation-view.js';
 import { GenerationsService } from './generations.service.js';
+import { IDEMPOTENCY_KEY_HEADER } from '../common/idempotency-key.js';
 import { IDEMPOTENCY_HEADER, markReplayed, REPLAYED_RESPONSE_HEADERS } from './idempotency.js';
 
 class SyncCredits {
@@ -89,7 +90,7 @@ export class VideoGenController {
   imageToVideo(
     @CurrentUser() user: AuthUser,
     @Body() body: ImageToVideoDto,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Headers(IDEMPOTENCY_KEY_HEADER) idempotencyKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
     return this.generateAndWait('image-to-video', user, body, idempotencyKey, res);
@@ -104,7 +105,7 @@ export class VideoGenController {
   textToVideo(
     @CurrentUser() user: AuthUser,
     @Body() body: TextToVideoDto,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Headers(IDEMPOTENCY_KEY_HEADER) idempotencyKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
     return this.generateAndWait('text-to-video', user, body, idempotencyKey, res);

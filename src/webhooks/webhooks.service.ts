@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { BadRequestException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InvalidRequestError, NotFoundError } from '../common/domain-errors.js';
 import { Webhook } from 'standardwebhooks';
 import { AppConfig } from '../config/app-config.js';
 import { PrismaService } from '../database/prisma.service.js';
@@ -48,7 +49,7 @@ export class WebhooksService {
   }): Promise<WebhookSubscription | undefined> {
     if (body.webhookUrl === undefined) {
       if (body.webhookEvents !== undefined) {
-        throw new BadRequestException(['webhookEvents needs a webhookUrl to deliver to']);
+        throw new InvalidRequestError(['webhookEvents needs a webhookUrl to deliver to']);
       }
       return undefined;
     }
@@ -56,7 +57,7 @@ export class WebhooksService {
       (e) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(e),
     );
     if (unknown.length > 0) {
-      throw new BadRequestException([
+      throw new InvalidRequestError([
         `webhookEvents has unknown event(s) ${unknown.join(', ')}; use ${WEBHOOK_EVENT_TYPES.join(', ')}`,
       ]);
     }
@@ -65,7 +66,7 @@ export class WebhooksService {
       await assertPublicHost(url, this.config.webhooks.allowPrivate, systemResolver);
       return { url: url.toString(), events: [...new Set(body.webhookEvents ?? [])] };
     } catch (error) {
-      if (error instanceof WebhookUrlError) throw new BadRequestException([error.message]);
+      if (error instanceof WebhookUrlError) throw new InvalidRequestError([error.message]);
       throw error;
     }
   }
@@ -106,7 +107,7 @@ export class WebhooksService {
   /** One more attempt now, whatever the delivery's state (the owner asked for it). */
   async redeliver(userId: string, deliveryId: string): Promise<WebhookDeliveryView> {
     const delivery = await this.prisma.webhookDelivery.findUnique({ where: { id: deliveryId } });
-    if (!delivery || delivery.userId !== userId) throw new NotFoundException('Webhook delivery not found');
+    if (!delivery || delivery.userId !== userId) throw new NotFoundError('Webhook delivery not found');
     await this.attempt(deliveryId, { manual: true });
     const updated = await this.prisma.webhookDelivery.findUniqueOrThrow({
       where: { id: deliveryId },

@@ -2,7 +2,10 @@ import axios, { AxiosError, AxiosRequestConfig } from 'axios';
 import FormData from 'form-data';
 import type { ImagePreparer } from '../image-preparer.js';
 import { parseSize } from '../image-preparer.js';
+import { neverReachedServer } from '../../common/failures/failure.classifier.js';
+import { extensionOfContentType } from '../../media/image-types.js';
 import {
+  MODERATION_MESSAGE,
   ProviderAmbiguousSubmitError,
   ProviderError,
   ProviderFailedError,
@@ -118,9 +121,7 @@ export function buildJobsRequest(
 }
 
 function imageFileName(image: SourceImage): string {
-  const extension =
-    image.contentType === 'image/jpeg' ? 'jpg' : image.contentType === 'image/webp' ? 'webp' : 'png';
-  return `source.${extension}`;
+  return `source.${extensionOfContentType(image.contentType)}`;
 }
 
 interface AzureErrorFields {
@@ -348,7 +349,7 @@ export class AzureSoraProvider extends VideoProvider {
   private transportError(error: unknown, operation: string, submittedAt?: Date): ProviderError {
     const unreadable = error instanceof AzureUnreadableReply;
     const code = (error as AxiosError).code;
-    const neverSent = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
+    const neverSent = neverReachedServer(error);
     const message = unreadable
       ? (error as Error).message
       : `Azure ${operation} got no answer: ${code === 'ECONNABORTED' || code === 'ETIMEDOUT' ? 'timed out' : (code ?? (error as Error).message)}`;
@@ -384,12 +385,7 @@ export function azureHttpError(reply: HttpReply, operation: string): ProviderErr
   switch (true) {
     case reply.status === 400 || reply.status === 422:
       return isModeration(error?.code) || isModeration(error?.inner_error?.code)
-        ? new ProviderRejectedError(
-            'azure',
-            'moderation',
-            'The video provider refused this prompt or image under its content policy. Change them and try again.',
-            detail,
-          )
+        ? new ProviderRejectedError('azure', 'moderation', MODERATION_MESSAGE, detail)
         : new ProviderRejectedError(
             'azure',
             'invalid_input',
@@ -419,9 +415,6 @@ function isModeration(code: unknown): boolean {
     /moderation|content_policy|content_filter|ResponsibleAIPolicyViolation/i.test(code)
   );
 }
-
-const MODERATION_MESSAGE =
-  'The video provider refused this prompt or image under its content policy. Change them and try again.';
 
 /** Sora 2 `Video` object -> our poll result. Pure. */
 export function videoPollResult(body: unknown): PollResult {

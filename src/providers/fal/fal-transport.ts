@@ -1,4 +1,5 @@
 import type { RequestMiddleware } from '@fal-ai/client';
+import { errorCodeOf, neverReachedServer } from '../../common/failures/failure.classifier.js';
 import { parseRetryAfter } from '../provider-errors.js';
 
 /**
@@ -53,8 +54,6 @@ export class FalTransportFailure extends Error {
   }
 }
 
-const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-
 export function createFalFetch(timeoutMs: number): typeof fetch {
   return async (input, init) => {
     const deadline = AbortSignal.timeout(timeoutMs);
@@ -63,7 +62,7 @@ export function createFalFetch(timeoutMs: number): typeof fetch {
       return await fetch(input, { ...init, signal });
     } catch (error) {
       if (init?.signal?.aborted) throw error; // the caller's own abort stays an AbortError
-      throw new FalTransportFailure(deadline.aborted, !NEVER_SENT.has(errorCode(error)), error);
+      throw new FalTransportFailure(deadline.aborted, !neverReachedServer(error), error);
     }
   };
 }
@@ -122,12 +121,7 @@ export function redirectTo(baseUrl: string): RequestMiddleware {
 }
 
 function errorCode(error: unknown): string {
-  let current = error as { code?: unknown; cause?: unknown } | undefined;
-  for (let depth = 0; current && depth < 5; depth += 1) {
-    if (typeof current.code === 'string') return current.code;
-    current = current.cause as typeof current;
-  }
-  return (error as Error)?.name ?? 'unknown error';
+  return errorCodeOf(error) ?? (error as Error)?.name ?? 'unknown error';
 }
 
 function describeBody(body: unknown): string {

@@ -1,6 +1,7 @@
 import { ApiError, createFalClient, type FalClient } from '@fal-ai/client';
 import type { ImagePreparer } from '../image-preparer.js';
 import {
+  MODERATION_MESSAGE,
   ProviderAmbiguousSubmitError,
   ProviderError,
   ProviderFailedError,
@@ -340,12 +341,7 @@ export function rejectionFromBody(body: unknown, fallback: string): ProviderReje
   });
   const providerDetail = messages.length > 0 ? messages.join('; ') : fallback;
   return moderation
-    ? new ProviderRejectedError(
-        'fal',
-        'moderation',
-        'The video provider refused this prompt or image under its content policy. Change them and try again.',
-        providerDetail,
-      )
+    ? new ProviderRejectedError('fal', 'moderation', MODERATION_MESSAGE, providerDetail)
     : new ProviderRejectedError(
         'fal',
         'invalid_input',

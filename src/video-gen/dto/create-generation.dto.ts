@@ -24,6 +24,7 @@ import {
   ValidatorConstraint,
   ValidatorConstraintInterface,
 } from 'class-validator';
+import type { Crop } from '../../common/crop.js';
 import { WEBHOOK_EVENT_TYPES } from '../generation-events.js';
 import { WEBHOOK_URL_MAX_LENGTH } from '../../webhooks/webhook-url.js';
 
@@ -70,7 +71,7 @@ export function IsNotBlank(options?: ValidationOptions): PropertyDecorator {
 }
 
 /** Where the image sits in the frame, as fractions of its width and height (seed 000's crop_bounds). */
-export class CropDto {
+export class CropDto implements Crop {
   @ApiProperty({ minimum: 0, maximum: 1, example: 0 })
   @Max(1)
   @Min(0)

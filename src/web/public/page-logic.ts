@@ -2,6 +2,8 @@
  * The page's decisions that need no DOM: which fields a model accepts, what a request body looks like, and
  * what a person reads when something goes wrong. Unit-tested in page-logic.spec.ts; app.ts only wires them up.
  */
+// Type only: erased from the page's script, which loads no server module.
+import type { Crop } from '../../common/crop.js';
 
 // The service's responses: the API contract shared with the server and the command line. Type-only, so the
 // browser never loads it (swc drops `import type`).
@@ -187,12 +189,7 @@ export function acceptedFields(model: ModelView, hasImage: boolean): AcceptedFie
   };
 }
 
-export interface Crop {
-  left: number;
-  top: number;
-  right: number;
-  bottom: number;
-}
+export type { Crop };
 
 export interface FormState {
   model: ModelView;
