@@ -2,11 +2,8 @@
 
 export type GenerationStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
-export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
-
-export function isTerminal(view: { status: string }): boolean {
-  return TERMINAL_STATUSES.has(view.status);
-}
+// The service's own rule (pure, case-insensitive): succeeded, failed or cancelled.
+export { isTerminal } from '../video-gen/generation.js';
 
 export interface SegmentView {
   index: number;

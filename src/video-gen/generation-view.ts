@@ -1,10 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { creditsToJson } from '../credits/credit-amount.js';
-import type { Generation, GenerationSegment } from '../generated/prisma/client.js';
-import type { GenerationParams } from './generation-request.js';
+import type { Generation, GenerationStatus } from './generation.js';
 
-export type GenerationStatusName = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-export const TERMINAL_STATUSES = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
+export type GenerationStatusName = Lowercase<GenerationStatus>;
 
 export class SegmentView {
   @ApiProperty() index!: number;
@@ -71,15 +69,13 @@ export class GenerationPageView {
   nextCursor!: string | null;
 }
 
-export type GenerationWithSegments = Generation & { segments: GenerationSegment[] };
-
 /** The API's view of a generation. Pure: presigned URLs are passed in by the caller. */
 export function toGenerationView(
-  generation: GenerationWithSegments,
+  generation: Generation,
   urls: { videoUrl?: string; thumbnailUrl?: string } = {},
   simulated = false,
 ): GenerationView {
-  const params = generation.params as unknown as GenerationParams;
+  const { params } = generation;
   const segments = [...generation.segments].sort((a, b) => a.index - b.index);
   return compact({
     id: generation.id,
@@ -131,8 +127,4 @@ export function toGenerationView(
 
 function compact<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
-
-export function isTerminal(generation: { status: string }): boolean {
-  return TERMINAL_STATUSES.has(generation.status);
 }

@@ -1,3 +1,4 @@
+import { isTerminal } from './generation.js';
 import { storedResultKeys } from './pipeline-plan.js';
 
 export const CONTENT_VARIANTS = ['video', 'thumbnail', 'last-frame'] as const;
@@ -63,7 +64,7 @@ export function isExpired(
   return (
     cutoff !== undefined &&
     generation.deletedAt === null &&
-    ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(generation.status) &&
+    isTerminal(generation) &&
     generation.completedAt !== null &&
     generation.completedAt < cutoff
   );
