@@ -12,9 +12,8 @@ import { JobQueue } from '../jobs/job-queue.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ProviderRegistry } from '../providers/provider-registry.js';
 import type { PollResult } from '../providers/video-provider.js';
-import { pollDecision } from './poll-decision.js';
+import { pollDecision, verdictOf } from './poll-decision.js';
 import { DueSegment, PollUpdate, SegmentPollRepository } from './segment-poll.repository.js';
-import { GenerationFailure, toFailure } from './worker/job-failure.js';
 
 /** How long a claimed segment stays this process's before another may poll it (a crashed poller's cost). */
 const LEASE_MS = 20_000;
@@ -205,24 +204,4 @@ export class ProviderPoller implements OnApplicationBootstrap, BeforeApplication
     if (next) next();
     else this.active--;
   }
-}
-
-/**
- * What the provider's answer means for the generation, as the job's data carries it: made (receive it), or
- * failed with the reason the user will see (failed or cancelled at the provider, or an error that does not pass).
- */
-export function verdictOf(
-  segment: Pick<DueSegment, 'id'>,
-  answer: { result: PollResult } | { error: unknown },
-): SegmentHandover {
-  if ('result' in answer && answer.result.state === 'succeeded') {
-    return { segmentId: segment.id, outcome: 'succeeded' };
-  }
-  const failure =
-    'error' in answer
-      ? toFailure(answer.error)
-      : answer.result.state === 'failed'
-        ? toFailure(answer.result.error ?? new GenerationFailure('PROVIDER_FAILED', 'The provider failed'))
-        : new GenerationFailure('PROVIDER_CANCELLED', 'The provider cancelled the job');
-  return { segmentId: segment.id, outcome: 'failed', code: failure.code, message: failure.message };
 }
