@@ -8,7 +8,7 @@ import { JobName, type SegmentHandover } from '../../jobs/job-definitions.js';
 import type { JobContext } from '../../jobs/job-queue.js';
 import { OnJob } from '../../jobs/on-job.decorator.js';
 import { ModelCatalog } from '../../providers/model-catalog.js';
-import { StorageUnavailableError } from '../../storage/object-storage.js';
+import { ObjectStorage, StorageUnavailableError } from '../../storage/object-storage.js';
 import { GenerationSettlement } from '../generation-settlement.service.js';
 import { GenerationsRepository } from '../generations.repository.js';
 import { SegmentPollRepository } from '../segment-poll.repository.js';
@@ -18,7 +18,6 @@ import { nextStep } from './next-step.js';
 import { ReceiveStep } from './receive.step.js';
 import { SubmitStep } from './submit.step.js';
 import { download } from './work-files.js';
-import { ObjectStorage } from '../../storage/object-storage.js';
 
 /**
  * The worker side of a generation, as a pipeline: start → submit each segment → (the poller watches the
