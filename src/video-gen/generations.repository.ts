@@ -200,7 +200,7 @@ export class GenerationsRepository {
 
   /**
    * RUNNING → SUCCEEDED with its stored video. A partial result (a chain that delivers its first segments)
-   * carries the reason, and its segments not made are FAILED with it. The caller captures the credits and
+   * is marked PARTIAL_RESULT with the reason's message, and its segments not made are FAILED with the reason. The caller captures the credits and
    * appends the event in the same transaction.
    */
   async succeed(tx: Tx, id: string, video: StoredVideo, partial?: EndReason): Promise<boolean> {
@@ -218,7 +218,8 @@ export class GenerationsRepository {
         progress: 100,
         queuePosition: null,
         completedAt: new Date(),
-        ...(partial ? { errorCode: partial.code, error: partial.message } : {}),
+        // The generation reads as a partial result; its segments not made keep the failure's own code.
+        ...(partial ? { errorCode: 'PARTIAL_RESULT', error: partial.message } : {}),
       },
     });
     if (updated.count === 0) return false;
