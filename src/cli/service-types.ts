@@ -14,8 +14,5 @@ export type {
   UploadedImage,
 } from '../common/api-contract.js';
 
-export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
-
-export function isTerminal(view: { status: string }): boolean {
-  return TERMINAL_STATUSES.has(view.status);
-}
+// The service's own rule (pure, case-insensitive): succeeded, failed or cancelled.
+export { isTerminal } from '../video-gen/generation.js';

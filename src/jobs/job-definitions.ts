@@ -1,3 +1,4 @@
+import type { FailureCode } from '../common/failures/failure-code.js';
 /**
  * Every kind of job the service runs, its payload, and the pg-boss queue(s) it lives in.
  * Adding a job: a name here, its payload in JobPayloads, and its entry in JOB_DEFINITIONS.
@@ -16,8 +17,16 @@ export type JobName = (typeof JobName)[keyof typeof JobName];
 export const PROVIDER_LANES = ['fal', 'azure', 'local'] as const;
 export type ProviderLane = (typeof PROVIDER_LANES)[number];
 
+/**
+ * The poller's verdict on a segment the provider is done with, handed to the generation job in its data (so a
+ * retried or re-delivered job still has it): the worker acts on it and never asks the provider again.
+ */
+export type SegmentHandover =
+  | { segmentId: string; outcome: 'succeeded' }
+  | { segmentId: string; outcome: 'failed'; code: FailureCode; message: string };
+
 export interface JobPayloads {
-  [JobName.GenerationRun]: { generationId: string; provider: ProviderLane };
+  [JobName.GenerationRun]: { generationId: string; provider: ProviderLane; handover?: SegmentHandover };
   [JobName.GenerationSweep]: Record<string, never>;
   [JobName.ResultRetention]: Record<string, never>;
 }

@@ -24,7 +24,7 @@ export interface GenerationInput {
   image?: SourceImage;
   /**
    * A native extension (`model.extend === 'native'`): the video to continue, already cut to what the extend
-   * endpoint takes. The result may be the new part alone or the input followed by it; the runner keeps the new part.
+   * endpoint takes. The result may be the new part alone or the input followed by it; the receive step keeps the new part.
    */
   video?: SourceVideo;
   /** One of the model's native segment durations (`model.segmentDurations`). */

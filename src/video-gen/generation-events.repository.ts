@@ -9,6 +9,7 @@ import {
   webhookPayload,
   webhookSubscribed,
 } from './generation-events.js';
+import { toGeneration } from './generation.js';
 import { toGenerationView } from './generation-view.js';
 
 type Tx = Prisma.TransactionClient;
@@ -44,7 +45,7 @@ export class GenerationEventsRepository {
       },
     });
     const chosen = generations
-      .map((generation) => ({ generation, view: toGenerationView(generation) }))
+      .map((generation) => ({ generation, view: toGenerationView(toGeneration(generation)) }))
       .filter(({ generation, view }) => {
         if (type !== 'progress') return true;
         const last = (generation as { events?: Array<{ type: string; createdAt: Date; payload: unknown }> })

@@ -2,12 +2,12 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { ConflictError, NotFoundError } from '../common/domain-errors.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AppConfig } from '../config/app-config.js';
-import { PrismaService } from '../database/prisma.service.js';
 import { JobName } from '../jobs/job-definitions.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { OnJob } from '../jobs/on-job.decorator.js';
 import { ObjectStorage } from '../storage/object-storage.js';
-import { GenerationWithSegments, isTerminal } from './generation-view.js';
+import { type Generation, isTerminal } from './generation.js';
+import { GenerationsRepository } from './generations.repository.js';
 import { GenerationsService } from './generations.service.js';
 import { ContentVariant, contentKey, resultObjectKeys, retentionCutoff } from './result-objects.js';
 
@@ -26,7 +26,7 @@ export class GenerationResults implements OnApplicationBootstrap {
   private readonly logger = new Logger(GenerationResults.name);
 
   constructor(
-    @Inject(PrismaService) private readonly prisma: PrismaService,
+    @Inject(GenerationsRepository) private readonly repository: GenerationsRepository,
     @Inject(ObjectStorage) private readonly storage: ObjectStorage,
     @Inject(GenerationsService) private readonly generations: GenerationsService,
     @Inject(JobQueue) private readonly jobs: JobQueue,
@@ -96,35 +96,20 @@ export class GenerationResults implements OnApplicationBootstrap {
   }
 
   /** Ended, not yet deleted generations finished before `cutoff`, oldest first (the rule of `isExpired`). */
-  findExpired(cutoff: Date, limit: number): Promise<GenerationWithSegments[]> {
-    return this.prisma.generation.findMany({
-      where: {
-        deletedAt: null,
-        status: { in: ['SUCCEEDED', 'FAILED', 'CANCELLED'] },
-        completedAt: { lt: cutoff },
-      },
-      orderBy: [{ completedAt: 'asc' }, { id: 'asc' }],
-      take: limit,
-      include: { segments: true },
-    });
+  findExpired(cutoff: Date, limit: number): Promise<Generation[]> {
+    return this.repository.ended(cutoff, limit);
   }
 
-  private async isBeingExtended(id: string): Promise<boolean> {
-    const running = await this.prisma.generation.count({
-      where: { parentId: id, status: { in: ['QUEUED', 'RUNNING'] } },
-    });
-    return running > 0;
+  private isBeingExtended(id: string): Promise<boolean> {
+    return this.repository.isBeingExtended(id);
   }
 
   /**
    * Objects first, then the mark: if the store fails half way, the generation is still there to delete
    * again (deleting a missing object is not an error), rather than marked deleted with files left behind.
    */
-  private async remove(generation: GenerationWithSegments): Promise<void> {
+  private async remove(generation: Generation): Promise<void> {
     for (const key of resultObjectKeys(generation)) await this.storage.delete(key);
-    await this.prisma.generation.updateMany({
-      where: { id: generation.id, deletedAt: null },
-      data: { deletedAt: new Date() },
-    });
+    await this.repository.markDeleted(generation.id);
   }
 }

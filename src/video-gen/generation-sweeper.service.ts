@@ -1,11 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
-import { PrismaService } from '../database/prisma.service.js';
 import { JobName } from '../jobs/job-definitions.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { OnJob } from '../jobs/on-job.decorator.js';
-import { GenerationFailure } from '../common/failures/generation-failure.js';
-import { GenerationRunner } from './generation-runner.service.js';
+import { GenerationSettlement } from './generation-settlement.service.js';
+import { GenerationsRepository } from './generations.repository.js';
 
 /**
  * Nothing stays paid-for and unfinished forever: a generation past its deadline (GENERATION_DEADLINE_MS)
@@ -16,9 +15,9 @@ export class GenerationSweeper implements OnApplicationBootstrap {
   private readonly logger = new Logger(GenerationSweeper.name);
 
   constructor(
-    @Inject(PrismaService) private readonly prisma: PrismaService,
+    @Inject(GenerationsRepository) private readonly generations: GenerationsRepository,
     @Inject(JobQueue) private readonly jobs: JobQueue,
-    @Inject(GenerationRunner) private readonly runner: GenerationRunner,
+    @Inject(GenerationSettlement) private readonly settlement: GenerationSettlement,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
@@ -33,19 +32,12 @@ export class GenerationSweeper implements OnApplicationBootstrap {
 
   /** Fails and refunds every generation past its deadline; returns how many. */
   async sweep(now = new Date()): Promise<number> {
-    const overdue = await this.prisma.generation.findMany({
-      where: { status: { in: ['QUEUED', 'RUNNING'] }, deadlineAt: { lt: now } },
-      select: { id: true },
-      take: 500,
-    });
-    for (const { id } of overdue) {
-      await this.runner.fail(
-        id,
-        new GenerationFailure(
-          'TIMED_OUT',
-          'The generation did not finish in time; your credits were refunded',
-        ),
-      );
+    const overdue = await this.generations.overdue(now, 500);
+    for (const id of overdue) {
+      await this.settlement.fail(id, {
+        code: 'TIMED_OUT',
+        message: 'The generation did not finish in time; your credits were refunded',
+      });
     }
     if (overdue.length > 0) this.logger.warn(`timed out ${overdue.length} generation(s) past their deadline`);
     return overdue.length;

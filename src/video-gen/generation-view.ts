@@ -2,11 +2,9 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type * as Contract from '../common/api-contract.js';
 import { FAILURE_CODES, type FailureCode } from '../common/failures/failure-code.js';
 import { creditsToJson } from '../credits/credit-amount.js';
-import type { Generation, GenerationSegment } from '../generated/prisma/client.js';
-import type { GenerationParams } from './generation-request.js';
+import type { Generation } from './generation.js';
 
 export type GenerationStatusName = Contract.GenerationStatus;
-export const TERMINAL_STATUSES = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 
 export class SegmentView implements Contract.SegmentView {
   @ApiProperty() index!: number;
@@ -77,15 +75,13 @@ export class GenerationPageView implements Contract.GenerationPage {
   nextCursor!: string | null;
 }
 
-export type GenerationWithSegments = Generation & { segments: GenerationSegment[] };
-
 /** The API's view of a generation. Pure: presigned URLs are passed in by the caller. */
 export function toGenerationView(
-  generation: GenerationWithSegments,
+  generation: Generation,
   urls: { videoUrl?: string; thumbnailUrl?: string } = {},
   simulated = false,
 ): GenerationView {
-  const params = generation.params as unknown as GenerationParams;
+  const { params } = generation;
   const segments = [...generation.segments].sort((a, b) => a.index - b.index);
   return compact({
     id: generation.id,
@@ -138,8 +134,4 @@ export function toGenerationView(
 
 function compact<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
-
-export function isTerminal(generation: { status: string }): boolean {
-  return TERMINAL_STATUSES.has(generation.status);
 }

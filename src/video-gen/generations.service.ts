@@ -8,24 +8,22 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { CreditsService } from '../credits/credits.service.js';
 import type { Credits } from '../credits/credit-amount.js';
 import { priceOf, Quote, quoteFor } from '../credits/pricing.js';
-import { PrismaService } from '../database/prisma.service.js';
 import { GenerationKind as DbKind, Prisma } from '../generated/prisma/client.js';
 import { JobName } from '../jobs/job-definitions.js';
 import { JobQueue } from '../jobs/job-queue.js';
-import { kindLabel, MetricsService, secondsSince } from '../metrics/metrics.service.js';
 import { ModelCatalog } from '../providers/model-catalog.js';
 import { lifecycleHeaders } from '../providers/model-lifecycle.js';
 import type { GenerationKind, ModelEntry } from '../providers/model-catalog.types.js';
-import { ProviderRegistry } from '../providers/provider-registry.js';
-import type { ProviderRef } from '../providers/video-provider.js';
 import { ObjectStorage } from '../storage/object-storage.js';
 import { ValidatedImageRepository } from '../uploads/validated-images.repository.js';
 import type { PlannedSegment } from './duration-planner.js';
 import { buildParams, GenerationParams, planFor, requestHash, RequestFields } from './generation-request.js';
 import { WebhooksService, type WebhookSubscription } from '../webhooks/webhooks.service.js';
 import { GenerationEventsRepository } from './generation-events.repository.js';
-import { GenerationView, GenerationWithSegments, isTerminal, toGenerationView } from './generation-view.js';
-import { removeStoredResult } from './stored-result.js';
+import { type Generation, type GenerationStatus, GENERATION_STATUSES, isTerminal } from './generation.js';
+import { GenerationSettlement } from './generation-settlement.service.js';
+import { GenerationView, toGenerationView } from './generation-view.js';
+import { GenerationsRepository } from './generations.repository.js';
 
 export interface CreateGenerationCommand {
   user: AuthUser;
@@ -40,7 +38,7 @@ export interface CreateGenerationCommand {
 }
 
 export interface CreatedGeneration {
-  generation: GenerationWithSegments;
+  generation: Generation;
   /** True when an earlier request with the same Idempotency-Key created it. */
   replayed: boolean;
   /** The balance right after the reservation; absent on a replay (nothing was reserved). */
@@ -105,14 +103,13 @@ export class GenerationsService {
   private readonly logger = new Logger(GenerationsService.name);
 
   constructor(
-    @Inject(PrismaService) private readonly prisma: PrismaService,
+    @Inject(GenerationsRepository) private readonly generations: GenerationsRepository,
+    @Inject(GenerationSettlement) private readonly settlement: GenerationSettlement,
     @Inject(CreditsService) private readonly credits: CreditsService,
     @Inject(JobQueue) private readonly jobs: JobQueue,
     @Inject(ModelCatalog) private readonly catalog: ModelCatalog,
-    @Inject(ProviderRegistry) private readonly providers: ProviderRegistry,
     @Inject(ObjectStorage) private readonly storage: ObjectStorage,
     @Inject(AppConfig) private readonly config: AppConfig,
-    @Inject(MetricsService) private readonly metrics: MetricsService,
     @Inject(ValidatedImageRepository) private readonly validatedImages: ValidatedImageRepository,
     @Inject(GenerationEventsRepository) private readonly events: GenerationEventsRepository,
     @Inject(WebhooksService) private readonly webhooks: WebhooksService,
@@ -170,27 +167,25 @@ export class GenerationsService {
     const id = randomUUID();
     const deadlineAt = new Date(Date.now() + this.config.generation.deadlineMs);
     try {
-      const balance = await this.prisma.$transaction(
+      const balance = await this.generations.transaction(
         async (tx) => {
-          await tx.generation.create({
-            data: {
-              id,
-              userId: user.id,
-              kind: planned.dbKind,
-              model: model.name,
-              prompt: params.prompt,
-              params: params as unknown as Prisma.InputJsonValue,
-              projectId: params.projectId,
-              sourceImageKey: params.sourceImageKey,
-              parentId: planned.parentId,
-              idempotencyKey: planned.idempotencyKey,
-              requestHash: planned.idempotencyKey ? hash : undefined,
-              deadlineAt,
-              webhookUrl: planned.webhook?.url,
-              webhookEvents: planned.webhook?.events ?? [],
-              segments: {
-                create: segmentRows(planned),
-              },
+          await this.generations.insert(tx, {
+            id,
+            userId: user.id,
+            kind: planned.dbKind,
+            model: model.name,
+            prompt: params.prompt,
+            params: params as unknown as Prisma.InputJsonValue,
+            projectId: params.projectId,
+            sourceImageKey: params.sourceImageKey,
+            parentId: planned.parentId,
+            idempotencyKey: planned.idempotencyKey,
+            requestHash: planned.idempotencyKey ? hash : undefined,
+            deadlineAt,
+            webhookUrl: planned.webhook?.url,
+            webhookEvents: planned.webhook?.events ?? [],
+            segments: {
+              create: segmentRows(planned),
             },
           });
           const reservation = await this.credits.reserve(tx, {
@@ -361,22 +356,19 @@ export class GenerationsService {
     return owned;
   }
 
-  async get(user: AuthUser, id: string): Promise<GenerationWithSegments> {
+  async get(user: AuthUser, id: string): Promise<Generation> {
     if (!isUuid(id)) throw new NotFoundError('Generation not found');
-    const generation = await this.prisma.generation.findUnique({
-      where: { id },
-      include: { segments: true },
-    });
+    const generation = await this.generations.find(id);
     // A deleted generation is gone for its owner too; only its ledger entries remain.
     return ownedOr404(generation?.deletedAt ? null : generation, user);
   }
 
-  async load(id: string): Promise<GenerationWithSegments> {
-    return this.prisma.generation.findUniqueOrThrow({ where: { id }, include: { segments: true } });
+  load(id: string): Promise<Generation> {
+    return this.generations.load(id);
   }
 
   /** The API view, with short-lived presigned URLs for a finished video. */
-  async view(generation: GenerationWithSegments): Promise<GenerationView> {
+  async view(generation: Generation): Promise<GenerationView> {
     const urls: { videoUrl?: string; thumbnailUrl?: string } = {};
     if (generation.status === 'SUCCEEDED' && generation.s3Key) {
       urls.videoUrl = await this.storage.presignGet(generation.s3Key);
@@ -407,27 +399,17 @@ export class GenerationsService {
   async list(
     user: AuthUser,
     query: { cursor?: string; limit?: number; status?: string; projectId?: string },
-  ): Promise<{ items: GenerationWithSegments[]; nextCursor: string | null }> {
+  ): Promise<{ items: Generation[]; nextCursor: string | null }> {
     const limit = query.limit ?? 20;
     const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
-    const rows = await this.prisma.generation.findMany({
-      where: {
-        userId: user.id,
-        deletedAt: null,
-        ...(query.status ? { status: query.status.toUpperCase() as never } : {}),
-        ...(query.projectId ? { projectId: query.projectId } : {}),
-        ...(cursor
-          ? {
-              OR: [
-                { createdAt: { lt: cursor.createdAt } },
-                { createdAt: cursor.createdAt, id: { lt: cursor.id } },
-              ],
-            }
-          : {}),
-      },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      take: limit + 1,
-      include: { segments: true },
+    const status = query.status?.toUpperCase() as GenerationStatus | undefined;
+    // A status no generation can have matches none (the DTO has checked it already).
+    if (status && !GENERATION_STATUSES.includes(status)) return { items: [], nextCursor: null };
+    const rows = await this.generations.page(user.id, {
+      limit: limit + 1,
+      status,
+      projectId: query.projectId,
+      cursor,
     });
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
@@ -436,78 +418,29 @@ export class GenerationsService {
 
   /**
    * Cancels a queued or running generation: marks it cancelled and refunds what was not delivered in one
-   * transaction, then asks the provider to stop (best effort; the worker notices the status and stops too).
+   * transaction, then asks the provider to stop (the settlement's rules). 409 once it has ended, or once the
+   * worker is storing its finished video.
    */
-  async cancel(user: AuthUser, id: string): Promise<GenerationWithSegments> {
+  async cancel(user: AuthUser, id: string): Promise<Generation> {
     const generation = await this.get(user, id);
     if (isTerminal(generation)) {
       throw new ConflictError(`Generation ${id} is already ${generation.status.toLowerCase()}`);
     }
     if (generation.storingAt) throw storingConflict(id);
-    const cancelled = await this.prisma.$transaction(async (tx) => {
-      // Not once the worker has claimed the generation to store its result (storingAt): one of the two wins.
-      const updated = await tx.generation.updateMany({
-        where: { id, status: { in: ['QUEUED', 'RUNNING'] }, storingAt: null },
-        data: {
-          status: 'CANCELLED',
-          completedAt: new Date(),
-          errorCode: 'CANCELLED',
-          error: 'Cancelled by the user',
-        },
-      });
-      if (updated.count === 0) return false;
-      await tx.generationSegment.updateMany({
-        where: { generationId: id, status: { notIn: ['SUCCEEDED', 'FAILED'] } },
-        data: { status: 'CANCELLED' },
-      });
-      await this.credits.refund(id, generation.creditsReserved, 'cancelled by the user', tx);
-      await this.events.append(tx, [id], 'cancelled');
-      return true;
-    });
-    if (!cancelled) {
+    if (!(await this.settlement.cancel(generation))) {
       const current = await this.load(id);
       if (!isTerminal(current) && current.storingAt) throw storingConflict(id);
       throw new ConflictError(`Generation ${id} is already ${current.status.toLowerCase()}`);
     }
-    this.metrics.generationFinished(
-      generation.model,
-      kindLabel(generation.kind),
-      'cancelled',
-      secondsSince(generation.createdAt),
-    );
-    await this.cancelAtProvider(generation);
-    // A cancelled generation keeps no result; the worker removes anything it was still uploading.
-    await removeStoredResult(
-      this.storage,
-      { ...generation, segmentCount: generation.segments.length },
-      this.logger,
-    );
     return this.load(id);
-  }
-
-  async cancelAtProvider(generation: GenerationWithSegments): Promise<void> {
-    for (const segment of generation.segments) {
-      if (!segment.providerRef || segment.status === 'SUCCEEDED') continue;
-      const ref = segment.providerRef as unknown as ProviderRef;
-      try {
-        await this.providers.forRef(ref).cancel(ref);
-      } catch (error) {
-        this.logger.warn(
-          `could not cancel ${ref.provider} job for ${generation.id}: ${(error as Error).message}`,
-        );
-      }
-    }
   }
 
   private async findByIdempotencyKey(
     userId: string,
     key: string,
     hash: string,
-  ): Promise<GenerationWithSegments | undefined> {
-    const existing = await this.prisma.generation.findUnique({
-      where: { userId_idempotencyKey: { userId, idempotencyKey: key } },
-      include: { segments: true },
-    });
+  ): Promise<Generation | undefined> {
+    const existing = await this.generations.findByIdempotencyKey(userId, key);
     if (!existing) return undefined;
     if (existing.deletedAt) {
       throw new ConflictError(

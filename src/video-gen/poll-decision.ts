@@ -1,7 +1,9 @@
 import { classifyFailure } from '../common/failures/failure.classifier.js';
+import type { SegmentHandover } from '../jobs/job-definitions.js';
 import type { PollResult } from '../providers/video-provider.js';
 import { nextPollDelay, overallProgress } from './pipeline-plan.js';
 import type { DueSegment, PollUpdate } from './segment-poll.repository.js';
+import { GenerationFailure, toFailure } from './worker/job-failure.js';
 
 export interface PollTiming {
   pollIntervalMs: number;
@@ -59,4 +61,24 @@ export function pollDecision(
         : {}),
     },
   };
+}
+
+/**
+ * What the provider's answer means for the generation, as the job's data carries it: made (receive it), or
+ * failed with the reason the user will see (failed or cancelled at the provider, or an error that does not pass).
+ */
+export function verdictOf(
+  segment: Pick<DueSegment, 'id'>,
+  answer: { result: PollResult } | { error: unknown },
+): SegmentHandover {
+  if ('result' in answer && answer.result.state === 'succeeded') {
+    return { segmentId: segment.id, outcome: 'succeeded' };
+  }
+  const failure =
+    'error' in answer
+      ? toFailure(answer.error)
+      : answer.result.state === 'failed'
+        ? toFailure(answer.result.error ?? new GenerationFailure('PROVIDER_FAILED', 'The provider failed'))
+        : new GenerationFailure('PROVIDER_CANCELLED', 'The provider cancelled the job');
+  return { segmentId: segment.id, outcome: 'failed', code: failure.code, message: failure.message };
 }

@@ -4,7 +4,7 @@ import {
   ProviderRejectedError,
   ProviderTransientError,
 } from '../providers/provider-errors.js';
-import { pollDecision } from './poll-decision.js';
+import { pollDecision, verdictOf } from './poll-decision.js';
 import type { DueSegment } from './segment-poll.repository.js';
 
 const timing = { pollIntervalMs: 2_000, maxPollIntervalMs: 8_000 };
@@ -100,5 +100,32 @@ describe('pollDecision', () => {
     ]) {
       expect(pollDecision(due(), { error }, timing, noJitter)).toEqual({ kind: 'hand-off' });
     }
+  });
+});
+
+describe('verdictOf', () => {
+  it('hands over a made segment as made', () => {
+    expect(verdictOf(due(), { result: { state: 'succeeded' } })).toEqual({
+      segmentId: 's1',
+      outcome: 'succeeded',
+    });
+  });
+
+  it('hands over a failure with the reason the user sees, so the job need not ask again', () => {
+    expect(
+      verdictOf(due(), {
+        result: { state: 'failed', error: new ProviderFailedError('fal', 'generation_failed', 'boom') },
+      }),
+    ).toEqual({ segmentId: 's1', outcome: 'failed', code: 'PROVIDER_GENERATION_FAILED', message: 'boom' });
+    expect(verdictOf(due(), { result: { state: 'failed' } })).toMatchObject({ code: 'PROVIDER_FAILED' });
+    expect(verdictOf(due(), { result: { state: 'cancelled' } })).toMatchObject({
+      code: 'PROVIDER_CANCELLED',
+    });
+    expect(
+      verdictOf(due(), { error: new ProviderRejectedError('fal', 'moderation', 'refused') }),
+    ).toMatchObject({
+      outcome: 'failed',
+      code: 'MODERATION',
+    });
   });
 });

@@ -7,12 +7,12 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
-import { JobName, type ProviderLane } from '../jobs/job-definitions.js';
+import { JobName, type ProviderLane, type SegmentHandover } from '../jobs/job-definitions.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ProviderRegistry } from '../providers/provider-registry.js';
 import type { PollResult } from '../providers/video-provider.js';
-import { pollDecision } from './poll-decision.js';
+import { pollDecision, verdictOf } from './poll-decision.js';
 import { DueSegment, PollUpdate, SegmentPollRepository } from './segment-poll.repository.js';
 
 /** How long a claimed segment stays this process's before another may poll it (a crashed poller's cost). */
@@ -148,24 +148,25 @@ export class ProviderPoller implements OnApplicationBootstrap, BeforeApplication
       void this.flush();
       return;
     }
-    await this.handOff(segment).catch((error: unknown) => {
+    await this.handOff(segment, verdictOf(segment, answer)).catch((error: unknown) => {
       // The lease runs out and the segment is polled (and handed off) again.
       this.logger.warn(`cannot hand generation ${segment.generationId} back: ${(error as Error).message}`);
     });
   }
 
   /**
-   * The provider is done with the segment: a generation job takes over. The lease is renewed first, so the
-   * job (which clears it) is never overwritten. If the job never takes the segment (a job for this
+   * The provider is done with the segment: a generation job takes over, with the verdict in its data (it
+   * never asks the provider again). The lease is renewed first, so the job (which clears it) is never
+   * overwritten. If the job never takes the segment (a job for this
    * generation was already queued and is retrying, or was just finishing), the lease runs out and the
    * segment is polled and handed off again; while a backlog of results waits for job slots, that costs one
    * status request per segment per lease, not per poll interval.
    */
-  private async handOff(segment: DueSegment): Promise<void> {
+  private async handOff(segment: DueSegment, handover: SegmentHandover): Promise<void> {
     await this.schedule.schedule(segment.id, LEASE_MS, segment.pollAttempts + 1);
     await this.jobs.send(
       JobName.GenerationRun,
-      { generationId: segment.generationId, provider: segment.providerRef.provider },
+      { generationId: segment.generationId, provider: segment.providerRef.provider, handover },
       { priority: RESUME_PRIORITY },
     );
   }

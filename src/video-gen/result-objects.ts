@@ -1,4 +1,5 @@
 import { StorageKeys } from '../storage/storage-keys.js';
+import { isTerminal } from './generation.js';
 
 export const CONTENT_VARIANTS = ['video', 'thumbnail', 'last-frame'] as const;
 export type ContentVariant = (typeof CONTENT_VARIANTS)[number];
@@ -65,7 +66,7 @@ export function isExpired(
   return (
     cutoff !== undefined &&
     generation.deletedAt === null &&
-    ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(generation.status) &&
+    isTerminal(generation) &&
     generation.completedAt !== null &&
     generation.completedAt < cutoff
   );

@@ -5,6 +5,7 @@ import { DatabaseConnection } from '../database/database-connection.js';
 import { migrate } from '../database/migrator.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { GenerationEventsRepository } from './generation-events.repository.js';
+import { GenerationsRepository } from './generations.repository.js';
 import { SegmentPollRepository } from './segment-poll.repository.js';
 
 describe(`SegmentPollRepository (${databaseBackend})`, () => {
@@ -12,6 +13,7 @@ describe(`SegmentPollRepository (${databaseBackend})`, () => {
   let connection: DatabaseConnection;
   let prisma: PrismaService;
   let polls: SegmentPollRepository;
+  let generations: GenerationsRepository;
 
   beforeAll(async () => {
     context = await createTestContext();
@@ -20,6 +22,7 @@ describe(`SegmentPollRepository (${databaseBackend})`, () => {
     prisma = new PrismaService(connection);
     await prisma.$connect();
     polls = new SegmentPollRepository(prisma, new GenerationEventsRepository(prisma));
+    generations = new GenerationsRepository(prisma, new GenerationEventsRepository(prisma));
   });
   afterAll(async () => {
     await prisma.$disconnect();
@@ -164,7 +167,7 @@ describe(`SegmentPollRepository (${databaseBackend})`, () => {
     const pending = [];
     for (let i = 0; i < 10; i++) pending.push(await generationWith([{ status: 'PENDING' }]));
     const results = await Promise.all(
-      pending.map((g) => polls.claimSubmission(g.segmentIds[0], 'fal', 3, 5_000)),
+      pending.map((g) => generations.claimSubmission(g.segmentIds[0], 'fal', 3, 5_000)),
     );
     expect(results.filter((r) => r === 'claimed')).toHaveLength(2);
     expect(results.filter((r) => r === 'full')).toHaveLength(8);
@@ -177,8 +180,8 @@ describe(`SegmentPollRepository (${databaseBackend})`, () => {
     expect(waiting.every((s) => s.nextPollAt!.getTime() > Date.now() + 3_000)).toBe(true);
     // Another provider has its own places; a segment already claimed is not claimed twice.
     const azure = await generationWith([{ status: 'PENDING' }]);
-    expect(await polls.claimSubmission(azure.segmentIds[0], 'azure', 3, 5_000)).toBe('claimed');
-    expect(await polls.claimSubmission(claimed[0].id, 'fal', 0, 5_000)).toBe('lost');
+    expect(await generations.claimSubmission(azure.segmentIds[0], 'azure', 3, 5_000)).toBe('claimed');
+    expect(await generations.claimSubmission(claimed[0].id, 'fal', 0, 5_000)).toBe('lost');
   });
 
   it('brings back segments that waited for room once their retry is due', async () => {

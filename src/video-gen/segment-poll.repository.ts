@@ -148,53 +148,6 @@ export class SegmentPollRepository {
     );
   }
 
-  /**
-   * Moves a PENDING segment to SUBMITTING if its provider has room: at most `maxInFlight` segments per
-   * provider are submitting or at the provider at once, across every process (0 = no limit). The count and
-   * the claim happen under one advisory lock per provider, so two workers cannot both take the last place.
-   * When full, the segment waits with `nextPollAt` set, and the poller brings its job back then.
-   */
-  async claimSubmission(
-    segmentId: string,
-    provider: string,
-    maxInFlight: number,
-    retryInMs: number,
-  ): Promise<'claimed' | 'lost' | 'full'> {
-    return this.prisma.$transaction(async (tx) => {
-      if (maxInFlight > 0) {
-        await tx.$executeRawUnsafe(
-          `SELECT pg_advisory_xact_lock(hashtext($1))`,
-          `video-gen:in-flight:${provider}`,
-        );
-        const [{ count }] = await tx.$queryRawUnsafe<Array<{ count: number }>>(
-          `SELECT count(*)::int AS count FROM "GenerationSegment" s
-           JOIN "Generation" g ON g.id = s."generationId"
-           WHERE s.provider = $1 AND s.status IN ('SUBMITTING', 'SUBMITTED', 'SUBMIT_AMBIGUOUS')
-             AND g.status IN ('QUEUED', 'RUNNING')`,
-          provider,
-        );
-        if (count >= maxInFlight) {
-          await tx.$executeRawUnsafe(
-            `UPDATE "GenerationSegment"
-             SET "nextPollAt" = ${NOW_UTC} + $2::int * interval '1 millisecond', "updatedAt" = ${NOW_UTC}
-             WHERE id = $1::uuid AND status = 'PENDING'`,
-            segmentId,
-            Math.max(0, Math.round(retryInMs)),
-          );
-          return 'full';
-        }
-      }
-      const claimed = await tx.$executeRawUnsafe(
-        `UPDATE "GenerationSegment"
-         SET status = 'SUBMITTING', "submittedAt" = ${NOW_UTC}, attempts = attempts + 1, "nextPollAt" = NULL,
-             "updatedAt" = ${NOW_UTC}
-         WHERE id = $1::uuid AND status = 'PENDING'`,
-        segmentId,
-      );
-      return claimed === 1 ? 'claimed' : 'lost';
-    });
-  }
-
   /** PENDING segments whose provider was full and whose retry is due: their generations' jobs go again. */
   async claimWaiting(
     limit: number,

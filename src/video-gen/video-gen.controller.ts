@@ -19,9 +19,8 @@ import { creditsToJson } from '../credits/credit-amount.js';
 import { CreditsService } from '../credits/credits.service.js';
 import type { GenerationKind } from '../providers/model-catalog.types.js';
 import { ImageToVideoDto, TextToVideoDto } from './dto/create-generation.dto.js';
-import type { GenerationParams } from './generation-request.js';
 import { GenerationEventFeed, isTerminalEvent } from './generation-event-feed.js';
-import { GenerationWithSegments, isTerminal } from './generation-view.js';
+import { type Generation, isTerminal } from './generation.js';
 import { GenerationsService } from './generations.service.js';
 import { IDEMPOTENCY_KEY_HEADER } from '../common/idempotency-key.js';
 import { IDEMPOTENCY_HEADER, markReplayed, REPLAYED_RESPONSE_HEADERS } from './idempotency.js';
@@ -142,7 +141,7 @@ export class VideoGenController {
         if (isTerminalEvent(event)) break;
       }
     }
-    const generation: GenerationWithSegments = await this.generations.load(created.id);
+    const generation: Generation = await this.generations.load(created.id);
     if (!isTerminal(generation)) {
       res.status(HttpStatus.ACCEPTED);
       res.setHeader('Location', `/video-gen/generations/${generation.id}`);
@@ -169,7 +168,7 @@ export class VideoGenController {
       s3Key: generation.s3Key,
       model: generation.model,
       credits: { used: creditsToJson(generation.creditsCaptured), balance: creditsToJson(balance) },
-      duration: (generation.params as unknown as GenerationParams).duration,
+      duration: generation.params.duration,
       generationTime: (generation.completedAt ?? new Date()).getTime() - generation.createdAt.getTime(),
       simulated: this.generations.isSimulated(generation),
     };

@@ -10,7 +10,13 @@ import { GenerationResults } from './generation-results.service.js';
 import { UploadsModule } from '../uploads/uploads.module.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { GenerationEventsModule } from './generation-events.module.js';
-import { GenerationRunner } from './generation-runner.service.js';
+import { GenerationSettlement } from './generation-settlement.service.js';
+import { GenerationsRepository } from './generations.repository.js';
+import { AssembleStep } from './worker/assemble.step.js';
+import { GenerationWorker } from './worker/generation.worker.js';
+import { ReceiveStep } from './worker/receive.step.js';
+import { SegmentInputs } from './worker/segment-input.js';
+import { SubmitStep } from './worker/submit.step.js';
 import { GenerationSweeper } from './generation-sweeper.service.js';
 import { ChainsController, GenerationsController } from './generations.controller.js';
 import { GenerationsService } from './generations.service.js';
@@ -35,14 +41,20 @@ import { VideoGenController } from './video-gen.controller.js';
   ],
   controllers: [VideoGenController, GenerationsController, ChainsController, QuotesController],
   providers: [
+    GenerationsRepository,
+    GenerationSettlement,
     GenerationsService,
-    GenerationRunner,
+    GenerationWorker,
+    SegmentInputs,
+    SubmitStep,
+    ReceiveStep,
+    AssembleStep,
     GenerationSweeper,
     GenerationResults,
     SegmentPollRepository,
     ProviderPoller,
     StreamTokensRepository,
   ],
-  exports: [GenerationsService, GenerationRunner],
+  exports: [GenerationsService, GenerationWorker],
 })
 export class VideoGenModule {}
