@@ -3,7 +3,7 @@ import { PrismaService } from '../src/database/prisma.service.js';
 import { ProviderSimulators } from '../src/simulators/provider-simulators.js';
 import { controlsOf } from './support/simulator-controls.js';
 import { ObjectStorage } from '../src/storage/object-storage.js';
-import { GenerationSweeper } from '../src/video-gen/generation-sweeper.service.js';
+import { GenerationSweeper } from '../src/video-gen/worker/generation-sweeper.service.js';
 import {
   authHeader,
   FAST_SIMULATED,

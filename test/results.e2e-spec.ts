@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { PrismaService } from '../src/database/prisma.service.js';
-import { GenerationResults } from '../src/video-gen/generation-results.service.js';
-import { isExpired, retentionCutoff } from '../src/video-gen/result-objects.js';
+import { GenerationResults } from '../src/video-gen/api/generation-results.service.js';
+import { isExpired, retentionCutoff } from '../src/video-gen/api/result-objects.js';
 import { authHeader, FAST_SIMULATED, uploadImage, waitForGeneration } from './support/generations.js';
 import { assertLedgerInvariant } from './support/ledger-invariant.js';
 import { storedKeys } from './support/storage.js';

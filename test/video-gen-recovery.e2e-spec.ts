@@ -2,7 +2,7 @@ import request from 'supertest';
 import { PrismaService } from '../src/database/prisma.service.js';
 import { ProviderSimulators } from '../src/simulators/provider-simulators.js';
 import { controlsOf } from './support/simulator-controls.js';
-import { GenerationSweeper } from '../src/video-gen/generation-sweeper.service.js';
+import { GenerationSweeper } from '../src/video-gen/worker/generation-sweeper.service.js';
 import { authHeader, FAST_SIMULATED, uploadImage } from './support/generations.js';
 import { assertLedgerInvariant } from './support/ledger-invariant.js';
 import { startTestApp, TestApp } from './support/test-app.js';

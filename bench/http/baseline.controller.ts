@@ -14,7 +14,7 @@ import pg from 'pg';
 import type { AuthUser } from '../../src/auth/auth-user.js';
 import { CurrentUser } from '../../src/auth/current-user.decorator.js';
 import { AppConfig } from '../../src/config/app-config.js';
-import { CreateGenerationDto } from '../../src/video-gen/dto/create-generation.dto.js';
+import { CreateGenerationDto } from '../../src/video-gen/api/dto/create-generation.dto.js';
 
 /** What both baselines answer: about the size of a real 202 body. */
 const CONSTANT = {

@@ -5,16 +5,16 @@ import {
   CreateGenerationDto,
   CropDto,
   ExtendGenerationDto,
-} from '../video-gen/dto/create-generation.dto.js';
+} from '../video-gen/api/dto/create-generation.dto.js';
 import { GenerationEventView, WebhookPayloadView } from '../video-gen/generation-events.js';
-import { QuotedSegmentView, QuoteView } from '../video-gen/generation-quote.js';
+import { QuotedSegmentView, QuoteView } from '../video-gen/api/generation-quote.js';
 import {
   CreditsView,
   GenerationPageView,
   GenerationView,
   SegmentView,
 } from '../video-gen/generation-view.js';
-import { StreamTokenResponse } from '../video-gen/generations.controller.js';
+import { StreamTokenResponse } from '../video-gen/api/generations.controller.js';
 import type * as Contract from './api-contract.js';
 import { ErrorResponseDto } from './error-response.dto.js';
 

@@ -6,7 +6,7 @@ import { MediaModule } from '../media/media.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { ProvidersModule } from '../providers/providers.module.js';
 import { StorageModule } from '../storage/storage.module.js';
-import { GenerationResults } from './generation-results.service.js';
+import { GenerationResults } from './api/generation-results.service.js';
 import { UploadsModule } from '../uploads/uploads.module.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { GenerationEventsModule } from './generation-events.module.js';
@@ -17,14 +17,14 @@ import { GenerationWorker } from './worker/generation.worker.js';
 import { ReceiveStep } from './worker/receive.step.js';
 import { SegmentInputs } from './worker/segment-input.js';
 import { SubmitStep } from './worker/submit.step.js';
-import { GenerationSweeper } from './generation-sweeper.service.js';
-import { ChainsController, GenerationsController } from './generations.controller.js';
-import { GenerationsService } from './generations.service.js';
-import { ProviderPoller } from './provider-poller.service.js';
-import { QuotesController } from './quotes.controller.js';
-import { SegmentPollRepository } from './segment-poll.repository.js';
-import { StreamTokensRepository } from './stream-tokens.repository.js';
-import { VideoGenController } from './video-gen.controller.js';
+import { GenerationSweeper } from './worker/generation-sweeper.service.js';
+import { ChainsController, GenerationsController } from './api/generations.controller.js';
+import { GenerationsService } from './api/generations.service.js';
+import { ProviderPoller } from './worker/provider-poller.service.js';
+import { QuotesController } from './api/quotes.controller.js';
+import { SegmentPollRepository } from './worker/segment-poll.repository.js';
+import { StreamTokensRepository } from './api/stream-tokens.repository.js';
+import { VideoGenController } from './api/video-gen.controller.js';
 
 @Module({
   imports: [

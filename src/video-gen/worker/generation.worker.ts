@@ -11,7 +11,7 @@ import { ModelCatalog } from '../../providers/model-catalog.js';
 import { ObjectStorage } from '../../storage/object-storage.js';
 import { GenerationSettlement } from '../generation-settlement.service.js';
 import { GenerationsRepository } from '../generations.repository.js';
-import { SegmentPollRepository } from '../segment-poll.repository.js';
+import { SegmentPollRepository } from './segment-poll.repository.js';
 import { AssembleStep } from './assemble.step.js';
 import { exhausted, GenerationFailure, GenerationGone, toFailure } from './job-failure.js';
 import { nextStep } from './next-step.js';

@@ -8,7 +8,7 @@ import type { ObjectStorage } from '../../storage/object-storage.js';
 import type { Generation } from '../generation.js';
 import type { GenerationSettlement } from '../generation-settlement.service.js';
 import type { EndReason, GenerationsRepository } from '../generations.repository.js';
-import type { SegmentPollRepository } from '../segment-poll.repository.js';
+import type { SegmentPollRepository } from './segment-poll.repository.js';
 import type { AssembleStep } from './assemble.step.js';
 import { GenerationWorker } from './generation.worker.js';
 import type { ReceiveStep } from './receive.step.js';

@@ -12,8 +12,8 @@ import { ObjectStorage } from '../../storage/object-storage.js';
 import { type Generation, isNativeExtension, type Segment } from '../generation.js';
 import { GenerationsRepository } from '../generations.repository.js';
 import { StorageKeys } from '../../storage/storage-keys.js';
-import { overallProgress } from '../pipeline-plan.js';
-import { SegmentPollRepository } from '../segment-poll.repository.js';
+import { overallProgress } from './poll-timing.js';
+import { SegmentPollRepository } from './segment-poll.repository.js';
 import { checkVideo } from './check-video.js';
 import { asJobError, GenerationGone } from './job-failure.js';
 

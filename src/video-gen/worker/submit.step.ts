@@ -7,7 +7,7 @@ import { ProviderRegistry } from '../../providers/provider-registry.js';
 import type { ProviderRef } from '../../providers/video-provider.js';
 import { type Generation, isTerminal, type Segment } from '../generation.js';
 import { GenerationsRepository } from '../generations.repository.js';
-import { SegmentPollRepository } from '../segment-poll.repository.js';
+import { SegmentPollRepository } from './segment-poll.repository.js';
 import { asJobError, GenerationFailure, GenerationGone } from './job-failure.js';
 import { SegmentInputs } from './segment-input.js';
 

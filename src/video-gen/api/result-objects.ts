@@ -1,5 +1,5 @@
-import { StorageKeys } from '../storage/storage-keys.js';
-import { isTerminal } from './generation.js';
+import { StorageKeys } from '../../storage/storage-keys.js';
+import { isTerminal } from '../generation.js';
 
 export const CONTENT_VARIANTS = ['video', 'thumbnail', 'last-frame'] as const;
 export type ContentVariant = (typeof CONTENT_VARIANTS)[number];

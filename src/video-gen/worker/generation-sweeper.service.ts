@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { AppConfig } from '../config/app-config.js';
-import { JobName } from '../jobs/job-definitions.js';
-import { JobQueue } from '../jobs/job-queue.js';
-import { OnJob } from '../jobs/on-job.decorator.js';
-import { GenerationSettlement } from './generation-settlement.service.js';
-import { GenerationsRepository } from './generations.repository.js';
+import { AppConfig } from '../../config/app-config.js';
+import { JobName } from '../../jobs/job-definitions.js';
+import { JobQueue } from '../../jobs/job-queue.js';
+import { OnJob } from '../../jobs/on-job.decorator.js';
+import { GenerationSettlement } from '../generation-settlement.service.js';
+import { GenerationsRepository } from '../generations.repository.js';
 
 /**
  * Nothing stays paid-for and unfinished forever: a generation past its deadline (GENERATION_DEADLINE_MS)

@@ -1,9 +1,9 @@
-import { classifyFailure } from '../common/failures/failure.classifier.js';
-import type { SegmentHandover } from '../jobs/job-definitions.js';
-import type { PollResult } from '../providers/video-provider.js';
-import { nextPollDelay, overallProgress } from './pipeline-plan.js';
+import { classifyFailure } from '../../common/failures/failure.classifier.js';
+import type { SegmentHandover } from '../../jobs/job-definitions.js';
+import type { PollResult } from '../../providers/video-provider.js';
+import { nextPollDelay, overallProgress } from './poll-timing.js';
 import type { DueSegment, PollUpdate } from './segment-poll.repository.js';
-import { GenerationFailure, toFailure } from './worker/job-failure.js';
+import { GenerationFailure, toFailure } from './job-failure.js';
 
 export interface PollTiming {
   pollIntervalMs: number;

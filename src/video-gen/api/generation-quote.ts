@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type * as Contract from '../common/api-contract.js';
-import { creditsToJson } from '../credits/credit-amount.js';
-import type { Quote } from '../credits/pricing.js';
-import type { PlannedSegment } from './duration-planner.js';
-import type { GenerationParams } from './generation-request.js';
+import type * as Contract from '../../common/api-contract.js';
+import { creditsToJson } from '../../credits/credit-amount.js';
+import type { Quote } from '../../credits/pricing.js';
+import type { PlannedSegment } from '../duration-planner.js';
+import type { GenerationParams } from '../generation-request.js';
 
 /**
  * How a segment is made: the first from the request (prompt, or image and prompt); each next one from the

@@ -1,5 +1,5 @@
 import { ArgumentMetadata, BadRequestException } from '@nestjs/common';
-import { createValidationPipe } from '../../app.factory.js';
+import { createValidationPipe } from '../../../app.factory.js';
 import {
   CreateChainDto,
   CreateGenerationDto,

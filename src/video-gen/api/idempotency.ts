@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { IDEMPOTENCY_KEY_HEADER } from '../common/idempotency-key.js';
+import { IDEMPOTENCY_KEY_HEADER } from '../../common/idempotency-key.js';
 
 /** Documentation of the request header, shared by every create endpoint. */
 export const IDEMPOTENCY_HEADER = {

@@ -24,9 +24,9 @@ import {
   ValidatorConstraint,
   ValidatorConstraintInterface,
 } from 'class-validator';
-import type { Crop } from '../../common/crop.js';
-import { WEBHOOK_EVENT_TYPES } from '../generation-events.js';
-import { WEBHOOK_URL_MAX_LENGTH } from '../../webhooks/webhook-url.js';
+import type { Crop } from '../../../common/crop.js';
+import { WEBHOOK_EVENT_TYPES } from '../../generation-events.js';
+import { WEBHOOK_URL_MAX_LENGTH } from '../../../webhooks/webhook-url.js';
 
 /** The seed's durations; every model lists its own (GET /video-gen/models), checked against the model. */
 export const SEED_DURATIONS = ['5s', '8s', '10s'] as const;

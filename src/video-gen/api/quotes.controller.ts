@@ -1,10 +1,10 @@
 import { Body, Controller, HttpCode, HttpStatus, Inject, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type { AuthUser } from '../auth/auth-user.js';
-import { CurrentUser } from '../auth/current-user.decorator.js';
-import { ApiErrors } from '../common/api-errors.decorator.js';
-import { lifecycleHeaders } from '../providers/model-lifecycle.js';
+import type { AuthUser } from '../../auth/auth-user.js';
+import { CurrentUser } from '../../auth/current-user.decorator.js';
+import { ApiErrors } from '../../common/api-errors.decorator.js';
+import { lifecycleHeaders } from '../../providers/model-lifecycle.js';
 import { CreateChainDto, CreateGenerationDto } from './dto/create-generation.dto.js';
 import { QuoteView, toQuoteView } from './generation-quote.js';
 import { GenerationsService } from './generations.service.js';

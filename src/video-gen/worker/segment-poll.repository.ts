@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PrismaService } from '../database/prisma.service.js';
-import type { ProviderRef } from '../providers/video-provider.js';
-import { GenerationEventsRepository } from './generation-events.repository.js';
+import { PrismaService } from '../../database/prisma.service.js';
+import type { ProviderRef } from '../../providers/video-provider.js';
+import { GenerationEventsRepository } from '../generation-events.repository.js';
 
 /** A SUBMITTED segment whose next status poll is due, claimed by one poller for `leaseMs`. */
 export interface DueSegment {

@@ -3,7 +3,7 @@ import {
   ProviderRateLimitedError,
   ProviderRejectedError,
   ProviderTransientError,
-} from '../providers/provider-errors.js';
+} from '../../providers/provider-errors.js';
 import { pollDecision, verdictOf } from './poll-decision.js';
 import type { DueSegment } from './segment-poll.repository.js';
 

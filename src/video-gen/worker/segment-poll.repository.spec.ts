@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createTestContext, TestContext } from '../../test/support/test-app.js';
-import { databaseBackend } from '../../test/support/test-database.js';
-import { DatabaseConnection } from '../database/database-connection.js';
-import { migrate } from '../database/migrator.js';
-import { PrismaService } from '../database/prisma.service.js';
-import { GenerationEventsRepository } from './generation-events.repository.js';
-import { GenerationsRepository } from './generations.repository.js';
+import { createTestContext, TestContext } from '../../../test/support/test-app.js';
+import { databaseBackend } from '../../../test/support/test-database.js';
+import { DatabaseConnection } from '../../database/database-connection.js';
+import { migrate } from '../../database/migrator.js';
+import { PrismaService } from '../../database/prisma.service.js';
+import { GenerationEventsRepository } from '../generation-events.repository.js';
+import { GenerationsRepository } from '../generations.repository.js';
 import { SegmentPollRepository } from './segment-poll.repository.js';
 
 describe(`SegmentPollRepository (${databaseBackend})`, () => {

@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { ConflictError, NotFoundError } from '../common/domain-errors.js';
-import type { AuthUser } from '../auth/auth-user.js';
-import { AppConfig } from '../config/app-config.js';
-import { JobName } from '../jobs/job-definitions.js';
-import { JobQueue } from '../jobs/job-queue.js';
-import { OnJob } from '../jobs/on-job.decorator.js';
-import { ObjectStorage } from '../storage/object-storage.js';
-import { type Generation, isTerminal } from './generation.js';
-import { GenerationsRepository } from './generations.repository.js';
+import { ConflictError, NotFoundError } from '../../common/domain-errors.js';
+import type { AuthUser } from '../../auth/auth-user.js';
+import { AppConfig } from '../../config/app-config.js';
+import { JobName } from '../../jobs/job-definitions.js';
+import { JobQueue } from '../../jobs/job-queue.js';
+import { OnJob } from '../../jobs/on-job.decorator.js';
+import { ObjectStorage } from '../../storage/object-storage.js';
+import { type Generation, isTerminal } from '../generation.js';
+import { GenerationsRepository } from '../generations.repository.js';
 import { GenerationsService } from './generations.service.js';
 import { ContentVariant, contentKey, resultObjectKeys, retentionCutoff } from './result-objects.js';
 

@@ -6,12 +6,12 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import { AppConfig } from '../config/app-config.js';
-import { JobName, type ProviderLane, type SegmentHandover } from '../jobs/job-definitions.js';
-import { JobQueue } from '../jobs/job-queue.js';
-import { MetricsService } from '../metrics/metrics.service.js';
-import { ProviderRegistry } from '../providers/provider-registry.js';
-import type { PollResult } from '../providers/video-provider.js';
+import { AppConfig } from '../../config/app-config.js';
+import { JobName, type ProviderLane, type SegmentHandover } from '../../jobs/job-definitions.js';
+import { JobQueue } from '../../jobs/job-queue.js';
+import { MetricsService } from '../../metrics/metrics.service.js';
+import { ProviderRegistry } from '../../providers/provider-registry.js';
+import type { PollResult } from '../../providers/video-provider.js';
 import { pollDecision, verdictOf } from './poll-decision.js';
 import { DueSegment, PollUpdate, SegmentPollRepository } from './segment-poll.repository.js';
 

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { AppConfig } from '../config/app-config.js';
-import { PrismaService } from '../database/prisma.service.js';
+import { AppConfig } from '../../config/app-config.js';
+import { PrismaService } from '../../database/prisma.service.js';
 
 const PREFIX = 'vgst_';
 

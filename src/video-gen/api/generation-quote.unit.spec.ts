@@ -1,6 +1,6 @@
-import { Decimal } from '../credits/credit-amount.js';
-import { quoteFor } from '../credits/pricing.js';
-import type { GenerationParams } from './generation-request.js';
+import { Decimal } from '../../credits/credit-amount.js';
+import { quoteFor } from '../../credits/pricing.js';
+import type { GenerationParams } from '../generation-request.js';
 import { toQuoteView } from './generation-quote.js';
 
 const params = (over: Partial<GenerationParams> = {}): GenerationParams => ({

@@ -11,18 +11,18 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type { AuthUser } from '../auth/auth-user.js';
-import { CurrentUser } from '../auth/current-user.decorator.js';
-import { ApiErrors } from '../common/api-errors.decorator.js';
-import { AppConfig } from '../config/app-config.js';
-import { creditsToJson } from '../credits/credit-amount.js';
-import { CreditsService } from '../credits/credits.service.js';
-import type { GenerationKind } from '../providers/model-catalog.types.js';
+import type { AuthUser } from '../../auth/auth-user.js';
+import { CurrentUser } from '../../auth/current-user.decorator.js';
+import { ApiErrors } from '../../common/api-errors.decorator.js';
+import { AppConfig } from '../../config/app-config.js';
+import { creditsToJson } from '../../credits/credit-amount.js';
+import { CreditsService } from '../../credits/credits.service.js';
+import type { GenerationKind } from '../../providers/model-catalog.types.js';
 import { ImageToVideoDto, TextToVideoDto } from './dto/create-generation.dto.js';
-import { GenerationEventFeed, isTerminalEvent } from './generation-event-feed.js';
-import { type Generation, isTerminal } from './generation.js';
+import { GenerationEventFeed, isTerminalEvent } from '../generation-event-feed.js';
+import { type Generation, isTerminal } from '../generation.js';
 import { GenerationsService } from './generations.service.js';
-import { IDEMPOTENCY_KEY_HEADER } from '../common/idempotency-key.js';
+import { IDEMPOTENCY_KEY_HEADER } from '../../common/idempotency-key.js';
 import { IDEMPOTENCY_HEADER, markReplayed, REPLAYED_RESPONSE_HEADERS } from './idempotency.js';
 
 class SyncCredits {
