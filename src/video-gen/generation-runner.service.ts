@@ -38,6 +38,7 @@ import { lastFrameKey as lastFrameKeyOf, overallProgress, segmentKey, videoKeys 
 import { pollDecision } from './poll-decision.js';
 import { DueSegment, SegmentPollRepository } from './segment-poll.repository.js';
 import { removeStoredResult } from './stored-result.js';
+import { ResultIntake } from './worker/result-intake.js';
 
 /** True for a segment made by the model's native extend endpoint from the previous segment's video. */
 function isNativeExtension(params: GenerationParams, segment: Pick<GenerationSegment, 'index'>): boolean {
@@ -85,6 +86,7 @@ export class GenerationRunner {
     @Inject(MetricsService) private readonly metrics: MetricsService,
     @Inject(SegmentPollRepository) private readonly polls: SegmentPollRepository,
     @Inject(GenerationEventsRepository) private readonly events: GenerationEventsRepository,
+    @Inject(ResultIntake) private readonly intake: ResultIntake,
   ) {}
 
   @OnJob(JobName.GenerationRun)
@@ -160,28 +162,28 @@ export class GenerationRunner {
     const params = generation.params as unknown as GenerationParams;
     const count = generation.segments.length;
     // Segments received by this run, already on disk; the others are fetched from the bucket at the end.
-    const received = new Map<number, string>();
+    const received = new Map<number, Received>();
     for (let index = 0; index < count; index++) {
       if (signal.aborted) throw new TransientJobError('worker stopping');
       const segment = generation.segments.find((s) => s.index === index)!;
       if (segment.status === 'SUCCEEDED' && segment.s3Key) continue;
-      const file = await this.runSegment(generation, model, params, segment, count, workDir);
+      const done = await this.runSegment(generation, model, params, segment, count, workDir);
       // The provider is still at work: the poller sends this job again when it is done.
-      if (!file) return;
-      received.set(index, file);
+      if (!done) return;
+      received.set(index, done);
       // Fresh state: the segment just stored the frame the next one starts from.
       generation = await this.load(generationId);
     }
     const files: string[] = [];
     for (const segment of [...generation.segments].sort((a, b) => a.index - b.index)) {
-      let file = received.get(segment.index);
+      let file = received.get(segment.index)?.file;
       if (!file) {
         file = join(workDir, `segment-${segment.index}.mp4`);
         await this.download(segment.s3Key!, file);
       }
       files.push(file);
     }
-    await this.finish(generation, params, files, workDir);
+    await this.finish(generation, params, files, workDir, undefined, received.get(0)?.checked);
   }
 
   /**
@@ -195,7 +197,7 @@ export class GenerationRunner {
     initial: GenerationSegment,
     segmentCount: number,
     workDir: string,
-  ): Promise<string | undefined> {
+  ): Promise<Received | undefined> {
     const local = join(workDir, `segment-${initial.index}.mp4`);
     let segment = initial;
     if (segment.status === 'FAILED' || segment.status === 'CANCELLED') throw new GenerationGone();
@@ -220,8 +222,8 @@ export class GenerationRunner {
     }
     const ref = segment.providerRef as unknown as ProviderRef;
     if (!(await this.providerFinished(segment, ref, segmentCount))) return undefined;
-    await this.receive(generation, segment, ref, local, segmentCount, workDir);
-    return local;
+    const checked = await this.receive(generation, segment, ref, local, segmentCount, workDir);
+    return { file: local, checked };
   }
 
   private async inputFor(
@@ -455,7 +457,10 @@ export class GenerationRunner {
     throw new GenerationFailure('PROVIDER_CANCELLED', 'The provider cancelled the job');
   }
 
-  /** Streams the provider's video to disk and into S3, checks it, trims it and keeps its last frame. */
+  /**
+   * Streams the provider's video to disk and into S3 at once, checks it and keeps its last frame. Returns
+   * what the check found when the stored file is the one checked (not trimmed or cut afterwards).
+   */
   private async receive(
     generation: GenerationWithSegments,
     segment: GenerationSegment,
@@ -463,35 +468,51 @@ export class GenerationRunner {
     local: string,
     segmentCount: number,
     workDir: string,
-  ): Promise<void> {
+  ): Promise<VideoInfo | undefined> {
     const provider = this.providers.forRef(ref);
-    const raw = join(workDir, `segment-${segment.index}.raw.mp4`);
     const result = await this.metrics
       .timeProviderCall(ref.provider, 'result', () => provider.fetchResult(ref))
       .catch((error: unknown) => {
         throw asJobError(error);
       });
-    try {
-      await pipeline(result.stream, createWriteStream(raw));
-    } catch (error) {
-      throw asJobError(error);
-    }
-    if (isNativeExtension(generation.params as unknown as GenerationParams, segment)) {
-      await this.keepNewPart(raw, Number(segment.durationSeconds), workDir, segment.index);
-    }
-    await this.checkVideo(raw, Number(segment.durationSeconds), `segment ${segment.index + 1}`);
-    if (segment.trimToSeconds !== null) await this.media.trim(raw, Number(segment.trimToSeconds), local);
-    else await rename(raw, local);
     const keys = videoKeys(generation.userId, generation.id);
     const s3Key =
       segmentCount === 1 ? keys.video : segmentKey(generation.userId, generation.id, segment.index);
-    await this.storage.uploadFile(s3Key, local, 'video/mp4');
-    let lastFrameKey: string | undefined;
-    if (segment.index < segmentCount - 1) {
-      const frame = join(workDir, `segment-${segment.index}-last.png`);
-      await this.media.extractLastFrame(local, frame);
-      lastFrameKey = lastFrameKeyOf(s3Key);
-      await this.storage.put(lastFrameKey, await readFile(frame), 'image/png');
+    const lastFrameKey = segment.index < segmentCount - 1 ? lastFrameKeyOf(s3Key) : undefined;
+    const expected = Number(segment.durationSeconds);
+    const what = `segment ${segment.index + 1}`;
+    const nativeExtension = isNativeExtension(generation.params as unknown as GenerationParams, segment);
+    let checked: VideoInfo | undefined;
+    if (segment.trimToSeconds === null && !nativeExtension) {
+      checked = await this.intake
+        .receive({
+          stream: result.stream,
+          key: s3Key,
+          file: local,
+          check: (file) => this.checkVideo(file, expected, what),
+          lastFrameKey,
+        })
+        .catch((error: unknown) => {
+          throw asJobError(error);
+        });
+    } else {
+      // The file changes after the download (trimmed, or cut to its new part): one step after another.
+      const raw = join(workDir, `segment-${segment.index}.raw.mp4`);
+      try {
+        await pipeline(result.stream, createWriteStream(raw));
+      } catch (error) {
+        throw asJobError(error);
+      }
+      if (nativeExtension) await this.keepNewPart(raw, expected, workDir, segment.index);
+      await this.checkVideo(raw, expected, what);
+      if (segment.trimToSeconds !== null) await this.media.trim(raw, Number(segment.trimToSeconds), local);
+      else await rename(raw, local);
+      await this.storage.uploadFile(s3Key, local, 'video/mp4');
+      if (lastFrameKey) {
+        const frame = join(workDir, `segment-${segment.index}-last.png`);
+        await this.media.extractLastFrame(local, frame);
+        await this.storage.put(lastFrameKey, await readFile(frame), 'image/png');
+      }
     }
     const overall = overallProgress(segment.index, 100, segmentCount);
     await this.prisma.$transaction(async (tx) => {
@@ -512,6 +533,7 @@ export class GenerationRunner {
       });
       await this.events.append(tx, [generation.id], 'segment');
     });
+    return checked;
   }
 
   /**
@@ -546,14 +568,7 @@ export class GenerationRunner {
         },
       );
     }
-    const tolerance = Math.max(0.5, expectedSeconds * 0.1);
-    if (!(info.durationSeconds > 0) || Math.abs(info.durationSeconds - expectedSeconds) > tolerance) {
-      throw new GenerationFailure(
-        'INVALID_RESULT',
-        `The provider returned ${what} of ${info.durationSeconds.toFixed(2)}s instead of ${expectedSeconds}s`,
-      );
-    }
-    return info;
+    return checkLength(info, expectedSeconds, what);
   }
 
   /** Stitches the segments (when there are several), stores the thumbnail, captures the credits. */
@@ -563,6 +578,8 @@ export class GenerationRunner {
     files: string[],
     workDir: string,
     partial?: { capture: Credits; failure: GenerationFailure; deliveredSeconds: number },
+    /** What receiving the only segment found, when `files[0]` is that very file: no need to decode it again. */
+    checked?: VideoInfo,
   ): Promise<boolean> {
     const keys = videoKeys(generation.userId, generation.id);
     const transition = params.transition ?? 'cut';
@@ -588,14 +605,19 @@ export class GenerationRunner {
     }
     const planned = partial?.deliveredSeconds ?? params.durationSeconds;
     const joins = transition === 'crossfade' ? files.length - 1 : 0;
-    const info = await this.checkVideo(finalFile, planned - joins * CROSSFADE_SECONDS, 'a video');
+    const expected = planned - joins * CROSSFADE_SECONDS;
+    const info =
+      checked && files.length === 1 && !partial
+        ? checkLength(checked, expected, 'a video')
+        : await this.checkVideo(finalFile, expected, 'a video');
+    // The last frame is kept for GET /content?variant=last-frame: where a client continues the video from.
     const thumbnail = join(workDir, 'thumbnail.jpg');
-    await this.media.thumbnail(finalFile, thumbnail);
-    await this.storage.put(keys.thumbnail, await readFile(thumbnail), 'image/jpeg');
-    // Kept for GET /content?variant=last-frame: where a client continues the video from.
     const lastFrame = join(workDir, 'last-frame.png');
-    await this.media.extractLastFrame(finalFile, lastFrame);
-    await this.storage.put(keys.lastFrame, await readFile(lastFrame), 'image/png');
+    await this.media.stills(finalFile, info, { thumbnail, lastFrame });
+    await Promise.all([
+      readFile(thumbnail).then((bytes) => this.storage.put(keys.thumbnail, bytes, 'image/jpeg')),
+      readFile(lastFrame).then((bytes) => this.storage.put(keys.lastFrame, bytes, 'image/png')),
+    ]);
     const bytes = (await stat(finalFile)).size;
     const succeeded = await this.prisma.$transaction(async (tx) => {
       const updated = await tx.generation.updateMany({
@@ -759,6 +781,24 @@ export class GenerationRunner {
     const { body } = await this.storage.get(key);
     await pipeline(body as Readable, createWriteStream(file));
   }
+}
+
+/** A segment received by this run: its local file, and what its check found when that is the same file. */
+interface Received {
+  file: string;
+  checked?: VideoInfo;
+}
+
+/** A video of about the planned length passes; anything else fails the generation. */
+function checkLength(info: VideoInfo, expectedSeconds: number, what: string): VideoInfo {
+  const tolerance = Math.max(0.5, expectedSeconds * 0.1);
+  if (!(info.durationSeconds > 0) || Math.abs(info.durationSeconds - expectedSeconds) > tolerance) {
+    throw new GenerationFailure(
+      'INVALID_RESULT',
+      `The provider returned ${what} of ${info.durationSeconds.toFixed(2)}s instead of ${expectedSeconds}s`,
+    );
+  }
+  return info;
 }
 
 function contentTypeOf(format: string): string {

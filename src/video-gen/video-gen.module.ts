@@ -14,6 +14,7 @@ import { QuotesController } from './quotes.controller.js';
 import { SegmentPollRepository } from './segment-poll.repository.js';
 import { StreamTokensRepository } from './stream-tokens.repository.js';
 import { VideoGenController } from './video-gen.controller.js';
+import { ResultIntake } from './worker/result-intake.js';
 
 @Module({
   imports: [CreditsModule, ProvidersModule, UploadsModule, GenerationEventsModule, WebhooksModule],
@@ -26,6 +27,7 @@ import { VideoGenController } from './video-gen.controller.js';
     SegmentPollRepository,
     ProviderPoller,
     StreamTokensRepository,
+    ResultIntake,
   ],
   exports: [GenerationsService, GenerationRunner],
 })
