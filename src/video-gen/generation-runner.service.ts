@@ -459,7 +459,8 @@ export class GenerationRunner {
 
   /**
    * Streams the provider's video to disk and into S3 at once, checks it and keeps its last frame. Returns
-   * what the check found when the stored file is the one checked (not trimmed or cut afterwards).
+   * what the check found when the stored file is the one checked (not trimmed or cut afterwards); a single
+   * segment's thumbnail and last frame are then stored too.
    */
   private async receive(
     generation: GenerationWithSegments,
@@ -491,6 +492,14 @@ export class GenerationRunner {
           file: local,
           check: (file) => this.checkVideo(file, expected, what),
           lastFrameKey,
+          // The only segment, untrimmed, is the final video: its stills are made now, not after a second read.
+          stills:
+            segmentCount === 1
+              ? {
+                  thumbnail: { key: keys.thumbnail, file: join(workDir, 'thumbnail.jpg') },
+                  lastFrame: { key: keys.lastFrame, file: join(workDir, 'last-frame.png') },
+                }
+              : undefined,
         })
         .catch((error: unknown) => {
           throw asJobError(error);
@@ -578,7 +587,10 @@ export class GenerationRunner {
     files: string[],
     workDir: string,
     partial?: { capture: Credits; failure: GenerationFailure; deliveredSeconds: number },
-    /** What receiving the only segment found, when `files[0]` is that very file: no need to decode it again. */
+    /**
+     * What receiving the only segment found, when `files[0]` is that very file and its stills are stored:
+     * no need to decode it again.
+     */
     checked?: VideoInfo,
   ): Promise<boolean> {
     const keys = videoKeys(generation.userId, generation.id);
@@ -606,18 +618,20 @@ export class GenerationRunner {
     const planned = partial?.deliveredSeconds ?? params.durationSeconds;
     const joins = transition === 'crossfade' ? files.length - 1 : 0;
     const expected = planned - joins * CROSSFADE_SECONDS;
-    const info =
-      checked && files.length === 1 && !partial
-        ? checkLength(checked, expected, 'a video')
-        : await this.checkVideo(finalFile, expected, 'a video');
-    // The last frame is kept for GET /content?variant=last-frame: where a client continues the video from.
-    const thumbnail = join(workDir, 'thumbnail.jpg');
-    const lastFrame = join(workDir, 'last-frame.png');
-    await this.media.stills(finalFile, info, { thumbnail, lastFrame });
-    await Promise.all([
-      readFile(thumbnail).then((bytes) => this.storage.put(keys.thumbnail, bytes, 'image/jpeg')),
-      readFile(lastFrame).then((bytes) => this.storage.put(keys.lastFrame, bytes, 'image/png')),
-    ]);
+    const received = checked && files.length === 1 && !partial;
+    const info = received
+      ? checkLength(checked, expected, 'a video')
+      : await this.checkVideo(finalFile, expected, 'a video');
+    if (!received) {
+      // The last frame is kept for GET /content?variant=last-frame: where a client continues the video from.
+      const thumbnail = join(workDir, 'thumbnail.jpg');
+      const lastFrame = join(workDir, 'last-frame.png');
+      await this.media.stills(finalFile, info, { thumbnail, lastFrame });
+      await Promise.all([
+        readFile(thumbnail).then((bytes) => this.storage.put(keys.thumbnail, bytes, 'image/jpeg')),
+        readFile(lastFrame).then((bytes) => this.storage.put(keys.lastFrame, bytes, 'image/png')),
+      ]);
+    }
     const bytes = (await stat(finalFile)).size;
     const succeeded = await this.prisma.$transaction(async (tx) => {
       const updated = await tx.generation.updateMany({

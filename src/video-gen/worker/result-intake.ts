@@ -4,6 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { MediaService } from '../../media/media.service.js';
 import type { VideoInfo } from '../../media/media.types.js';
 import { ObjectStorage } from '../../storage/object-storage.js';
+import { withGcPacing } from './gc-pacer.js';
 
 export interface IntakeRequest {
   /** The provider's video as it arrives. */
@@ -16,13 +17,24 @@ export interface IntakeRequest {
   check: (file: string) => Promise<VideoInfo>;
   /** Set for a segment that another one continues: its last frame is stored there. */
   lastFrameKey?: string;
+  /**
+   * Set when this video is the final result as it is (a single, untrimmed segment): its thumbnail and
+   * last frame are made from the file and stored alongside, while it is checked and its upload finishes.
+   */
+  stills?: { thumbnail: StillTarget; lastFrame: StillTarget };
+}
+
+export interface StillTarget {
+  key: string;
+  file: string;
 }
 
 /**
  * Receives a provider's finished video in one pass: the download is written to disk and stored at once
- * (each part goes up as soon as it is on disk), the complete file is decoded and measured while the last
- * parts are still going up, and a chained segment's last frame is taken meanwhile. Nothing is accepted
- * before the check passes and the upload is complete; a refused or broken result leaves nothing stored.
+ * (each part goes up as soon as it is on disk); the complete file is decoded and measured while the last
+ * parts are still going up, and its stills (a chained segment's last frame, or a final video's thumbnail
+ * and last frame) are made meanwhile. Nothing is accepted before the check passes and every upload is
+ * complete; a refused or broken result leaves nothing stored.
  */
 @Injectable()
 export class ResultIntake {
@@ -32,27 +44,50 @@ export class ResultIntake {
   ) {}
 
   async receive(request: IntakeRequest): Promise<VideoInfo> {
+    return withGcPacing(() => this.receiveNow(request));
+  }
+
+  private async receiveNow(request: IntakeRequest): Promise<VideoInfo> {
     const upload = this.storage.uploadWhileWriting(request.key, request.stream, request.file, 'video/mp4');
     try {
       await upload.written;
-      const info = await request.check(request.file);
-      // Both settle before either's failure is reported, so nothing lands after the clean-up below.
+      // Everything that reads the complete file runs at once; all of it settles before a failure is
+      // reported, so nothing lands after the clean-up below.
       const results = await Promise.allSettled([
+        request.check(request.file),
         upload.stored,
-        request.lastFrameKey && this.storeLastFrame(request),
+        request.lastFrameKey && this.storeLastFrame(request.file, request.lastFrameKey),
+        request.stills && this.storeStills(request.file, request.stills),
       ]);
       for (const result of results) if (result.status === 'rejected') throw result.reason;
-      return info;
+      return (results[0] as PromiseFulfilledResult<VideoInfo>).value;
     } catch (error) {
       await upload.cancel();
-      if (request.lastFrameKey) await this.storage.delete(request.lastFrameKey).catch(() => undefined);
+      const extra = [request.lastFrameKey, request.stills?.thumbnail.key, request.stills?.lastFrame.key];
+      await Promise.all(extra.map((key) => key && this.storage.delete(key).catch(() => undefined)));
       throw error;
     }
   }
 
-  private async storeLastFrame(request: IntakeRequest): Promise<void> {
-    const frame = request.file.replace(/\.mp4$/, '-last.png');
-    await this.media.extractLastFrame(request.file, frame);
-    await this.storage.put(request.lastFrameKey!, await readFile(frame), 'image/png');
+  private async storeStills(file: string, stills: { thumbnail: StillTarget; lastFrame: StillTarget }) {
+    const info = await this.media.probe(file);
+    await this.media.stills(file, info, {
+      thumbnail: stills.thumbnail.file,
+      lastFrame: stills.lastFrame.file,
+    });
+    await Promise.all([
+      readFile(stills.thumbnail.file).then((bytes) =>
+        this.storage.put(stills.thumbnail.key, bytes, 'image/jpeg'),
+      ),
+      readFile(stills.lastFrame.file).then((bytes) =>
+        this.storage.put(stills.lastFrame.key, bytes, 'image/png'),
+      ),
+    ]);
+  }
+
+  private async storeLastFrame(file: string, key: string): Promise<void> {
+    const frame = file.replace(/\.mp4$/, '-last.png');
+    await this.media.extractLastFrame(file, frame);
+    await this.storage.put(key, await readFile(frame), 'image/png');
   }
 }
