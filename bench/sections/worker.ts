@@ -9,8 +9,13 @@ import { interleaved, median, ratio, round, spread } from '../lib/stats.js';
 import { makeLargeVideo, makePaddedVideo, makeSmallVideo } from '../lib/videos.js';
 
 const MB = 1024 * 1024;
-/** How worker processes are run (Dockerfile, docker-compose.yml, README). */
-const WORKER_NODE_OPTIONS = '--max-semi-space-size=1';
+/**
+ * Measured too, for comparison: a 1 MB young generation, as workers were once deployed to keep memory down.
+ * Workers now run with Node's defaults; the target is judged on those.
+ */
+const TUNED_NODE_OPTIONS = '--max-semi-space-size=1';
+/** Worker overhead at most this many times the plain stream copy (issue 14). */
+const OVERHEAD_TARGET_RATIO = 1.3;
 
 export interface WorkerOptions {
   overheadMb: number;
@@ -65,6 +70,7 @@ export async function benchWorker(options: WorkerOptions): Promise<{ figures: Fi
     });
     const overhead = spread(samples.generation, 0);
     const copy = spread(samples.streamCopy, 0);
+    const overheadRatio = ratio(overhead.median, copy.median);
     const figures: Figure[] = [
       {
         section: 'worker',
@@ -72,8 +78,10 @@ export async function benchWorker(options: WorkerOptions): Promise<{ figures: Fi
         unit: 'ms',
         value: overhead,
         baseline: { name: 'stream copy of the same bytes, simulator -> S3', value: copy },
-        ratio: ratio(overhead.median, copy.median),
+        ratio: overheadRatio,
         better: 'lower',
+        target: `ratio <= ${OVERHEAD_TARGET_RATIO} (median over median)`,
+        met: typeof overheadRatio === 'number' && overheadRatio <= OVERHEAD_TARGET_RATIO,
       },
     ];
 
@@ -128,13 +136,13 @@ export async function benchWorker(options: WorkerOptions): Promise<{ figures: Fi
       }
       return { idle, peaks, timeline, growth: peaks.map((peak, index) => peak - idle[index]) };
     };
-    // Node's default young generation lets ~100 MB of already-written download chunks wait for a
-    // collection; a 1 MB semi-space collects them as they go (README "Operations": how workers are run).
+    // With Node's default young generation, read buffers already written would wait for V8's external-memory
+    // limit; the worker collects them as a result moves (src/video-gen/worker/gc-pacer.ts).
     const defaults = await measureMemory(undefined);
-    const tuned = await measureMemory(WORKER_NODE_OPTIONS);
+    const tuned = await measureMemory(TUNED_NODE_OPTIONS);
     for (const [measured, setting] of [
-      [tuned, `NODE_OPTIONS=${WORKER_NODE_OPTIONS}, as workers are deployed`],
-      [defaults, 'default Node settings'],
+      [defaults, 'default Node settings, as workers are deployed'],
+      [tuned, `NODE_OPTIONS=${TUNED_NODE_OPTIONS}, for comparison`],
     ] as const) {
       const growthSpread = spread(measured.growth);
       figures.push({
@@ -149,15 +157,15 @@ export async function benchWorker(options: WorkerOptions): Promise<{ figures: Fi
         met: growthSpread.max < 64,
       });
     }
-    const growth = tuned.growth;
-    const timeline = tuned.timeline;
+    const growth = defaults.growth;
+    const timeline = defaults.timeline;
     return {
       figures,
       details: {
         overheadResultBytes: mediumBytes,
         memoryResultBytes: largeBytes,
         rssGrowthMb: growth.map((value) => round(value)),
-        rssGrowthDefaultNodeMb: defaults.growth.map((value) => round(value)),
+        rssGrowthTunedNodeMb: tuned.growth.map((value) => round(value)),
         rssTimelineMb: timeline,
       },
     };

@@ -167,6 +167,57 @@ export function extractFrameArgs(video: string, atSeconds: number, output: strin
 }
 
 /**
+ * A thumbnail and the last frame in one ffmpeg run: the video is opened twice, once seeked to the
+ * thumbnail's time and once near its end (as extractLastFrameArgs does), and each input feeds one image.
+ */
+export function stillsArgs(
+  video: string,
+  thumbnail: { output: string; atSeconds: number; width?: number },
+  lastFrame: string,
+  capabilities: FfmpegCapabilities,
+): string[] {
+  assertImageOutput(thumbnail.output);
+  assertImageOutput(lastFrame);
+  if (!Number.isFinite(thumbnail.atSeconds) || thumbnail.atSeconds < 0) {
+    throw new MediaError(
+      'BAD_REQUEST',
+      `frame time must be a non-negative number of seconds, got ${thumbnail.atSeconds}`,
+    );
+  }
+  return [
+    ...FFMPEG_COMMON,
+    '-ss',
+    seconds(thumbnail.atSeconds),
+    '-i',
+    video,
+    '-sseof',
+    `-${seconds(LAST_FRAME_WINDOW_SECONDS)}`,
+    '-i',
+    video,
+    // Output 1, the thumbnail: one frame of input 0 (as extractFrameArgs).
+    '-map',
+    '0:v:0',
+    '-an',
+    ...(thumbnail.width ? ['-vf', `scale=${thumbnail.width}:-2`] : []),
+    '-frames:v',
+    '1',
+    '-update',
+    '1',
+    ...imageQuality(thumbnail.output),
+    thumbnail.output,
+    // Output 2, the last frame: every frame of input 1 overwrites it (as extractLastFrameArgs).
+    '-map',
+    '1:v:0',
+    '-an',
+    ...passthroughFrames(capabilities),
+    '-update',
+    '1',
+    ...imageQuality(lastFrame),
+    lastFrame,
+  ];
+}
+
+/**
  * Re-encodes, so the result is exactly `durationSeconds` long (to the frame) and starts on a keyframe;
  * `fromSeconds` skips the start (a native extension's tail).
  */

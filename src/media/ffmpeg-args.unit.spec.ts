@@ -13,6 +13,7 @@ import {
   prepareImageFilter,
   probeArgs,
   seconds,
+  stillsArgs,
   trimArgs,
 } from './ffmpeg-args.js';
 import { MediaError } from './media.error.js';
@@ -119,6 +120,50 @@ describe('extractFrameArgs', () => {
   it('rejects negative or non-finite times', () => {
     badRequest(() => extractFrameArgs('/v/in.mp4', -1, '/o/f.png'), /non-negative/);
     badRequest(() => extractFrameArgs('/v/in.mp4', Number.NaN, '/o/f.png'), /non-negative/);
+  });
+});
+
+describe('stillsArgs', () => {
+  it('opens the video twice, seeked for the thumbnail and near the end, and writes one image from each', () => {
+    const args = stillsArgs(
+      '/v/in.mp4',
+      { output: '/o/t.jpg', atSeconds: 0.8, width: 640 },
+      '/o/l.png',
+      modern,
+    );
+    const inputs = args.flatMap((arg, index) => (arg === '-i' ? [index] : []));
+    expect(inputs).toHaveLength(2);
+    expect(inputs.map((index) => args[index + 1])).toEqual(['/v/in.mp4', '/v/in.mp4']);
+    expect(after(args, '-ss')).toBe('0.8');
+    expect(args.indexOf('-ss')).toBeLessThan(inputs[0]);
+    expect(after(args, '-sseof')).toBe('-1');
+    expect(args.indexOf('-sseof')).toBeGreaterThan(inputs[0]);
+    expect(args.indexOf('-sseof')).toBeLessThan(inputs[1]);
+    // Each output's options sit between the previous output and its own path.
+    const thumbnail = args.slice(inputs[1] + 2, args.indexOf('/o/t.jpg') + 1);
+    expect(thumbnail).toEqual(
+      expect.arrayContaining(['0:v:0', '-frames:v', 'scale=640:-2', '-q:v', '/o/t.jpg']),
+    );
+    const last = args.slice(args.indexOf('/o/t.jpg') + 1);
+    expect(last).toEqual(['-map', '1:v:0', '-an', '-fps_mode', 'passthrough', '-update', '1', '/o/l.png']);
+    expect(stillsArgs('/v/in.mp4', { output: '/o/t.jpg', atSeconds: 0 }, '/o/l.png', old)).toContain(
+      '-vsync',
+    );
+  });
+
+  it('refuses outputs that are not images and a bad time', () => {
+    badRequest(
+      () => stillsArgs('/v/in.mp4', { output: '/o/t.mp4', atSeconds: 1 }, '/o/l.png', modern),
+      /\.jpg, \.jpeg, \.png or \.webp/,
+    );
+    badRequest(
+      () => stillsArgs('/v/in.mp4', { output: '/o/t.jpg', atSeconds: 1 }, '/o/l.gif', modern),
+      /\.jpg, \.jpeg, \.png or \.webp/,
+    );
+    badRequest(
+      () => stillsArgs('/v/in.mp4', { output: '/o/t.jpg', atSeconds: -1 }, '/o/l.png', modern),
+      /non-negative/,
+    );
   });
 });
 

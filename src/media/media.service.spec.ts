@@ -212,6 +212,48 @@ describe('extractLastFrame', () => {
   });
 });
 
+describe('stills', () => {
+  it('makes the thumbnail and the true last frame in one run, as thumbnail() and extractLastFrame() do', async () => {
+    const frames = 65;
+    const video = await fixtures.indexedVideo(at('stills.mp4'), { frames, gop: 12 });
+    const info = await media.probe(video);
+    await media.stills(video, info, { thumbnail: at('stills.jpg'), lastFrame: at('stills-last.png') });
+    await media.thumbnail(video, at('thumbnail.jpg'));
+    expect(await media.imageInfo(at('stills.jpg'))).toEqual(await media.imageInfo(at('thumbnail.jpg')));
+    expect(await fixtures.meanLuma(at('stills.jpg'))).toBeCloseTo(
+      await fixtures.meanLuma(at('thumbnail.jpg')),
+      0,
+    );
+    expect(await fixtures.meanLuma(at('stills-last.png'))).toBeCloseTo(
+      decodedGrey(MediaFixtures.greyLevel(frames - 1)),
+      -0.7,
+    );
+  });
+
+  it('still finds the last picture when the sound runs on after it', async () => {
+    const frames = 40;
+    const video = await fixtures.indexedVideo(at('stills-long-audio.mp4'), { frames, audioSeconds: 6 });
+    const info = await media.probe(video);
+    await media.stills(video, info, { thumbnail: at('la.jpg'), lastFrame: at('la-last.png') });
+    expect(await fixtures.meanLuma(at('la-last.png'))).toBeCloseTo(
+      decodedGrey(MediaFixtures.greyLevel(frames - 1)),
+      -0.7,
+    );
+    expect((await media.imageInfo(at('la.jpg'))).format).toBe('jpeg');
+  });
+
+  it('fails clearly on a truncated file and leaves no partial output behind', async () => {
+    await expect(
+      media.stills(
+        at('truncated.mp4'),
+        { durationSeconds: 2, width: 320 },
+        { thumbnail: at('gone.jpg'), lastFrame: at('gone.png') },
+      ),
+    ).rejects.toBeInstanceOf(MediaError);
+    expect((await readdir(dir)).filter((name) => name.includes('gone.'))).toEqual([]);
+  });
+});
+
 describe('prepareImage', () => {
   it('scales to exactly the requested size, padding or covering', async () => {
     for (const fit of ['pad', 'cover'] as const) {

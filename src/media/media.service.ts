@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
@@ -16,6 +16,7 @@ import {
   prepareImageArgs,
   probeArgs,
   readAllPacketsArgs,
+  stillsArgs,
   trimArgs,
 } from './ffmpeg-args.js';
 import { runProcess } from './ffmpeg.runner.js';
@@ -132,8 +133,15 @@ export class MediaService implements OnModuleInit {
    * `probe` alone cannot see when the index sits at the front. For checking a provider's result before accepting it.
    */
   async verify(file: string, options: MediaCallOptions = {}): Promise<VideoInfo> {
-    const info = await this.probe(file, options);
-    const problems = await this.ffmpeg(readAllPacketsArgs(file), options);
+    // Both at once: two processes on one file cost about the time of the longer one.
+    const [probed, read] = await Promise.allSettled([
+      this.probe(file, options),
+      this.ffmpeg(readAllPacketsArgs(file), options),
+    ]);
+    if (probed.status === 'rejected') throw probed.reason;
+    if (read.status === 'rejected') throw read.reason;
+    const info = probed.value;
+    const problems = read.value;
     if (problems.trim().length > 0) {
       throw new MediaError(
         'INVALID_INPUT',
@@ -246,6 +254,49 @@ export class MediaService implements OnModuleInit {
       ...options,
       width: targetWidth - (targetWidth % 2),
     });
+  }
+
+  /**
+   * The `thumbnail` (as `thumbnail()` makes it) and the `lastFrame` (as `extractLastFrame()` does) in one
+   * ffmpeg run, given the video's probed `info`. A video whose end holds no frame (sound running on past the
+   * picture) gets its last frame from extractLastFrame's slower fallbacks.
+   */
+  async stills(
+    video: string,
+    info: Pick<VideoInfo, 'durationSeconds' | 'width'>,
+    outputs: { thumbnail: string; lastFrame: string },
+    options: MediaCallOptions = {},
+  ): Promise<void> {
+    const { capabilities } = await this.tools();
+    const targetWidth = Math.min(DEFAULT_THUMBNAIL_WIDTH, info.width);
+    const thumbnail = {
+      atSeconds: Math.min(1, info.durationSeconds * 0.1),
+      width: targetWidth - (targetWidth % 2),
+    };
+    const missing = await writeAtomically(outputs.thumbnail, (thumbnailPart) =>
+      writeAtomically(outputs.lastFrame, async (lastFramePart) => {
+        await this.ffmpeg(
+          stillsArgs(video, { ...thumbnail, output: thumbnailPart }, lastFramePart, capabilities),
+          options,
+        );
+        const [thumbnailBytes, lastFrameBytes] = await Promise.all([
+          fileSize(thumbnailPart),
+          fileSize(lastFramePart),
+        ]);
+        return { thumbnail: thumbnailBytes === 0, lastFrame: lastFrameBytes === 0 };
+      }),
+    );
+    if (missing.thumbnail) {
+      await rm(outputs.thumbnail, { force: true });
+      await this.extractFrame(video, thumbnail.atSeconds, outputs.thumbnail, {
+        ...options,
+        width: thumbnail.width,
+      });
+    }
+    if (missing.lastFrame) {
+      await rm(outputs.lastFrame, { force: true });
+      await this.extractLastFrame(video, outputs.lastFrame, options);
+    }
   }
 
   /**

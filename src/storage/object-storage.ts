@@ -10,6 +10,16 @@ export interface StoredObjectStream extends StoredObjectInfo {
   body: Readable;
 }
 
+/** A stream being written to a local file and stored at once (`ObjectStorage.uploadWhileWriting`). */
+export interface TeeUpload {
+  /** The byte count, once the whole body is in the local file; parts may still be going up. */
+  readonly written: Promise<number>;
+  /** Once the object is stored. Rejects, leaving no object, when the body or the upload failed. */
+  readonly stored: Promise<StoredObjectInfo>;
+  /** Stops the upload and removes whatever of it was stored (e.g. the file failed a check). */
+  cancel(): Promise<void>;
+}
+
 export interface PresignedUpload {
   url: string;
   method: 'PUT';
@@ -31,6 +41,13 @@ export abstract class ObjectStorage {
    * stays flat whatever the size (a video of hundreds of MB costs a few stream buffers, not parts in RAM).
    */
   abstract uploadFile(key: string, path: string, contentType: string): Promise<StoredObjectInfo>;
+  /**
+   * Writes `body` to the local file `path` and stores it under `key` in the same pass: each part goes up as
+   * soon as it is on disk, read back from the file, so a slow bucket never holds the body in memory and a
+   * dropped part is sent again from disk. `written` resolves when the file is complete, usually before
+   * `stored`, so the caller can check the file while the last parts are in flight.
+   */
+  abstract uploadWhileWriting(key: string, body: Readable, path: string, contentType: string): TeeUpload;
   abstract get(key: string): Promise<StoredObjectStream>;
   abstract getBuffer(key: string): Promise<Buffer>;
   /** `undefined` when there is no such object. */

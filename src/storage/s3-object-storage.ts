@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -26,7 +27,9 @@ import {
   PresignedUpload,
   StoredObjectInfo,
   StoredObjectStream,
+  TeeUpload,
 } from './object-storage.js';
+import { GrowingFile } from './growing-file.js';
 
 export interface S3Connection {
   bucket: string;
@@ -117,67 +120,164 @@ export class S3ObjectStorage extends ObjectStorage {
 
   async uploadFile(key: string, path: string, contentType: string): Promise<StoredObjectInfo> {
     const { size } = await stat(path);
-    const { bucket } = this;
     try {
-      if (size <= FILE_PART_BYTES) {
-        await this.sendFilePart(size, () =>
-          this.client.send(
-            new PutObjectCommand({
-              Bucket: bucket,
-              Key: key,
-              Body: createReadStream(path),
-              ContentLength: size,
-              ContentType: contentType,
-            }),
-          ),
-        );
-        return { key, contentType, bytes: size };
-      }
-      const { UploadId } = await this.client.send(
-        new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: contentType }),
+      if (size <= FILE_PART_BYTES) return await this.putFile(key, path, size, contentType);
+      const count = Math.ceil(size / FILE_PART_BYTES);
+      return await this.sendParts(key, path, contentType, async (index) =>
+        index < count ? partRange(index, size) : undefined,
       );
-      try {
-        const count = Math.ceil(size / FILE_PART_BYTES);
-        const parts: Array<{ ETag?: string; PartNumber: number }> = [];
-        let next = 0;
-        const sender = async () => {
-          while (next < count) {
-            const index = next++;
-            const start = index * FILE_PART_BYTES;
-            const end = Math.min(size, start + FILE_PART_BYTES) - 1;
-            const sent = await this.sendFilePart(end - start + 1, () =>
-              this.client.send(
-                new UploadPartCommand({
-                  Bucket: bucket,
-                  Key: key,
-                  UploadId,
-                  PartNumber: index + 1,
-                  Body: createReadStream(path, { start, end }),
-                  ContentLength: end - start + 1,
-                }),
-              ),
-            );
-            parts[index] = { ETag: sent.ETag, PartNumber: index + 1 };
-          }
-        };
-        await Promise.all(Array.from({ length: Math.min(FILE_PART_CONCURRENCY, count) }, sender));
-        await this.client.send(
-          new CompleteMultipartUploadCommand({
-            Bucket: bucket,
-            Key: key,
-            UploadId,
-            MultipartUpload: { Parts: parts },
-          }),
-        );
-      } catch (error) {
-        await this.client
-          .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId }))
-          .catch(() => undefined);
-        throw error;
-      }
-      return { key, contentType, bytes: size };
     } catch (error) {
       throw translateUnavailable(error, 'upload', key);
+    }
+  }
+
+  uploadWhileWriting(key: string, body: Readable, path: string, contentType: string): TeeUpload {
+    const file = new GrowingFile(path);
+    const stop = new AbortController();
+    let storedWhole = false;
+    const written = pipeline(body, file).then(() => file.size);
+    const stored = this.sendGrowingFile(key, file, contentType, stop.signal).then(
+      (info) => {
+        storedWhole = true;
+        return info;
+      },
+      (error: unknown) => {
+        // The body's own failure is reported as it is (a provider's error); a bucket failure also stops the
+        // download, since that object will not be stored anyway.
+        if (file.error) throw file.error;
+        const failure = translateUnavailable(error, 'upload', key) as Error;
+        file.destroy(failure);
+        throw failure;
+      },
+    );
+    // Callers await `written` first: neither promise may count as unhandled while the other is awaited.
+    written.catch(() => undefined);
+    stored.catch(() => undefined);
+    return {
+      written,
+      stored,
+      cancel: async () => {
+        stop.abort();
+        file.destroy();
+        await stored.catch(() => undefined);
+        if (storedWhole) await this.delete(key).catch(() => undefined);
+      },
+    };
+  }
+
+  /** One PUT for a file that turned out small; otherwise parts, each sent once it is on disk. */
+  private async sendGrowingFile(
+    key: string,
+    file: GrowingFile,
+    contentType: string,
+    signal: AbortSignal,
+  ): Promise<StoredObjectInfo> {
+    await file.reach(FILE_PART_BYTES + 1);
+    signal.throwIfAborted();
+    if (file.ended && file.size <= FILE_PART_BYTES) {
+      return this.putFile(key, file.path, file.size, contentType, signal);
+    }
+    return this.sendParts(
+      key,
+      file.path,
+      contentType,
+      async (index) => {
+        const start = index * FILE_PART_BYTES;
+        await file.reach(start + FILE_PART_BYTES);
+        if (file.ended && start >= file.size) return undefined;
+        return partRange(index, file.ended ? file.size : start + FILE_PART_BYTES);
+      },
+      signal,
+    );
+  }
+
+  private async putFile(
+    key: string,
+    path: string,
+    size: number,
+    contentType: string,
+    signal?: AbortSignal,
+  ): Promise<StoredObjectInfo> {
+    await this.sendFilePart(size, signal, () =>
+      this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: createReadStream(path),
+          ContentLength: size,
+          ContentType: contentType,
+        }),
+        { abortSignal: signal },
+      ),
+    );
+    return { key, contentType, bytes: size };
+  }
+
+  /**
+   * A multipart upload of `path`, FILE_PART_CONCURRENCY parts at a time, each read from disk as it is sent.
+   * `part(index)` resolves with the part's byte range once it can be read, or undefined after the last one.
+   */
+  private async sendParts(
+    key: string,
+    path: string,
+    contentType: string,
+    part: (index: number) => Promise<{ start: number; end: number } | undefined>,
+    signal?: AbortSignal,
+  ): Promise<StoredObjectInfo> {
+    const { bucket } = this;
+    // One failed part stops the others at once, rather than letting them run on into an aborted upload.
+    const failed = new AbortController();
+    signal = signal ? AbortSignal.any([signal, failed.signal]) : failed.signal;
+    const { UploadId } = await this.client.send(
+      new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: contentType }),
+      { abortSignal: signal },
+    );
+    try {
+      const parts: Array<{ ETag?: string; PartNumber: number }> = [];
+      let next = 0;
+      let bytes = 0;
+      const sender = async () => {
+        for (;;) {
+          const index = next++;
+          const range = await part(index);
+          if (!range) return;
+          signal.throwIfAborted();
+          const length = range.end - range.start + 1;
+          const sent = await this.sendFilePart(length, signal, () =>
+            this.client.send(
+              new UploadPartCommand({
+                Bucket: bucket,
+                Key: key,
+                UploadId,
+                PartNumber: index + 1,
+                Body: createReadStream(path, range),
+                ContentLength: length,
+              }),
+              { abortSignal: signal },
+            ),
+          );
+          parts[index] = { ETag: sent.ETag, PartNumber: index + 1 };
+          bytes += length;
+        }
+      };
+      await Promise.all(Array.from({ length: FILE_PART_CONCURRENCY }, sender));
+      signal.throwIfAborted();
+      await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId,
+          MultipartUpload: { Parts: parts },
+        }),
+        { abortSignal: signal },
+      );
+      return { key, contentType, bytes };
+    } catch (error) {
+      failed.abort();
+      await this.client
+        .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId }))
+        .catch(() => undefined);
+      throw error;
     }
   }
 
@@ -185,14 +285,18 @@ export class S3ObjectStorage extends ObjectStorage {
    * The SDK cannot replay a stream body, so its own retry of a dropped part fails; each try here opens the
    * file afresh instead. Errors that will not pass (access denied, no such bucket) are not tried again.
    */
-  private async sendFilePart<T>(bytes: number, send: () => Promise<T>): Promise<T> {
+  private async sendFilePart<T>(
+    bytes: number,
+    signal: AbortSignal | undefined,
+    send: () => Promise<T>,
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await send();
       } catch (error) {
         const passing =
           translateUnavailable(error, 'upload', `${bytes} bytes`) instanceof StorageUnavailableError;
-        if (!passing || attempt >= FILE_PART_ATTEMPTS) throw error;
+        if (!passing || attempt >= FILE_PART_ATTEMPTS || signal?.aborted) throw error;
         await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
       }
     }
@@ -272,6 +376,12 @@ export class S3ObjectStorage extends ObjectStorage {
     this.client.destroy();
     if (this.presigner !== this.client) this.presigner.destroy();
   }
+}
+
+/** The byte range (inclusive) of part `index` of a file of at least `size` bytes known so far. */
+function partRange(index: number, size: number): { start: number; end: number } {
+  const start = index * FILE_PART_BYTES;
+  return { start, end: Math.min(size, start + FILE_PART_BYTES) - 1 };
 }
 
 /**

@@ -25,6 +25,7 @@ import { QuotesController } from './api/quotes.controller.js';
 import { SegmentPollRepository } from './worker/segment-poll.repository.js';
 import { StreamTokensRepository } from './api/stream-tokens.repository.js';
 import { VideoGenController } from './api/video-gen.controller.js';
+import { ResultIntake } from './worker/result-intake.js';
 
 @Module({
   imports: [
@@ -54,6 +55,7 @@ import { VideoGenController } from './api/video-gen.controller.js';
     SegmentPollRepository,
     ProviderPoller,
     StreamTokensRepository,
+    ResultIntake,
   ],
   exports: [GenerationsService, GenerationWorker],
 })

@@ -2,11 +2,12 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { MediaService } from '../../media/media.service.js';
+import type { VideoInfo } from '../../media/media.types.js';
 import { ObjectStorage } from '../../storage/object-storage.js';
 import type { Generation } from '../generation.js';
 import { GenerationsRepository, type StoredVideo } from '../generations.repository.js';
 import { StorageKeys } from '../../storage/storage-keys.js';
-import { checkVideo } from './check-video.js';
+import { checkLength, checkVideo } from './check-video.js';
 import { GenerationGone } from './job-failure.js';
 
 /** Length of each crossfade between chained segments. */
@@ -35,6 +36,8 @@ export class AssembleStep {
     files: string[],
     workDir: string,
     partial?: { deliveredSeconds: number },
+    /** What receiving the only segment found, when `files[0]` is that very file and its stills are stored. */
+    checked?: VideoInfo,
   ): Promise<StoredVideo> {
     const { params } = generation;
     const keys = StorageKeys.generation(generation.userId, generation.id);
@@ -57,14 +60,22 @@ export class AssembleStep {
     }
     const planned = partial?.deliveredSeconds ?? params.durationSeconds;
     const joins = transition === 'crossfade' ? files.length - 1 : 0;
-    const info = await checkVideo(this.media, finalFile, planned - joins * CROSSFADE_SECONDS, 'a video');
-    const thumbnail = join(workDir, 'thumbnail.jpg');
-    await this.media.thumbnail(finalFile, thumbnail);
-    await this.storage.put(keys.thumbnail, await readFile(thumbnail), 'image/jpeg');
-    // Kept for GET /content?variant=last-frame: where a client continues the video from.
-    const lastFrame = join(workDir, 'last-frame.png');
-    await this.media.extractLastFrame(finalFile, lastFrame);
-    await this.storage.put(keys.lastFrame, await readFile(lastFrame), 'image/png');
+    const expected = planned - joins * CROSSFADE_SECONDS;
+    // The only segment, checked and with its stills stored as it was received: not decoded a second time.
+    const received = checked && files.length === 1 && !partial;
+    const info = received
+      ? checkLength(checked, expected, 'a video')
+      : await checkVideo(this.media, finalFile, expected, 'a video');
+    if (!received) {
+      // The last frame is kept for GET /content?variant=last-frame: where a client continues the video from.
+      const thumbnail = join(workDir, 'thumbnail.jpg');
+      const lastFrame = join(workDir, 'last-frame.png');
+      await this.media.stills(finalFile, info, { thumbnail, lastFrame });
+      await Promise.all([
+        readFile(thumbnail).then((bytes) => this.storage.put(keys.thumbnail, bytes, 'image/jpeg')),
+        readFile(lastFrame).then((bytes) => this.storage.put(keys.lastFrame, bytes, 'image/png')),
+      ]);
+    }
     return {
       s3Key: keys.video,
       thumbnailKey: keys.thumbnail,

@@ -22,6 +22,11 @@ export async function checkVideo(
       },
     );
   }
+  return checkLength(info, expectedSeconds, what);
+}
+
+/** A video of about the planned length passes; anything else fails the generation. */
+export function checkLength(info: VideoInfo, expectedSeconds: number, what: string): VideoInfo {
   const tolerance = Math.max(0.5, expectedSeconds * 0.1);
   if (!(info.durationSeconds > 0) || Math.abs(info.durationSeconds - expectedSeconds) > tolerance) {
     throw new GenerationFailure(

@@ -7,6 +7,7 @@ import { TransientJobError } from '../../jobs/job-errors.js';
 import { JobName, type SegmentHandover } from '../../jobs/job-definitions.js';
 import type { JobContext } from '../../jobs/job-queue.js';
 import { OnJob } from '../../jobs/on-job.decorator.js';
+import type { VideoInfo } from '../../media/media.types.js';
 import { ModelCatalog } from '../../providers/model-catalog.js';
 import { ObjectStorage } from '../../storage/object-storage.js';
 import { GenerationSettlement } from '../generation-settlement.service.js';
@@ -88,7 +89,7 @@ export class GenerationWorker {
     handover: SegmentHandover | undefined,
   ): Promise<void> {
     // Segments received by this run, already on disk; the others are fetched from the bucket to assemble.
-    const received = new Map<number, string>();
+    const received = new Map<number, { file: string; checked?: VideoInfo }>();
     let steps = 0;
     for (;;) {
       if (signal.aborted) throw new TransientJobError('worker stopping');
@@ -129,21 +130,27 @@ export class GenerationWorker {
         }
         case 'receive': {
           const file = join(workDir, `segment-${step.segment.index}.mp4`);
-          await this.receiveStep.receive(generation, step.segment, file, workDir);
-          received.set(step.segment.index, file);
+          const checked = await this.receiveStep.receive(generation, step.segment, file, workDir);
+          received.set(step.segment.index, { file, checked });
           continue;
         }
         case 'assemble': {
           const files: string[] = [];
           for (const segment of generation.segments) {
-            let file = received.get(segment.index);
+            let file = received.get(segment.index)?.file;
             if (!file) {
               file = join(workDir, `segment-${segment.index}.mp4`);
               await download(this.storage, segment.s3Key!, file);
             }
             files.push(file);
           }
-          const video = await this.assembleStep.assemble(generation, files, workDir);
+          const video = await this.assembleStep.assemble(
+            generation,
+            files,
+            workDir,
+            undefined,
+            received.get(0)?.checked,
+          );
           await this.settlement.succeed(generation, video);
           return;
         }

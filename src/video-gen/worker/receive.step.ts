@@ -15,6 +15,7 @@ import { StorageKeys } from '../../storage/storage-keys.js';
 import { overallProgress } from './poll-timing.js';
 import { SegmentPollRepository } from './segment-poll.repository.js';
 import { checkVideo } from './check-video.js';
+import { ResultIntake } from './result-intake.js';
 import { asJobError, GenerationGone } from './job-failure.js';
 
 /**
@@ -30,42 +31,76 @@ export class ReceiveStep {
     @Inject(ObjectStorage) private readonly storage: ObjectStorage,
     @Inject(MediaService) private readonly media: MediaService,
     @Inject(MetricsService) private readonly metrics: MetricsService,
+    @Inject(ResultIntake) private readonly intake: ResultIntake,
   ) {}
 
-  /** Receives the segment into `local` (the trimmed video, kept for assembling). */
-  async receive(generation: Generation, segment: Segment, local: string, workDir: string): Promise<void> {
+  /**
+   * Receives the segment into `local` (the trimmed video, kept for assembling): streamed to disk and into S3
+   * at once, checked, and its last frame kept. Returns what the check found when the stored file is the one
+   * checked (not trimmed or cut afterwards); a single segment's thumbnail and last frame are then stored too.
+   */
+  async receive(
+    generation: Generation,
+    segment: Segment,
+    local: string,
+    workDir: string,
+  ): Promise<VideoInfo | undefined> {
     // This job has the segment now: the pollers leave it alone.
     await this.polls.release(segment.id);
     const ref = segment.providerRef as ProviderRef;
     const segmentCount = generation.segments.length;
     const provider = this.providers.forRef(ref);
-    const raw = join(workDir, `segment-${segment.index}.raw.mp4`);
     const result = await this.metrics
       .timeProviderCall(ref.provider, 'result', () => provider.fetchResult(ref))
       .catch((error: unknown) => {
         throw asJobError(error);
       });
-    try {
-      await pipeline(result.stream, createWriteStream(raw));
-    } catch (error) {
-      throw asJobError(error);
-    }
-    if (isNativeExtension(generation.params, segment)) {
-      await this.keepNewPart(raw, Number(segment.durationSeconds), workDir, segment.index);
-    }
-    await checkVideo(this.media, raw, Number(segment.durationSeconds), `segment ${segment.index + 1}`);
-    if (segment.trimToSeconds !== null) await this.media.trim(raw, Number(segment.trimToSeconds), local);
-    else await rename(raw, local);
     const keys = StorageKeys.generation(generation.userId, generation.id);
     const s3Key =
       segmentCount === 1 ? keys.video : StorageKeys.segment(generation.userId, generation.id, segment.index);
-    await this.storage.uploadFile(s3Key, local, 'video/mp4');
-    let lastFrameKey: string | undefined;
-    if (segment.index < segmentCount - 1) {
-      const frame = join(workDir, `segment-${segment.index}-last.png`);
-      await this.media.extractLastFrame(local, frame);
-      lastFrameKey = StorageKeys.lastFrameOf(s3Key);
-      await this.storage.put(lastFrameKey, await readFile(frame), 'image/png');
+    const lastFrameKey = segment.index < segmentCount - 1 ? StorageKeys.lastFrameOf(s3Key) : undefined;
+    const expected = Number(segment.durationSeconds);
+    const what = `segment ${segment.index + 1}`;
+    const nativeExtension = isNativeExtension(generation.params, segment);
+    let checked: VideoInfo | undefined;
+    if (segment.trimToSeconds === null && !nativeExtension) {
+      checked = await this.intake
+        .receive({
+          stream: result.stream,
+          key: s3Key,
+          file: local,
+          check: (file) => checkVideo(this.media, file, expected, what),
+          lastFrameKey,
+          // The only segment, untrimmed, is the final video: its stills are made now, not after a second read.
+          stills:
+            segmentCount === 1
+              ? {
+                  thumbnail: { key: keys.thumbnail, file: join(workDir, 'thumbnail.jpg') },
+                  lastFrame: { key: keys.lastFrame, file: join(workDir, 'last-frame.png') },
+                }
+              : undefined,
+        })
+        .catch((error: unknown) => {
+          throw asJobError(error);
+        });
+    } else {
+      // The file changes after the download (trimmed, or cut to its new part): one step after another.
+      const raw = join(workDir, `segment-${segment.index}.raw.mp4`);
+      try {
+        await pipeline(result.stream, createWriteStream(raw));
+      } catch (error) {
+        throw asJobError(error);
+      }
+      if (nativeExtension) await this.keepNewPart(raw, expected, workDir, segment.index);
+      await checkVideo(this.media, raw, expected, what);
+      if (segment.trimToSeconds !== null) await this.media.trim(raw, Number(segment.trimToSeconds), local);
+      else await rename(raw, local);
+      await this.storage.uploadFile(s3Key, local, 'video/mp4');
+      if (lastFrameKey) {
+        const frame = join(workDir, `segment-${segment.index}-last.png`);
+        await this.media.extractLastFrame(local, frame);
+        await this.storage.put(lastFrameKey, await readFile(frame), 'image/png');
+      }
     }
     const overall = overallProgress(segment.index, 100, segmentCount);
     const stored = await this.generations.segmentReceived(segment, {
@@ -75,6 +110,7 @@ export class ReceiveStep {
     });
     // Cancelled or failed while this was being received: what was uploaded goes with the settlement's cleanup.
     if (!stored) throw new GenerationGone();
+    return checked;
   }
 
   /**
