@@ -49,7 +49,10 @@ export default tseslint.config(
  *   src/providers/fal, child_process by src/media/ffmpeg.runner.ts (tests, bench and scripts may spawn);
  * - providers never import video-gen or the simulators (simulated mode is wired at the composition root;
  *   provider specs may start a simulator to talk to);
- * - credits never imports video-gen.
+ * - credits never imports video-gen;
+ * - common is the bottom layer: it imports no other src folder nor the composition root (its error classifier
+ *   asks errors what they are, see common/failures/classified.ts); its specs may check the features' errors
+ *   against it.
  * The same lists also refuse `import('...')` and `require('...')` of those modules (no-restricted-syntax), so a
  * dynamic import cannot walk around them. (`dynamic` is a regex for esquery, which reads no escaped `/`.)
  */
@@ -80,6 +83,20 @@ function importBoundaries() {
     dynamic: '(^|.)video-gen.',
     message: 'credits never imports video-gen.',
   };
+  const layers = [
+    ...['video-gen', 'providers', 'jobs', 'storage', 'media', 'credits', 'uploads', 'webhooks', 'simulators'],
+    ...['auth', 'health', 'metrics', 'web', 'cli', 'config', 'database', 'logging'],
+    ...['app.module', 'app.factory', 'main', 'simulated-providers'],
+  ];
+  // A relative path through any of those names: `[^a-z-]` stands for the path's separators and dots.
+  const aboveCommon = `^[.](.*[^a-z-])?(${layers.join('|')})([^a-z-]|$)`;
+  const common = {
+    regex: aboveCommon,
+    dynamic: aboveCommon,
+    message:
+      'common is the bottom layer and imports no feature folder: move the shared piece into common, or let the ' +
+      'feature implement a common interface (as its errors implement Classified).',
+  };
   const dynamicImports = ({ dynamic, message }) => [
     { selector: `ImportExpression[source.value=/${dynamic}/]`, message },
     { selector: `CallExpression[callee.name='require'][arguments.0.value=/${dynamic}/]`, message },
@@ -90,7 +107,11 @@ function importBoundaries() {
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: patterns.map(({ group, message }) => ({ group, message })) },
+        {
+          patterns: patterns.map(({ group, regex, message }) =>
+            regex ? { regex, message } : { group, message },
+          ),
+        },
       ],
       'no-restricted-syntax': ['error', ...patterns.flatMap(dynamicImports)],
     },
@@ -103,6 +124,7 @@ function importBoundaries() {
     block(['src/providers/fal/**/*.ts'], [aws, spawn, providers], specs),
     block(['src/providers/fal/**/*.spec.ts'], [aws, spawn]),
     block(['src/credits/**/*.ts'], [aws, fal, spawn, credits]),
+    block(['src/common/**/*.ts'], [aws, fal, spawn, common], specs),
     block(['src/storage/**/*.ts'], [fal, spawn]),
     block(['src/media/ffmpeg.runner.ts'], [aws, fal]),
   ];

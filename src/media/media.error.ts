@@ -1,3 +1,5 @@
+import { type Classified, failureOf, type OwnFailure } from '../common/failures/classified.js';
+
 export type MediaErrorCode =
   /** ffmpeg/ffprobe could not be found or started. */
   | 'UNAVAILABLE'
@@ -11,7 +13,7 @@ export type MediaErrorCode =
   | 'BAD_REQUEST';
 
 /** Every failure of the media module. `stderr` holds the tail of ffmpeg's own explanation. */
-export class MediaError extends Error {
+export class MediaError extends Error implements Classified {
   constructor(
     readonly code: MediaErrorCode,
     message: string,
@@ -21,7 +23,17 @@ export class MediaError extends Error {
     super(message, options);
     this.name = 'MediaError';
   }
+
+  [failureOf](): OwnFailure {
+    return this.code === 'INVALID_INPUT'
+      ? { class: 'permanent', code: 'INVALID_INPUT', message: UNPROCESSABLE_IMAGE }
+      : { class: 'permanent', code: 'INTERNAL', message: this.message };
+  }
 }
+
+/** Shown when ffmpeg cannot read the user's image while preparing it: the input's fault, not ours. */
+const UNPROCESSABLE_IMAGE =
+  'The source image cannot be processed; upload another image. Your credits are refunded.';
 
 /** Lines of ffmpeg's stderr that explain a failure that mean a bad input rather than a bad command. */
 const INVALID_INPUT_PATTERNS = [

@@ -9,9 +9,12 @@
  * | ProviderTransientError         | no        | retry the same call with backoff                             |
  * | ProviderAmbiguousSubmitError   | unknown   | never resubmit blindly: look the submission up or hold it    |
  */
+import { type Classified, failureOf, type OwnFailure } from '../common/failures/classified.js';
+import type { FailureCode } from '../common/failures/failure-code.js';
+
 export type ProviderName = 'fal' | 'azure' | 'local';
 
-export abstract class ProviderError extends Error {
+export abstract class ProviderError extends Error implements Classified {
   abstract readonly retryable: boolean;
 
   protected constructor(
@@ -21,6 +24,15 @@ export abstract class ProviderError extends Error {
   ) {
     super(message, options);
     this.name = new.target.name;
+  }
+
+  /** A passing or unexplained failure; the subclasses with a reason say more. */
+  [failureOf](): OwnFailure {
+    return {
+      class: this.retryable ? 'retryable' : 'permanent',
+      code: 'PROVIDER_ERROR',
+      message: this.message,
+    };
   }
 }
 
@@ -49,7 +61,20 @@ export class ProviderRejectedError extends ProviderError {
       options,
     );
   }
+
+  override [failureOf](): OwnFailure {
+    return {
+      class: this.reason === 'moderation' ? 'moderation' : 'permanent',
+      code: REJECTION_CODES[this.reason],
+      message: this.userMessage,
+    };
+  }
 }
+
+const REJECTION_CODES: Record<RejectionReason, FailureCode> = {
+  invalid_input: 'INVALID_INPUT',
+  moderation: 'MODERATION',
+};
 
 export type FailureReason =
   'generation_failed' | 'result_unavailable' | 'unauthorized' | 'not_found' | 'misconfigured' | 'cancelled';
@@ -66,7 +91,20 @@ export class ProviderFailedError extends ProviderError {
   ) {
     super(provider, message, options);
   }
+
+  override [failureOf](): OwnFailure {
+    return { class: 'permanent', code: PROVIDER_FAILURE_CODES[this.reason], message: this.message };
+  }
 }
+
+const PROVIDER_FAILURE_CODES: Record<FailureReason, FailureCode> = {
+  generation_failed: 'PROVIDER_GENERATION_FAILED',
+  result_unavailable: 'PROVIDER_RESULT_UNAVAILABLE',
+  unauthorized: 'PROVIDER_UNAUTHORIZED',
+  not_found: 'PROVIDER_NOT_FOUND',
+  misconfigured: 'PROVIDER_MISCONFIGURED',
+  cancelled: 'PROVIDER_CANCELLED',
+};
 
 /** Too many requests: retry the same call, not before `retryAfterMs` when the provider said so. */
 export class ProviderRateLimitedError extends ProviderError {
@@ -79,6 +117,10 @@ export class ProviderRateLimitedError extends ProviderError {
     options?: { cause?: unknown },
   ) {
     super(provider, message, options);
+  }
+
+  override [failureOf](): OwnFailure {
+    return { ...super[failureOf](), retryAfterMs: this.retryAfterMs };
   }
 }
 
@@ -107,6 +149,10 @@ export class ProviderAmbiguousSubmitError extends ProviderError {
     options?: { cause?: unknown },
   ) {
     super(provider, message, options);
+  }
+
+  override [failureOf](): OwnFailure {
+    return { class: 'ambiguous', code: 'SUBMIT_AMBIGUOUS', message: this.message };
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { type Classified, failureOf, type OwnFailure } from '../common/failures/classified.js';
 
 export interface StoredObjectInfo {
   key: string;
@@ -68,13 +69,17 @@ export abstract class ObjectStorage {
  * The object store refused or dropped a request for a reason that passes (a 5xx, throttling, a connection
  * lost or refused): the same request may well succeed a little later.
  */
-export class StorageUnavailableError extends Error {
+export class StorageUnavailableError extends Error implements Classified {
   constructor(operation: string, key: string, options: { cause: unknown }) {
     super(
       `Object storage unavailable (${operation} ${key}): ${(options.cause as Error)?.message ?? options.cause}`,
       options,
     );
     this.name = 'StorageUnavailableError';
+  }
+
+  [failureOf](): OwnFailure {
+    return { class: 'retryable', code: 'RETRIES_EXHAUSTED', message: this.message, unavailable: 'storage' };
   }
 }
 

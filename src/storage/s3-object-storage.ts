@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { isNetworkFailure } from '../common/failures/failure.classifier.js';
+import { isNetworkFailure } from '../common/failures/network-errors.js';
 import type { StorageConfig } from '../config/app-config.js';
 import {
   ObjectNotFoundError,

@@ -1,38 +1,5 @@
-import { PermanentJobError, TransientJobError } from '../../jobs/job-errors.js';
-import { MediaError } from '../../media/media.error.js';
-import {
-  ProviderAmbiguousSubmitError,
-  ProviderError,
-  ProviderFailedError,
-  ProviderRateLimitedError,
-  ProviderRejectedError,
-  type FailureReason,
-  type RejectionReason,
-} from '../../providers/provider-errors.js';
-import { StorageUnavailableError } from '../../storage/object-storage.js';
-import type { FailureCode } from './failure-code.js';
-import { GenerationFailure } from './generation-failure.js';
-
-/**
- * - `retryable`: passes by itself (5xx, 429, a dropped connection, a database restart): do the same again later.
- * - `permanent`: doing it again fails again (bad input, a provider's refusal, a bug): fail and refund.
- * - `ambiguous`: a submission may or may not have been accepted: never resend blindly, look it up.
- * - `moderation`: the provider's content policy refused it: fail, refund, and tell the user what to change.
- */
-export type FailureClass = 'retryable' | 'permanent' | 'ambiguous' | 'moderation';
-
-export interface Failure {
-  class: FailureClass;
-  /** What a generation ended by this failure shows. A retryable failure never has INTERNAL. */
-  code: FailureCode;
-  message: string;
-  /** The earliest to try again, when the other side said so (Retry-After). */
-  retryAfterMs?: number;
-  /** The outside system that is away, for a retryable failure the API answers with 503. */
-  unavailable?: 'database' | 'storage';
-  /** False when nothing in the error said what it is: it is treated as permanent (see retry-policy.ts). */
-  known: boolean;
-}
+import { type Failure, failureOf, isClassified } from './classified.js';
+import { NETWORK_CODES } from './network-errors.js';
 
 /**
  * The one answer to "is this failure retried, refunded or shown, and as what?". Walks the `cause` chain (and
@@ -59,87 +26,10 @@ export function classifyFailure(error: unknown): Failure {
   };
 }
 
-/** The first `code` string along the cause chain (Node's network codes sit on a wrapped cause). */
-export function errorCodeOf(error: unknown): string | undefined {
-  const seen = new Set<unknown>();
-  for (let current = error; current && typeof current === 'object' && !seen.has(current);) {
-    seen.add(current);
-    const { code, cause } = current as { code?: unknown; cause?: unknown };
-    if (typeof code === 'string') return code;
-    current = cause;
-  }
-  return undefined;
-}
-
-/** A connection that failed, dropped or timed out: the same request may work a moment later. */
-export function isNetworkFailure(error: unknown): boolean {
-  const code = errorCodeOf(error);
-  return code !== undefined && NETWORK_CODES.has(code);
-}
-
-/**
- * The request certainly never reached the other side (refused, no such host, no route): it cannot have been
- * acted on, so sending it again cannot do the work twice. Any other transport failure leaves a submit
- * ambiguous.
- */
-export function neverReachedServer(error: unknown): boolean {
-  const code = errorCodeOf(error);
-  return code !== undefined && NEVER_SENT_CODES.has(code);
-}
-
-const REJECTION_CODES: Record<RejectionReason, FailureCode> = {
-  invalid_input: 'INVALID_INPUT',
-  moderation: 'MODERATION',
-};
-
-const PROVIDER_FAILURE_CODES: Record<FailureReason, FailureCode> = {
-  generation_failed: 'PROVIDER_GENERATION_FAILED',
-  result_unavailable: 'PROVIDER_RESULT_UNAVAILABLE',
-  unauthorized: 'PROVIDER_UNAUTHORIZED',
-  not_found: 'PROVIDER_NOT_FOUND',
-  misconfigured: 'PROVIDER_MISCONFIGURED',
-  cancelled: 'PROVIDER_CANCELLED',
-};
-
-/** Shown when ffmpeg cannot read the user's image while preparing it: the input's fault, not ours. */
-const UNPROCESSABLE_IMAGE =
-  'The source image cannot be processed; upload another image. Your credits are refunded.';
-
 /** `top`: the error as thrown, whose message a failure recognised only by a code deeper down keeps. */
 function classifyOne(error: object, top: unknown): Failure | undefined {
-  if (error instanceof GenerationFailure) {
-    return { class: classOfCode(error.code), code: error.code, message: error.message, known: true };
-  }
-  if (error instanceof PermanentJobError) {
-    return { class: 'permanent', code: 'INTERNAL', message: error.message, known: true };
-  }
-  if (error instanceof TransientJobError) {
-    // The wrapper decides that it is retried; what it wraps says what it was, for when the retries run out.
-    const inner = error.cause === undefined ? undefined : classifyFailure(error.cause);
-    return {
-      class: 'retryable',
-      code: inner && inner.code !== 'INTERNAL' ? inner.code : 'RETRIES_EXHAUSTED',
-      message: inner?.message ?? error.message,
-      retryAfterMs: error.retryAfterMs ?? inner?.retryAfterMs,
-      unavailable: inner?.unavailable,
-      known: true,
-    };
-  }
-  if (error instanceof ProviderError) return classifyProviderError(error);
-  if (error instanceof StorageUnavailableError) {
-    return {
-      class: 'retryable',
-      code: 'RETRIES_EXHAUSTED',
-      message: error.message,
-      unavailable: 'storage',
-      known: true,
-    };
-  }
-  if (error instanceof MediaError) {
-    return error.code === 'INVALID_INPUT'
-      ? { class: 'permanent', code: 'INVALID_INPUT', message: UNPROCESSABLE_IMAGE, known: true }
-      : { class: 'permanent', code: 'INTERNAL', message: error.message, known: true };
-  }
+  // Our own errors, and the features', say what they are (see classified.ts).
+  if (isClassified(error)) return { ...error[failureOf](), known: true };
   const { code, kind, message } = error as { code?: unknown; kind?: unknown; message?: unknown };
   const text = (top as Error | undefined)?.message ?? String(top);
   if (
@@ -162,58 +52,6 @@ function classifyOne(error: object, top: unknown): Failure | undefined {
   }
   return undefined;
 }
-
-function classifyProviderError(error: ProviderError): Failure {
-  if (error instanceof ProviderRejectedError) {
-    return {
-      class: error.reason === 'moderation' ? 'moderation' : 'permanent',
-      code: REJECTION_CODES[error.reason],
-      message: error.userMessage,
-      known: true,
-    };
-  }
-  if (error instanceof ProviderFailedError) {
-    return {
-      class: 'permanent',
-      code: PROVIDER_FAILURE_CODES[error.reason],
-      message: error.message,
-      known: true,
-    };
-  }
-  if (error instanceof ProviderAmbiguousSubmitError) {
-    return { class: 'ambiguous', code: 'SUBMIT_AMBIGUOUS', message: error.message, known: true };
-  }
-  return {
-    class: error.retryable ? 'retryable' : 'permanent',
-    code: 'PROVIDER_ERROR',
-    message: error.message,
-    retryAfterMs: error instanceof ProviderRateLimitedError ? error.retryAfterMs : undefined,
-    known: true,
-  };
-}
-
-function classOfCode(code: FailureCode): FailureClass {
-  if (code === 'MODERATION') return 'moderation';
-  if (code === 'SUBMIT_AMBIGUOUS') return 'ambiguous';
-  return 'permanent';
-}
-
-/** Node (and undici, axios) network errors. */
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-
-const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /** PostgreSQL and Prisma codes of a database that is restarting, failing over or out of connections. */
 const DATABASE_UNAVAILABLE_CODES = new Set([

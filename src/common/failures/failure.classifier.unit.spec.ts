@@ -9,15 +9,11 @@ import {
   ProviderTransientError,
 } from '../../providers/provider-errors.js';
 import { StorageUnavailableError } from '../../storage/object-storage.js';
+import { type Classified, type Failure, failureOf, type OwnFailure } from './classified.js';
 import { FAILURE_CODES } from './failure-code.js';
-import {
-  classifyFailure,
-  errorCodeOf,
-  type Failure,
-  isNetworkFailure,
-  neverReachedServer,
-} from './failure.classifier.js';
+import { classifyFailure } from './failure.classifier.js';
 import { GenerationFailure } from './generation-failure.js';
+import { errorCodeOf, isNetworkFailure, neverReachedServer } from './network-errors.js';
 
 const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
 
@@ -249,6 +245,37 @@ describe('classifyFailure', () => {
 
   it('only ever answers with a code the API documents', () => {
     for (const [, error] of table) expect(FAILURE_CODES).toContain(classifyFailure(error).code);
+  });
+});
+
+describe('an error that says what it is', () => {
+  // Any module's error can answer for itself: the classifier imports none of them.
+  class QuotaError extends Error implements Classified {
+    [failureOf](): OwnFailure {
+      return { class: 'retryable', code: 'PROVIDER_ERROR', message: 'quota', retryAfterMs: 60_000 };
+    }
+  }
+
+  it('is believed, and marked known', () => {
+    expect(classifyFailure(new QuotaError('x'))).toEqual({
+      class: 'retryable',
+      code: 'PROVIDER_ERROR',
+      message: 'quota',
+      retryAfterMs: 60_000,
+      known: true,
+    });
+  });
+
+  it('overrules the network code it wraps, and is found under a plain wrapper', () => {
+    const own = Object.assign(new QuotaError('x'), { cause: withCode('ECONNRESET') });
+    const failure = classifyFailure(new Error('outer', { cause: own }));
+    expect(failure).toMatchObject({ class: 'retryable', code: 'PROVIDER_ERROR', message: 'quota' });
+    expect(failure.unavailable).toBeUndefined();
+  });
+
+  it('is not mistaken for an object with a method of an ordinary name', () => {
+    const lookalike = Object.assign(new Error('bug'), { failureOf: () => ({ class: 'retryable' }) });
+    expect(classifyFailure(lookalike)).toMatchObject({ class: 'permanent', known: false });
   });
 });
 

@@ -2,7 +2,7 @@ import axios, { AxiosError, AxiosRequestConfig } from 'axios';
 import FormData from 'form-data';
 import type { ImagePreparer } from '../image-preparer.js';
 import { parseSize } from '../image-preparer.js';
-import { neverReachedServer } from '../../common/failures/failure.classifier.js';
+import { neverReachedServer } from '../../common/failures/network-errors.js';
 import { extensionOfContentType } from '../../media/image-types.js';
 import {
   MODERATION_MESSAGE,

@@ -1,5 +1,5 @@
 import type { RequestMiddleware } from '@fal-ai/client';
-import { errorCodeOf, neverReachedServer } from '../../common/failures/failure.classifier.js';
+import { errorCodeOf, neverReachedServer } from '../../common/failures/network-errors.js';
 import { parseRetryAfter } from '../provider-errors.js';
 
 /**
