@@ -11,7 +11,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AppConfig } from '../config/app-config.js';
 import { loadOrCreateDevSecret } from './dev-secret.js';
 import { Public } from './public.decorator.js';
-import { isUsableUserId } from './token-claims.js';
+import { isUsableUserId } from '../common/user-id.js';
 import { signAccessToken } from './token-signer.js';
 
 /** Short enough that a token copied out of a development browser is soon useless. */

@@ -1,7 +1,7 @@
 import { AccessDeniedError, NotFoundError } from '../common/domain-errors.js';
 import { type StorageArea, StorageKeys } from '../storage/storage-keys.js';
 import type { AuthUser } from './auth-user.js';
-import { isUsableUserId } from './token-claims.js';
+import { isUsableUserId } from '../common/user-id.js';
 
 const MAX_KEY_BYTES = 1024; // S3's own limit
 // Control characters, invisible formatting (zero-width, bidi overrides) and line/paragraph separators.

@@ -1,11 +1,5 @@
 import type { AuthUser } from './auth-user.js';
-
-/** JWT subjects become storage prefixes (`images/<sub>/`), so only characters that cannot change a path. */
-export const USER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@|:+=-]{0,127}$/;
-
-export function isUsableUserId(value: unknown): value is string {
-  return typeof value === 'string' && USER_ID_PATTERN.test(value);
-}
+import { isUsableUserId } from '../common/user-id.js';
 
 /**
  * Roles from a verified token's claims. `claim` is tried as a literal name first (Auth0-style

@@ -1,4 +1,5 @@
-import { isUsableUserId, rolesFromClaims, userFromClaims } from './token-claims.js';
+import { isUsableUserId } from '../common/user-id.js';
+import { rolesFromClaims, userFromClaims } from './token-claims.js';
 
 describe('rolesFromClaims', () => {
   it('reads an array claim', () => {

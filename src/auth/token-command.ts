@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { AppConfig } from '../config/app-config.js';
 import { ConfigurationError } from '../config/environment.js';
 import { loadOrCreateDevSecret } from './dev-secret.js';
-import { isUsableUserId } from './token-claims.js';
+import { isUsableUserId } from '../common/user-id.js';
 import { signAccessToken } from './token-signer.js';
 
 export const TOKEN_USAGE = 'usage: npm run -s token -- --sub <userId> [--role admin]... [--ttl 1h]';

@@ -1,5 +1,5 @@
 import { buildMessage, ValidateBy, ValidationOptions } from 'class-validator';
-import { isUsableUserId } from './token-claims.js';
+import { isUsableUserId } from '../common/user-id.js';
 
 export const USER_ID_RULE =
   '1 to 128 characters: a letter or digit, then letters, digits and . _ @ | : + = - (the rule for a token’s sub)';

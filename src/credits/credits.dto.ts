@@ -12,7 +12,7 @@ import {
   ValidateBy,
   ValidationOptions,
 } from 'class-validator';
-import { USER_ID_PATTERN } from '../auth/token-claims.js';
+import { USER_ID_PATTERN } from '../common/user-id.js';
 import { IsUserId, USER_ID_RULE } from '../auth/user-id.validator.js';
 import type * as Contract from '../common/api-contract.js';
 import { IsCursor } from '../common/cursor.js';

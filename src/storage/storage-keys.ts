@@ -1,4 +1,4 @@
-import { isUsableUserId } from '../auth/token-claims.js';
+import { isUsableUserId } from '../common/user-id.js';
 
 /** Each user's objects live under `<area>/<userId>/`: source images under `images/`, results under `videos/`. */
 export type StorageArea = 'images' | 'videos';
