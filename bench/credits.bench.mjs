@@ -20,7 +20,7 @@ import pg from 'pg';
 import { AppModule } from '../dist/app.module.js';
 import { loadConfig } from '../dist/config/app-config.js';
 import { CreditsService } from '../dist/credits/credits.service.js';
-import { priceFor } from '../dist/credits/pricing.js';
+import { priceOf } from '../dist/credits/pricing.js';
 import { PrismaService } from '../dist/database/prisma.service.js';
 import { GenerationCredits } from '../dist/video-gen/generation-credits.service.js';
 
@@ -78,7 +78,7 @@ const app = await NestFactory.createApplicationContext(AppModule.register(config
 const credits = app.get(CreditsService);
 const money = app.get(GenerationCredits);
 const prisma = app.get(PrismaService);
-const price = priceFor({ id: 'veo3', priceCredits: 750 }); // the seed's price for veo3
+const price = priceOf({ name: 'veo3', price: { credits: 750, per: 'generation' } }, { seconds: 8 }); // the seed's price for veo3
 
 let userSerial = 0;
 
