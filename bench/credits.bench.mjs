@@ -3,7 +3,7 @@
 // Runs the compiled service from dist/ (npm run bench:credits builds it first) against a fresh database that it
 // creates on BENCH_DATABASE_URL (default: TEST_DATABASE_URL, then postgresql://postgres@127.0.0.1:5432/postgres)
 // and drops afterwards. Each operation is what the pipeline does: one interactive transaction that inserts a
-// Generation row and reserves its credits (CreditsService.reserve). The same-run baseline is that transaction
+// Generation row and reserves its credits (GenerationCredits.reserve: lock the row, ledger, record). The same-run baseline is that transaction
 // without the reservation, so the table shows what the ledger adds on this machine.
 //
 // Scenarios: 1, 10 and 100 concurrent users (each user one request at a time, own account), and 100 concurrent
@@ -20,8 +20,9 @@ import pg from 'pg';
 import { AppModule } from '../dist/app.module.js';
 import { loadConfig } from '../dist/config/app-config.js';
 import { CreditsService } from '../dist/credits/credits.service.js';
-import { priceFor } from '../dist/credits/pricing.js';
+import { priceOf } from '../dist/credits/pricing.js';
 import { PrismaService } from '../dist/database/prisma.service.js';
+import { GenerationCredits } from '../dist/video-gen/generation-credits.service.js';
 
 const adminUrl =
   process.env.BENCH_DATABASE_URL ||
@@ -75,8 +76,9 @@ const config = loadConfig({
 });
 const app = await NestFactory.createApplicationContext(AppModule.register(config), { logger: false });
 const credits = app.get(CreditsService);
+const money = app.get(GenerationCredits);
 const prisma = app.get(PrismaService);
-const price = priceFor({ id: 'veo3', priceCredits: 750 }); // the seed's price for veo3
+const price = priceOf({ name: 'veo3', price: { credits: 750, per: 'generation' } }, { seconds: 8 }); // the seed's price for veo3
 
 let userSerial = 0;
 
@@ -87,7 +89,7 @@ function operation(userId, reserve) {
       data: { userId, kind: 'IMAGE_TO_VIDEO', model: 'veo3', prompt: 'bench', params: {} },
     });
     if (reserve) {
-      await credits.reserve(tx, { userId, generationId: generation.id, amount: price, reason: 'bench' });
+      await money.reserve(tx, generation.id, { userId, amount: price, reason: 'bench' });
     }
   });
 }
@@ -149,7 +151,7 @@ try {
   if (mismatched !== 0) throw new Error(`${mismatched} account(s) disagree with their ledger`);
 
   const result = {
-    benchmark: 'credits reservations (Generation insert + CreditsService.reserve in one transaction)',
+    benchmark: 'credits reservations (Generation insert + GenerationCredits.reserve in one transaction)',
     date: new Date().toISOString(),
     node: process.version,
     postgres: version,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { USER_ID_RULE } from '../src/auth/user-id.validator.js';
-import { CreditsService } from '../src/credits/credits.service.js';
+import { GenerationCredits } from '../src/video-gen/generation-credits.service.js';
 import { PrismaService } from '../src/database/prisma.service.js';
 import { bearerFor } from './support/auth.js';
 import { assertLedgerInvariant } from './support/ledger-invariant.js';
@@ -104,18 +104,15 @@ describe(`credits over HTTP (${databaseBackend})`, () => {
 
     it('shows a generation’s reserve, capture and refund entries with signed amounts', async () => {
       const userId = newUser();
-      const credits = t.app.get(CreditsService);
+      const money = t.app.get(GenerationCredits);
       const prisma = t.app.get(PrismaService);
       const generation = await prisma.generation.create({
         data: { userId, kind: 'IMAGE_TO_VIDEO', model: 'veo3', prompt: 'p', params: {} },
       });
-      await credits.reserveInNewTransaction({
-        userId,
-        generationId: generation.id,
-        amount: 750,
-        reason: 'veo3',
-      });
-      await credits.capture(generation.id, '500.5');
+      await prisma.$transaction((tx) =>
+        money.reserve(tx, generation.id, { userId, amount: 750, reason: 'veo3' }),
+      );
+      await prisma.$transaction((tx) => money.capture(tx, generation.id, '500.5'));
 
       const res = await request(t.http)
         .get('/credits/ledger')

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { toErrorBody } from '../src/common/all-exceptions.filter.js';
 import { InsufficientCreditsError, InvalidRequestError, NotFoundError } from '../src/common/domain-errors.js';
-import { CreditsService, Tx } from '../src/credits/credits.service.js';
+import { CreditsService, ReserveInput, Tx } from '../src/credits/credits.service.js';
 import { PrismaService } from '../src/database/prisma.service.js';
 import { Prisma } from '../src/generated/prisma/client.js';
+import { GenerationCredits } from '../src/video-gen/generation-credits.service.js';
 import { assertLedgerInvariant } from './support/ledger-invariant.js';
 import { startTestApp, TestApp } from './support/test-app.js';
 import { databaseBackend } from './support/test-database.js';
@@ -13,12 +14,14 @@ const VEO3_PRICE = 750;
 describe(`credits ledger (${databaseBackend})`, () => {
   let t: TestApp;
   let credits: CreditsService;
+  let money: GenerationCredits;
   let prisma: PrismaService;
 
   beforeAll(async () => {
     // New accounts start empty here, so every balance below is exactly what the test granted.
     t = await startTestApp({ INITIAL_CREDITS: '0' });
     credits = t.app.get(CreditsService);
+    money = t.app.get(GenerationCredits);
     prisma = t.app.get(PrismaService);
   });
   afterAll(() => t.close());
@@ -38,9 +41,8 @@ describe(`credits ledger (${databaseBackend})`, () => {
   function createAndReserve(userId: string, amount: number | string = VEO3_PRICE, afterReserve?: () => void) {
     return prisma.$transaction(async (tx) => {
       const generation = await createGeneration(tx, userId);
-      const reservation = await credits.reserve(tx, {
+      const reservation = await money.reserve(tx, generation.id, {
         userId,
-        generationId: generation.id,
         amount,
         reason: 'Generation with veo3',
       });
@@ -48,6 +50,14 @@ describe(`credits ledger (${databaseBackend})`, () => {
       return { generation, reservation };
     });
   }
+
+  // Each in a transaction of its own, as a settlement runs: lock the generation, move the credits, record.
+  const reserveAlone = ({ generationId, ...input }: ReserveInput & { generationId: string }) =>
+    prisma.$transaction((tx) => money.reserve(tx, generationId, input));
+  const captureAlone = (generationId: string, amount?: number | string) =>
+    prisma.$transaction((tx) => money.capture(tx, generationId, amount));
+  const refundAlone = (generationId: string, amount: Prisma.Decimal | number | string, reason: string) =>
+    prisma.$transaction((tx) => money.refund(tx, generationId, amount, reason));
 
   async function entriesOf(userId: string) {
     return prisma.creditEntry.findMany({ where: { userId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
@@ -131,7 +141,7 @@ describe(`credits ledger (${databaseBackend})`, () => {
       const userId = newUser();
       await credits.grant(userId, 2000, 'top-up');
       const { generation } = await createAndReserve(userId);
-      const again = await credits.reserveInNewTransaction({
+      const again = await reserveAlone({
         userId,
         generationId: generation.id,
         amount: VEO3_PRICE,
@@ -149,13 +159,13 @@ describe(`credits ledger (${databaseBackend})`, () => {
       await credits.grant(other, 1000, 'top-up');
       const generation = await createGeneration(prisma, owner);
       const input = { userId: other, generationId: generation.id, amount: VEO3_PRICE, reason: 'x' };
-      await expect(credits.reserveInNewTransaction(input)).rejects.toBeInstanceOf(NotFoundError);
-      await expect(
-        credits.reserveInNewTransaction({ ...input, generationId: randomUUID() }),
-      ).rejects.toBeInstanceOf(NotFoundError);
-      await expect(
-        credits.reserveInNewTransaction({ ...input, generationId: 'not-a-uuid' }),
-      ).rejects.toBeInstanceOf(NotFoundError);
+      await expect(reserveAlone(input)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(reserveAlone({ ...input, generationId: randomUUID() })).rejects.toBeInstanceOf(
+        NotFoundError,
+      );
+      await expect(reserveAlone({ ...input, generationId: 'not-a-uuid' })).rejects.toBeInstanceOf(
+        NotFoundError,
+      );
       expect((await credits.balance(other)).toFixed(1)).toBe('1000.0');
     });
 
@@ -226,7 +236,7 @@ describe(`credits ledger (${databaseBackend})`, () => {
       const { generation } = await createAndReserve(userId);
 
       const results = await Promise.all(
-        Array.from({ length: 50 }, () => credits.refund(generation.id, VEO3_PRICE, 'Provider failed')),
+        Array.from({ length: 50 }, () => refundAlone(generation.id, VEO3_PRICE, 'Provider failed')),
       );
 
       expect(results.filter((r) => r.applied)).toHaveLength(1);
@@ -247,9 +257,7 @@ describe(`credits ledger (${databaseBackend})`, () => {
 
       const results = await Promise.all(
         Array.from({ length: 40 }, (_, i) =>
-          i % 2 === 0
-            ? credits.capture(generation.id)
-            : credits.refund(generation.id, VEO3_PRICE, 'Timed out'),
+          i % 2 === 0 ? captureAlone(generation.id) : refundAlone(generation.id, VEO3_PRICE, 'Timed out'),
         ),
       );
 
@@ -274,16 +282,16 @@ describe(`credits ledger (${databaseBackend})`, () => {
       await credits.grant(userId, 1000, 'top-up');
       const { generation } = await createAndReserve(userId);
 
-      const first = await credits.capture(generation.id);
+      const first = await captureAlone(generation.id);
       expect(first.applied).toBe(true);
       expect(first.captured.toFixed(1)).toBe('750.0');
       expect(first.entry).toMatchObject({ type: 'CAPTURE', generationId: generation.id });
       expect(first.entry?.amount.toFixed(1)).toBe('0.0');
       expect(first.remainderRefund).toBeNull();
 
-      const second = await credits.capture(generation.id);
+      const second = await captureAlone(generation.id);
       expect(second.applied).toBe(false);
-      const late = await credits.refund(generation.id, VEO3_PRICE, 'sweeper');
+      const late = await refundAlone(generation.id, VEO3_PRICE, 'sweeper');
       expect(late.applied).toBe(false);
       expect((await credits.balance(userId)).toFixed(1)).toBe('250.0');
       const stored = await prisma.generation.findUniqueOrThrow({ where: { id: generation.id } });
@@ -298,12 +306,12 @@ describe(`credits ledger (${databaseBackend})`, () => {
       await credits.grant(userId, 1000, 'top-up');
       const { generation } = await createAndReserve(userId);
 
-      const result = await credits.capture(generation.id, 500);
+      const result = await captureAlone(generation.id, 500);
       expect(result.captured.toFixed(1)).toBe('500.0');
       expect(result.remainderRefund?.amount.toFixed(1)).toBe('250.0');
       expect(result.balance.toFixed(1)).toBe('500.0');
-      await expect(credits.capture(generation.id, 100)).resolves.toMatchObject({ applied: false });
-      await expect(credits.refund(generation.id, 250, 'again')).resolves.toMatchObject({ applied: false });
+      await expect(captureAlone(generation.id, 100)).resolves.toMatchObject({ applied: false });
+      await expect(refundAlone(generation.id, 250, 'again')).resolves.toMatchObject({ applied: false });
       expect((await credits.balance(userId)).toFixed(1)).toBe('500.0');
     });
 
@@ -312,10 +320,10 @@ describe(`credits ledger (${databaseBackend})`, () => {
       await credits.grant(userId, 1000, 'top-up');
       const { generation } = await createAndReserve(userId);
 
-      const refund = await credits.refund(generation.id, '375.5', 'Segment 2 of 2 was not generated');
+      const refund = await refundAlone(generation.id, '375.5', 'Segment 2 of 2 was not generated');
       expect(refund.applied).toBe(true);
       expect(refund.balance.toFixed(1)).toBe('625.5');
-      const capture = await credits.capture(generation.id);
+      const capture = await captureAlone(generation.id);
       expect(capture.captured.toFixed(1)).toBe('374.5');
       expect(capture.remainderRefund).toBeNull();
       const stored = await prisma.generation.findUniqueOrThrow({ where: { id: generation.id } });
@@ -330,11 +338,11 @@ describe(`credits ledger (${databaseBackend})`, () => {
       const userId = newUser();
       await credits.grant(userId, 1000, 'top-up');
       const { generation } = await createAndReserve(userId);
-      await expect(credits.capture(generation.id, 800)).rejects.toThrow(
+      await expect(captureAlone(generation.id, 800)).rejects.toThrow(
         `Cannot capture 800 credits for generation ${generation.id}: 750.0 are reserved`,
       );
-      await credits.refund(generation.id, 100, 'partial');
-      await expect(credits.capture(generation.id, 100)).rejects.toThrow('was already refunded once');
+      await refundAlone(generation.id, 100, 'partial');
+      await expect(captureAlone(generation.id, 100)).rejects.toThrow('was already refunded once');
       expect((await credits.balance(userId)).toFixed(1)).toBe('350.0');
     });
 
@@ -342,7 +350,7 @@ describe(`credits ledger (${databaseBackend})`, () => {
       const userId = newUser();
       await credits.grant(userId, 1000, 'top-up');
       const { generation } = await createAndReserve(userId);
-      const result = await credits.refund(generation.id, 5000, 'Provider failed');
+      const result = await refundAlone(generation.id, 5000, 'Provider failed');
       expect(result.refunded.toFixed(1)).toBe('750.0');
       expect((await credits.balance(userId)).toFixed(1)).toBe('1000.0');
     });
@@ -353,11 +361,11 @@ describe(`credits ledger (${databaseBackend})`, () => {
       const { generation } = await createAndReserve(userId);
       const third = new Prisma.Decimal(750).dividedBy(3); // 250.0000… as computed for 1 of 3 segments
 
-      await expect(credits.refund(generation.id, -1, 'x')).rejects.toBeInstanceOf(InvalidRequestError);
-      await expect(credits.refund(generation.id, 'NaN', 'x')).rejects.toBeInstanceOf(InvalidRequestError);
-      await expect(credits.refund(generation.id, '0.04', 'x')).resolves.toMatchObject({ applied: false });
+      await expect(refundAlone(generation.id, -1, 'x')).rejects.toBeInstanceOf(InvalidRequestError);
+      await expect(refundAlone(generation.id, 'NaN', 'x')).rejects.toBeInstanceOf(InvalidRequestError);
+      await expect(refundAlone(generation.id, '0.04', 'x')).resolves.toMatchObject({ applied: false });
 
-      const result = await credits.refund(
+      const result = await refundAlone(
         generation.id,
         third.plus('0.06'),
         `  ${'provider error '.repeat(80)}`,
@@ -365,11 +373,11 @@ describe(`credits ledger (${databaseBackend})`, () => {
       expect(result.refunded.toFixed(1)).toBe('250.1');
       expect(result.entry?.reason).toHaveLength(500);
       expect(result.entry?.reason.endsWith('…')).toBe(true);
-      const capture = await credits.capture(generation.id);
+      const capture = await captureAlone(generation.id);
       expect(capture.captured.toFixed(1)).toBe('499.9');
 
       const other = await createAndReserve(userId);
-      await expect(credits.refund(other.generation.id, 750, '   ')).resolves.toMatchObject({
+      await expect(refundAlone(other.generation.id, 750, '   ')).resolves.toMatchObject({
         applied: true,
         entry: expect.objectContaining({ reason: 'Refund' }),
       });
@@ -378,9 +386,9 @@ describe(`credits ledger (${databaseBackend})`, () => {
     it('does nothing for a generation that reserved nothing, and 404s an unknown one', async () => {
       const userId = newUser();
       const generation = await createGeneration(prisma, userId);
-      await expect(credits.refund(generation.id, 750, 'failed')).resolves.toMatchObject({ applied: false });
-      await expect(credits.capture(generation.id)).resolves.toMatchObject({ applied: false });
-      await expect(credits.refund(randomUUID(), 750, 'failed')).rejects.toBeInstanceOf(NotFoundError);
+      await expect(refundAlone(generation.id, 750, 'failed')).resolves.toMatchObject({ applied: false });
+      await expect(captureAlone(generation.id)).resolves.toMatchObject({ applied: false });
+      await expect(refundAlone(randomUUID(), 750, 'failed')).rejects.toBeInstanceOf(NotFoundError);
       expect(await prisma.creditEntry.count({ where: { generationId: generation.id } })).toBe(0);
     });
 
@@ -391,7 +399,7 @@ describe(`credits ledger (${databaseBackend})`, () => {
 
       await expect(
         prisma.$transaction(async (tx) => {
-          await credits.capture(generation.id, undefined, tx);
+          await money.capture(tx, generation.id);
           await tx.generation.update({ where: { id: generation.id }, data: { status: 'SUCCEEDED' } });
           throw new Error('crash before commit');
         }),
@@ -400,8 +408,8 @@ describe(`credits ledger (${databaseBackend})`, () => {
       expect([stored.status, stored.creditsCaptured.toFixed(1)]).toEqual(['QUEUED', '0.0']);
 
       await prisma.$transaction(async (tx) => {
-        await credits.refund(generation.id, VEO3_PRICE, 'Provider failed', tx);
-        await credits.refund(generation.id, VEO3_PRICE, 'Provider failed again', tx); // no-op, tx still usable
+        await money.refund(tx, generation.id, VEO3_PRICE, 'Provider failed');
+        await money.refund(tx, generation.id, VEO3_PRICE, 'Provider failed again'); // no-op, tx still usable
         await tx.generation.update({ where: { id: generation.id }, data: { status: 'FAILED' } });
       });
       stored = await prisma.generation.findUniqueOrThrow({ where: { id: generation.id } });
@@ -487,6 +495,7 @@ describe(`credits for new accounts (${databaseBackend})`, () => {
 
   it('serves a new user’s concurrent first reservations from the initial credits', async () => {
     const credits = t.app.get(CreditsService);
+    const money = t.app.get(GenerationCredits);
     const prisma = t.app.get(PrismaService);
     const userId = `user-${randomUUID()}`;
     // Each transaction finds no account, and all but one lose the race to open it: those must still reserve.
@@ -496,7 +505,7 @@ describe(`credits for new accounts (${databaseBackend})`, () => {
           const generation = await tx.generation.create({
             data: { userId, kind: 'IMAGE_TO_VIDEO', model: 'veo3', prompt: 'p', params: {} },
           });
-          return credits.reserve(tx, { userId, generationId: generation.id, amount: 10, reason: 'r' });
+          return money.reserve(tx, generation.id, { userId, amount: 10, reason: 'r' });
         }),
       ),
     );

@@ -3,8 +3,9 @@ import { readFile } from 'node:fs/promises';
 import request from 'supertest';
 import { createApp } from '../src/app.factory.js';
 import { AppConfig } from '../src/config/app-config.js';
-import { CreditsService } from '../src/credits/credits.service.js';
+import { CreditsService, Tx } from '../src/credits/credits.service.js';
 import { PrismaService } from '../src/database/prisma.service.js';
+import { GenerationCredits } from '../src/video-gen/generation-credits.service.js';
 import { JobName } from '../src/jobs/job-definitions.js';
 import { JobQueue } from '../src/jobs/job-queue.js';
 import { MetricsServer } from '../src/metrics/metrics.server.js';
@@ -136,6 +137,7 @@ describe(`GET /metrics (${databaseBackend})`, () => {
 
     it('counts the credits the ledger reserves, captures and refunds', async () => {
       const credits = t.app.get(CreditsService);
+      const money = t.app.get(GenerationCredits);
       const prisma = t.app.get(PrismaService);
       const before = await scrape();
       const total = (samples: typeof before, type: string) =>
@@ -147,14 +149,15 @@ describe(`GET /metrics (${databaseBackend})`, () => {
           const generation = await tx.generation.create({
             data: { userId, kind: 'IMAGE_TO_VIDEO', model: 'veo3', prompt: 'p', params: {} },
           });
-          await credits.reserve(tx, { userId, generationId: generation.id, amount: 750, reason: 'r' });
+          await money.reserve(tx, generation.id, { userId, amount: 750, reason: 'r' });
           return generation.id;
         });
       const [kept, failed] = [await reserve(), await reserve()];
-      await credits.capture(kept);
-      await credits.capture(kept); // a second capture is a no-op, and counts nothing
-      await credits.refund(failed, 750, 'failed');
-      await credits.refund(failed, 750, 'failed again');
+      const settle = <T>(move: (tx: Tx) => Promise<T>) => prisma.$transaction(move);
+      await settle((tx) => money.capture(tx, kept));
+      await settle((tx) => money.capture(tx, kept)); // a second capture is a no-op, and counts nothing
+      await settle((tx) => money.refund(tx, failed, 750, 'failed'));
+      await settle((tx) => money.refund(tx, failed, 750, 'failed again'));
       const after = await scrape();
       expect(total(after, 'reserved') - total(before, 'reserved')).toBe(1500);
       expect(total(after, 'captured') - total(before, 'captured')).toBe(750);

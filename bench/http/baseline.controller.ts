@@ -28,8 +28,8 @@ const CONSTANT = {
 
 /**
  * The writes of `POST /video-gen/generations` by hand, with plain `pg` and no ORM, in one transaction: the
- * Generation row, its segment, the credit reservation (the very statement CreditsService runs: conditional
- * debit, RESERVE entry and creditsReserved together), and the pg-boss job row.
+ * Generation row, its segment, the credit reservation (the ledger's conditional debit and RESERVE entry, with
+ * creditsReserved folded into the same statement: the least those writes can cost), and the pg-boss job row.
  */
 @Injectable()
 export class RawCreate implements OnModuleDestroy {

@@ -17,6 +17,14 @@ import {
   parseCredits,
   ZERO_CREDITS,
 } from './credit-amount.js';
+import {
+  type CreditTotals,
+  capturePlan,
+  creditTotals,
+  type HeldCredits,
+  refundPlan,
+  reservedTotals,
+} from './settlement-amounts.js';
 import { decodeLedgerCursor, encodeLedgerCursor } from './ledger-cursor.js';
 import { newLedgerEntryId } from './ledger-id.js';
 
@@ -36,14 +44,18 @@ export interface CreditLedgerEntry {
 }
 
 export interface ReserveInput {
+  /** Who pays: the generation must belong to them. */
   userId: string;
-  /** The Generation row must already exist (same transaction is fine) and belong to `userId`. */
-  generationId: string;
   amount: CreditAmountInput;
   reason: string;
 }
 
-export interface ReserveResult {
+/** Every ledger operation on a generation answers with its totals after it; the caller records them. */
+interface SettledTotals {
+  totals: CreditTotals;
+}
+
+export interface ReserveResult extends SettledTotals {
   /** false when the generation already had a reservation: nothing was taken a second time. */
   applied: boolean;
   /** Credits reserved for the generation. */
@@ -52,7 +64,7 @@ export interface ReserveResult {
   entry: CreditLedgerEntry | null;
 }
 
-export interface CaptureResult {
+export interface CaptureResult extends SettledTotals {
   /** false when there was nothing left to capture (already captured, fully refunded or never reserved). */
   applied: boolean;
   captured: Credits;
@@ -62,7 +74,7 @@ export interface CaptureResult {
   remainderRefund: CreditLedgerEntry | null;
 }
 
-export interface RefundResult {
+export interface RefundResult extends SettledTotals {
   /** false when the generation was already refunded or captured, or had nothing reserved. */
   applied: boolean;
   refunded: Credits;
@@ -89,14 +101,6 @@ export interface LedgerPage {
 export const LEDGER_DEFAULT_LIMIT = 20;
 export const LEDGER_MAX_LIMIT = 100;
 const MAX_REASON_LENGTH = 500;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-interface GenerationCredits {
-  userId: string;
-  creditsReserved: Credits;
-  creditsCaptured: Credits;
-  creditsRefunded: Credits;
-}
 
 type NewEntry = Omit<CreditLedgerEntry, 'id' | 'createdAt'>;
 
@@ -104,21 +108,24 @@ type NewEntry = Omit<CreditLedgerEntry, 'id' | 'createdAt'>;
  * The credits ledger. Every balance change writes one ledger entry in the same transaction, so an account's
  * balance always equals the sum of its entries' amounts.
  *
+ * It owns the CreditAccount and CreditEntry tables only. A generation's credit totals (reserved, captured,
+ * refunded) live with the generation, whose side locks them, hands them here as `HeldCredits` and records
+ * the `totals` each operation answers with, all in one transaction. What an operation moves is decided by
+ * the pure rules of settlement-amounts.ts.
+ *
  * Concurrency: reservations take credits with one conditional UPDATE (`balance >= amount`), so concurrent
- * requests cannot overdraw (the CHECK balance >= 0 in the schema is the last line of defence). Capture and
- * refund lock the Generation row first (SELECT ... FOR UPDATE), which serialises everything done to one
- * generation across processes, and write their entry with INSERT ... ON CONFLICT DO NOTHING on the unique
- * (generationId, type): a second capture or refund is a no-op and never aborts the surrounding transaction.
- * Locks are always taken in the order Generation, then CreditAccount, so these operations cannot deadlock
- * each other, as long as a transaction settles one generation (a sweeper refunds each generation in a
- * transaction of its own). All statements assume READ COMMITTED, Prisma's default on PostgreSQL.
+ * requests cannot overdraw (the CHECK balance >= 0 in the schema is the last line of defence). The caller's
+ * lock on the Generation row (SELECT ... FOR UPDATE, taken before calling here) serialises everything done
+ * to one generation across processes, and capture and refund write their entry with INSERT ... ON CONFLICT
+ * DO NOTHING on the unique (generationId, type): a second capture or refund is a no-op and never aborts the
+ * surrounding transaction. Locks are thus always taken in the order Generation, then CreditAccount, so these
+ * operations cannot deadlock each other, as long as a transaction settles one generation (a sweeper refunds
+ * each generation in a transaction of its own). All statements assume READ COMMITTED, Prisma's default on
+ * PostgreSQL.
  *
- * The Generation row's creditsReserved / creditsCaptured / creditsRefunded are kept in step with the ledger
- * in the same transaction; they are what capture and refund consult.
- *
- * Operations that take `tx` run inside the caller's interactive transaction (and must use it for everything
- * else too: on PGlite a query outside the open transaction waits for it to finish). Without `tx` they open
- * their own.
+ * Operations on a generation run inside the caller's interactive transaction (and must use it for everything
+ * else too: on PGlite a query outside the open transaction waits for it to finish). Those that take an
+ * optional `tx` open their own without it.
  */
 @Injectable()
 export class CreditsService {
@@ -138,30 +145,26 @@ export class CreditsService {
 
   /**
    * Takes `amount` credits from the user for a generation, inside the caller's transaction (the one that
-   * creates the Generation row and enqueues its job). Creates the account on first use with INITIAL_CREDITS.
+   * creates the Generation row and enqueues its job), given the generation's totals read under its row lock.
+   * Creates the account on first use with INITIAL_CREDITS.
    * Throws InsufficientCreditsError "Insufficient credits. Required: 750, Available: 100.0" without writing
    * anything but, for a new user, the account itself; the caller lets its transaction roll back.
-   * Reserving an already reserved generation is a no-op (`applied: false`).
+   * Reserving an already reserved generation is a no-op (`applied: false`). The caller records `totals`.
    */
-  async reserve(tx: Tx, input: ReserveInput): Promise<ReserveResult> {
+  async reserve(tx: Tx, held: HeldCredits, input: ReserveInput): Promise<ReserveResult> {
     const amount = parseCredits(input.amount);
     const reason = checkReason(input.reason);
-    const generation = await this.lockGeneration(tx, input.generationId);
-    if (generation.userId !== input.userId) throw generationNotFound(input.generationId);
-    if (!generation.creditsReserved.isZero()) {
+    if (held.userId !== input.userId) throw generationNotFound(held.generationId);
+    const totals = reservedTotals(held, amount);
+    if (!totals) {
       const balance = (await this.readBalance(tx, input.userId)) ?? ZERO_CREDITS;
-      return { applied: false, amount: generation.creditsReserved, balance, entry: null };
+      return { applied: false, amount: held.reserved, balance, entry: null, totals: creditTotals(held) };
     }
 
-    const { balance, entry } = await this.debit(tx, input.userId, input.generationId, amount, reason);
+    const { balance, entry } = await this.debit(tx, input.userId, held.generationId, amount, reason);
     // Counted when written: a caller's transaction that then rolls back (a failed enqueue) over-counts by one.
     this.metrics.creditsMoved('reserved', amount);
-    return { applied: true, amount, balance, entry };
-  }
-
-  /** `reserve` in a transaction of its own, for callers that have nothing else to write with it. */
-  reserveInNewTransaction(input: ReserveInput): Promise<ReserveResult> {
-    return this.prisma.$transaction((tx) => this.reserve(tx, input));
+    return { applied: true, amount, balance, entry, totals };
   }
 
   /**
@@ -169,66 +172,44 @@ export class CreditsService {
    * reserved (reserved minus refunded); a smaller amount refunds the rest in the same transaction (a long
    * video delivered in part). Idempotent: once captured, later calls are no-ops, as is capturing a
    * generation that was fully refunded (for example by the deadline sweeper) or never reserved.
+   * `held` is the generation's totals read under its row lock in `tx`; the caller records `totals`.
    */
-  async capture(generationId: string, amount?: CreditAmountInput, tx?: Tx): Promise<CaptureResult> {
+  async capture(tx: Tx, held: HeldCredits, amount?: CreditAmountInput): Promise<CaptureResult> {
     const requested = amount === undefined ? undefined : parseCredits(amount);
-    return this.within(tx, async (t) => {
-      const generation = await this.lockGeneration(t, generationId);
-      const outstanding = generation.creditsReserved
-        .minus(generation.creditsCaptured)
-        .minus(generation.creditsRefunded);
-      if (!generation.creditsCaptured.isZero() || outstanding.lte(0)) {
-        const balance = (await this.readBalance(t, generation.userId)) ?? ZERO_CREDITS;
-        return { applied: false, captured: ZERO_CREDITS, balance, entry: null, remainderRefund: null };
-      }
-      const captured = requested ?? outstanding;
-      if (captured.gt(outstanding)) {
-        throw new ConflictError(
-          `Cannot capture ${captured.toString()} credits for generation ${generationId}: ${formatCredits(outstanding)} are reserved`,
-        );
-      }
-      const remainder = outstanding.minus(captured);
-      if (remainder.gt(0) && !generation.creditsRefunded.isZero()) {
-        throw new ConflictError(
-          `Generation ${generationId} was already refunded once; capture the ${formatCredits(outstanding)} credits still reserved`,
-        );
-      }
+    const { generationId, userId } = held;
+    const plan = capturePlan(held, requested);
+    if (!plan) {
+      const balance = (await this.readBalance(tx, userId)) ?? ZERO_CREDITS;
+      return this.noCapture(held, balance);
+    }
+    const { captured, remainder } = plan;
 
-      let balance = await this.lockAccount(t, generation.userId);
-      const entry = await this.appendEntry(t, {
-        userId: generation.userId,
-        type: CreditEntryType.CAPTURE,
-        amount: ZERO_CREDITS,
+    let balance = await this.lockAccount(tx, userId);
+    const entry = await this.appendEntry(tx, {
+      userId,
+      type: CreditEntryType.CAPTURE,
+      amount: ZERO_CREDITS,
+      balanceAfter: balance,
+      reason: `Generation succeeded: ${formatCredits(captured)} credits spent`,
+      generationId,
+    });
+    if (!entry) return this.noCapture(held, balance);
+    let remainderRefund: CreditLedgerEntry | null = null;
+    if (remainder.gt(0)) {
+      balance = await this.credit(tx, userId, remainder);
+      remainderRefund = await this.appendEntry(tx, {
+        userId,
+        type: CreditEntryType.REFUND,
+        amount: remainder,
         balanceAfter: balance,
-        reason: `Generation succeeded: ${formatCredits(captured)} credits spent`,
+        reason: 'Unused part of the reservation returned',
         generationId,
       });
-      if (!entry) {
-        return { applied: false, captured: ZERO_CREDITS, balance, entry: null, remainderRefund: null };
-      }
-      let remainderRefund: CreditLedgerEntry | null = null;
-      if (remainder.gt(0)) {
-        balance = await this.credit(t, generation.userId, remainder);
-        remainderRefund = await this.appendEntry(t, {
-          userId: generation.userId,
-          type: CreditEntryType.REFUND,
-          amount: remainder,
-          balanceAfter: balance,
-          reason: 'Unused part of the reservation returned',
-          generationId,
-        });
-        if (!remainderRefund) throw new ConflictError(`Generation ${generationId} was already refunded`);
-      }
-      await t.$executeRaw`
-        UPDATE "Generation"
-           SET "creditsCaptured" = ${formatCredits(captured)}::numeric,
-               "creditsRefunded" = "creditsRefunded" + ${formatCredits(remainder)}::numeric,
-               "updatedAt" = ${new Date()}
-         WHERE id = ${generationId}::uuid`;
-      this.metrics.creditsMoved('captured', captured);
-      if (remainderRefund) this.metrics.creditsMoved('refunded', remainder);
-      return { applied: true, captured, balance, entry, remainderRefund };
-    });
+      if (!remainderRefund) throw new ConflictError(`Generation ${generationId} was already refunded`);
+    }
+    this.metrics.creditsMoved('captured', captured);
+    if (remainderRefund) this.metrics.creditsMoved('refunded', remainder);
+    return { applied: true, captured, balance, entry, remainderRefund, totals: plan.totals };
   }
 
   /**
@@ -239,54 +220,45 @@ export class CreditsService {
    * A refund is never lost to its arguments: an amount with more than one decimal place is rounded (half up),
    * one above what is still reserved is reduced to it (and logged), and the reason is trimmed to 500
    * characters (an empty one becomes "Refund"). Only a negative or non-numeric amount is refused.
+   * `held` is the generation's totals read under its row lock in `tx`; the caller records `totals`.
    */
-  async refund(
-    generationId: string,
-    amount: CreditAmountInput,
-    reason: string,
-    tx?: Tx,
-  ): Promise<RefundResult> {
+  async refund(tx: Tx, held: HeldCredits, amount: CreditAmountInput, reason: string): Promise<RefundResult> {
     const requested = parseCredits(amount, { allowZero: true, round: true });
     const why = refundReason(reason);
-    return this.within(tx, async (t) => {
-      const generation = await this.lockGeneration(t, generationId);
-      const outstanding = generation.creditsReserved
-        .minus(generation.creditsCaptured)
-        .minus(generation.creditsRefunded);
-      if (
-        requested.isZero() ||
-        !generation.creditsRefunded.isZero() ||
-        !generation.creditsCaptured.isZero() ||
-        outstanding.lte(0)
-      ) {
-        const balance = (await this.readBalance(t, generation.userId)) ?? ZERO_CREDITS;
-        return { applied: false, refunded: ZERO_CREDITS, balance, entry: null };
-      }
-      let refunded = requested;
-      if (requested.gt(outstanding)) {
-        this.logger.warn(
-          `Refund of ${requested.toString()} for generation ${generationId} exceeds the ${formatCredits(outstanding)} reserved; refunding ${formatCredits(outstanding)}`,
-        );
-        refunded = outstanding;
-      }
+    const { generationId, userId } = held;
+    const plan = refundPlan(held, requested);
+    if (!plan) {
+      const balance = (await this.readBalance(tx, userId)) ?? ZERO_CREDITS;
+      return { applied: false, refunded: ZERO_CREDITS, balance, entry: null, totals: creditTotals(held) };
+    }
+    const { refunded } = plan;
+    if (plan.capped) {
+      this.logger.warn(
+        `Refund of ${requested.toString()} for generation ${generationId} exceeds the ${formatCredits(refunded)} reserved; refunding ${formatCredits(refunded)}`,
+      );
+    }
 
-      const before = await this.lockAccount(t, generation.userId);
-      const entry = await this.appendEntry(t, {
-        userId: generation.userId,
-        type: CreditEntryType.REFUND,
-        amount: refunded,
-        balanceAfter: before.plus(refunded),
-        reason: why,
-        generationId,
-      });
-      if (!entry) return { applied: false, refunded: ZERO_CREDITS, balance: before, entry: null };
-      const balance = await this.credit(t, generation.userId, refunded);
-      await t.$executeRaw`
-        UPDATE "Generation" SET "creditsRefunded" = ${formatCredits(refunded)}::numeric, "updatedAt" = ${new Date()}
-         WHERE id = ${generationId}::uuid`;
-      this.metrics.creditsMoved('refunded', refunded);
-      return { applied: true, refunded, balance, entry };
+    const before = await this.lockAccount(tx, userId);
+    const entry = await this.appendEntry(tx, {
+      userId,
+      type: CreditEntryType.REFUND,
+      amount: refunded,
+      balanceAfter: before.plus(refunded),
+      reason: why,
+      generationId,
     });
+    if (!entry) {
+      return {
+        applied: false,
+        refunded: ZERO_CREDITS,
+        balance: before,
+        entry: null,
+        totals: creditTotals(held),
+      };
+    }
+    const balance = await this.credit(tx, userId, refunded);
+    this.metrics.creditsMoved('refunded', refunded);
+    return { applied: true, refunded, balance, entry, totals: plan.totals };
   }
 
   /** Adds credits to a user's account (admin top-up), creating the account on first use. */
@@ -361,19 +333,21 @@ export class CreditsService {
     return tx ? work(tx) : this.prisma.$transaction(work);
   }
 
-  private async lockGeneration(tx: Tx, generationId: string): Promise<GenerationCredits> {
-    if (!UUID.test(generationId)) throw generationNotFound(generationId);
-    const [row] = await tx.$queryRaw<GenerationCredits[]>`
-      SELECT "userId", "creditsReserved", "creditsCaptured", "creditsRefunded"
-        FROM "Generation" WHERE id = ${generationId}::uuid FOR UPDATE`;
-    if (!row) throw generationNotFound(generationId);
-    return row;
+  private noCapture(held: HeldCredits, balance: Credits): CaptureResult {
+    return {
+      applied: false,
+      captured: ZERO_CREDITS,
+      balance,
+      entry: null,
+      remainderRefund: null,
+      totals: creditTotals(held),
+    };
   }
 
   /**
-   * The one conditional UPDATE that takes the credits, with its ledger entry and the Generation's
-   * creditsReserved written by the same statement: the account row stays locked only from this statement
-   * to the commit, which is what bounds throughput on a hot account. Opens the account on first use.
+   * The one conditional UPDATE that takes the credits, with its ledger entry written by the same statement:
+   * the account row stays locked only from this statement to the commit, which is what bounds throughput on
+   * a hot account. Opens the account on first use.
    */
   private async debit(
     tx: Tx,
@@ -398,9 +372,6 @@ export class CreditsService {
           ON CONFLICT ("generationId", type) DO NOTHING
           RETURNING id::text AS id, "userId", type::text AS type, amount, "balanceAfter", reason,
                     "generationId"::text AS "generationId", "createdAt"
-        ), marked AS (
-          UPDATE "Generation" SET "creditsReserved" = ${credits}::numeric, "updatedAt" = ${now}
-           WHERE id = ${generationId}::uuid AND EXISTS (SELECT 1 FROM entry)
         )
         SELECT (SELECT balance FROM debited) AS debited, entry.* FROM (SELECT 1) AS one LEFT JOIN entry ON true`;
       return row;

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import type { Credits } from '../credits/credit-amount.js';
-import { CreditsService } from '../credits/credits.service.js';
 import {
   type GenerationOutcome,
   kindLabel,
@@ -13,6 +12,7 @@ import {
 import { ProviderRegistry } from '../providers/provider-registry.js';
 import { ObjectStorage } from '../storage/object-storage.js';
 import { type Generation, isTerminal } from './generation.js';
+import { GenerationCredits } from './generation-credits.service.js';
 import { GenerationEventsRepository } from './generation-events.repository.js';
 import { partialDelivery, providerCancels } from './generation-settlement.js';
 import { type EndReason, GenerationsRepository, type StoredVideo } from './generations.repository.js';
@@ -33,7 +33,7 @@ export class GenerationSettlement {
   constructor(
     @Inject(GenerationsRepository) private readonly generations: GenerationsRepository,
     @Inject(GenerationEventsRepository) private readonly events: GenerationEventsRepository,
-    @Inject(CreditsService) private readonly credits: CreditsService,
+    @Inject(GenerationCredits) private readonly credits: GenerationCredits,
     @Inject(ProviderRegistry) private readonly providers: ProviderRegistry,
     @Inject(ObjectStorage) private readonly storage: ObjectStorage,
     @Inject(MetricsService) private readonly metrics: MetricsService,
@@ -52,7 +52,7 @@ export class GenerationSettlement {
   ): Promise<boolean> {
     const succeeded = await this.generations.transaction(async (tx) => {
       if (!(await this.generations.succeed(tx, generation.id, video, partial?.reason))) return false;
-      await this.credits.capture(generation.id, partial?.capture, tx);
+      await this.credits.capture(tx, generation.id, partial?.capture);
       await this.events.append(tx, [generation.id], 'succeeded');
       return true;
     });
@@ -73,7 +73,7 @@ export class GenerationSettlement {
     if (await this.deliverPartially(generation, reason)) return;
     const failed = await this.generations.transaction(async (tx) => {
       if (!(await this.generations.fail(tx, generationId, reason))) return false;
-      await this.credits.refund(generationId, generation.creditsReserved, reason.message, tx);
+      await this.credits.refund(tx, generationId, generation.creditsReserved, reason.message);
       await this.events.append(tx, [generationId], 'failed');
       return true;
     });
@@ -92,7 +92,7 @@ export class GenerationSettlement {
   async cancel(generation: Generation): Promise<boolean> {
     const cancelled = await this.generations.transaction(async (tx) => {
       if (!(await this.generations.cancel(tx, generation.id))) return false;
-      await this.credits.refund(generation.id, generation.creditsReserved, 'cancelled by the user', tx);
+      await this.credits.refund(tx, generation.id, generation.creditsReserved, 'cancelled by the user');
       await this.events.append(tx, [generation.id], 'cancelled');
       return true;
     });

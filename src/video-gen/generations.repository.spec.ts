@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { createTestContext, TestContext } from '../../test/support/test-app.js';
 import { databaseBackend } from '../../test/support/test-database.js';
+import { NotFoundError } from '../common/domain-errors.js';
+import { Decimal } from '../credits/credit-amount.js';
 import { DatabaseConnection } from '../database/database-connection.js';
 import { migrate } from '../database/migrator.js';
 import { PrismaService } from '../database/prisma.service.js';
@@ -138,5 +141,35 @@ describe(`GenerationsRepository (${databaseBackend})`, () => {
     expect(await generations.segmentReceived({ id: segmentIds[0], generationId: id }, stored)).toBe(true);
     expect(await generations.segmentReceived({ id: segmentIds[1], generationId: id }, stored)).toBe(false);
     expect((await generations.load(id)).progress).toBe(50);
+  });
+
+  it('locks and records the credits a generation holds, and 404s an unknown one', async () => {
+    const { id } = await generationWith(['PENDING'], 'QUEUED');
+    const held = await generations.transaction(async (tx) => {
+      const locked = await generations.lockCredits(tx, id);
+      await generations.recordCredits(tx, id, {
+        reserved: new Decimal(750),
+        captured: new Decimal('374.5'),
+        refunded: new Decimal('375.5'),
+      });
+      return locked;
+    });
+    expect(held).toMatchObject({ generationId: id, userId: 'u' });
+    expect([held.reserved, held.captured, held.refunded].map((c) => c.toFixed(1))).toEqual([
+      '0.0',
+      '0.0',
+      '0.0',
+    ]);
+    const after = await generations.transaction((tx) => generations.lockCredits(tx, id));
+    expect([after.reserved, after.captured, after.refunded].map((c) => c.toFixed(1))).toEqual([
+      '750.0',
+      '374.5',
+      '375.5',
+    ]);
+    for (const unknown of [randomUUID(), 'not-a-uuid']) {
+      await expect(generations.transaction((tx) => generations.lockCredits(tx, unknown))).rejects.toThrow(
+        new NotFoundError(`Generation ${unknown} not found`),
+      );
+    }
   });
 });

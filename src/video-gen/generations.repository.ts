@@ -1,5 +1,8 @@
 import type { FailureCode } from '../common/failures/failure-code.js';
 import { Inject, Injectable } from '@nestjs/common';
+import { NotFoundError } from '../common/domain-errors.js';
+import { formatCredits } from '../credits/credit-amount.js';
+import type { CreditTotals, HeldCredits } from '../credits/settlement-amounts.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { ProviderRef } from '../providers/video-provider.js';
@@ -41,6 +44,7 @@ export interface StoredVideo {
 const NOW_UTC = `(now() AT TIME ZONE 'UTC')`;
 /** A fixed list of our own status constants as SQL, never input. */
 const sqlList = (statuses: readonly string[]) => statuses.map((s) => `'${s}'`).join(', ');
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The only code that reads or writes the state of generations and their segments. It returns the domain
@@ -171,6 +175,36 @@ export class GenerationsRepository {
   /** Records where a finished segment's last frame was stored (taken late for an extension's original). */
   async setSegmentLastFrame(segmentId: string, lastFrameKey: string): Promise<void> {
     await this.prisma.generationSegment.update({ where: { id: segmentId }, data: { lastFrameKey } });
+  }
+
+  // ---- credits held by a generation ----
+
+  /**
+   * Locks the generation's row (SELECT ... FOR UPDATE) and reads the credits it holds, for the ledger to
+   * decide from. Taken before the ledger touches the account, so the lock order is always Generation, then
+   * CreditAccount; it serialises every reserve, capture and refund of one generation across processes.
+   * Throws NotFoundError for an unknown id.
+   */
+  async lockCredits(tx: Tx, generationId: string): Promise<HeldCredits> {
+    const notFound = () => new NotFoundError(`Generation ${generationId} not found`);
+    if (!UUID.test(generationId)) throw notFound();
+    const [row] = await tx.$queryRaw<Omit<HeldCredits, 'generationId'>[]>`
+      SELECT "userId", "creditsReserved" AS reserved, "creditsCaptured" AS captured,
+             "creditsRefunded" AS refunded
+        FROM "Generation" WHERE id = ${generationId}::uuid FOR UPDATE`;
+    if (!row) throw notFound();
+    return { generationId, ...row };
+  }
+
+  /** Writes the credit totals the ledger answered with, under the lock `lockCredits` took in `tx`. */
+  async recordCredits(tx: Tx, generationId: string, totals: CreditTotals): Promise<void> {
+    await tx.$executeRaw`
+      UPDATE "Generation"
+         SET "creditsReserved" = ${formatCredits(totals.reserved)}::numeric,
+             "creditsCaptured" = ${formatCredits(totals.captured)}::numeric,
+             "creditsRefunded" = ${formatCredits(totals.refunded)}::numeric,
+             "updatedAt" = ${new Date()}
+       WHERE id = ${generationId}::uuid`;
   }
 
   // ---- generation transitions ----

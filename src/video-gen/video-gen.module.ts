@@ -9,6 +9,7 @@ import { StorageModule } from '../storage/storage.module.js';
 import { GenerationResults } from './api/generation-results.service.js';
 import { UploadsModule } from '../uploads/uploads.module.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
+import { GenerationCredits } from './generation-credits.service.js';
 import { GenerationEventsModule } from './generation-events.module.js';
 import { GenerationSettlement } from './generation-settlement.service.js';
 import { GenerationsRepository } from './generations.repository.js';
@@ -43,6 +44,7 @@ import { ResultIntake } from './worker/result-intake.js';
   controllers: [VideoGenController, GenerationsController, ChainsController, QuotesController],
   providers: [
     GenerationsRepository,
+    GenerationCredits,
     GenerationSettlement,
     GenerationsService,
     GenerationWorker,

@@ -23,6 +23,7 @@ import { GenerationEventsRepository } from '../generation-events.repository.js';
 import { type Generation, type GenerationStatus, GENERATION_STATUSES, isTerminal } from '../generation.js';
 import { GenerationSettlement } from '../generation-settlement.service.js';
 import { GenerationView, toGenerationView } from '../generation-view.js';
+import { GenerationCredits } from '../generation-credits.service.js';
 import { GenerationsRepository } from '../generations.repository.js';
 
 export interface CreateGenerationCommand {
@@ -106,6 +107,7 @@ export class GenerationsService {
     @Inject(GenerationsRepository) private readonly generations: GenerationsRepository,
     @Inject(GenerationSettlement) private readonly settlement: GenerationSettlement,
     @Inject(CreditsService) private readonly credits: CreditsService,
+    @Inject(GenerationCredits) private readonly money: GenerationCredits,
     @Inject(JobQueue) private readonly jobs: JobQueue,
     @Inject(ModelCatalog) private readonly catalog: ModelCatalog,
     @Inject(ObjectStorage) private readonly storage: ObjectStorage,
@@ -188,9 +190,8 @@ export class GenerationsService {
               create: segmentRows(planned),
             },
           });
-          const reservation = await this.credits.reserve(tx, {
+          const reservation = await this.money.reserve(tx, id, {
             userId: user.id,
-            generationId: id,
             amount: planned.price,
             reason: `${model.name} ${params.kind} ${params.duration}`,
           });
