@@ -89,6 +89,26 @@ describe('OpenAPI document (/docs-json)', () => {
     );
   });
 
+  it('documents every field a model entry carries: vendor, lifecycle, extend, prompt limit and source', () => {
+    const model = doc.components.schemas.ModelView;
+    expect(Object.keys(model.properties ?? {})).toEqual(
+      expect.arrayContaining([
+        'vendor',
+        'textToVideoModel',
+        'lifecycle',
+        'extend',
+        'extendSeconds',
+        'maxPromptLength',
+        'source',
+      ]),
+    );
+    expect(model.required).toEqual(expect.arrayContaining(['vendor', 'lifecycle', 'extend']));
+    const lifecycle = resolve(model.properties?.lifecycle as Schema);
+    expect(Object.keys(lifecycle?.properties ?? {})).toEqual(
+      expect.arrayContaining(['status', 'deprecatedAt', 'sunsetAt', 'replacement']),
+    );
+  });
+
   it('gives the list, cancel and events endpoints response schemas', () => {
     const page = resolve(schemaOf(operation('get', '/video-gen/generations'), '200'));
     expect(page?.properties?.items).toEqual({
