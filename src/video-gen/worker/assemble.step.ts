@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { MediaService } from '../../media/media.service.js';
@@ -9,6 +9,7 @@ import { GenerationsRepository, type StoredVideo } from '../generations.reposito
 import { StorageKeys } from '../../storage/storage-keys.js';
 import { checkLength, checkVideo } from './check-video.js';
 import { GenerationGone } from './job-failure.js';
+import { storeStills } from './work-files.js';
 
 /** Length of each crossfade between chained segments. */
 const CROSSFADE_SECONDS = 0.5;
@@ -67,14 +68,10 @@ export class AssembleStep {
       ? checkLength(checked, expected, 'a video')
       : await checkVideo(this.media, finalFile, expected, 'a video');
     if (!received) {
-      // The last frame is kept for GET /content?variant=last-frame: where a client continues the video from.
-      const thumbnail = join(workDir, 'thumbnail.jpg');
-      const lastFrame = join(workDir, 'last-frame.png');
-      await this.media.stills(finalFile, info, { thumbnail, lastFrame });
-      await Promise.all([
-        readFile(thumbnail).then((bytes) => this.storage.put(keys.thumbnail, bytes, 'image/jpeg')),
-        readFile(lastFrame).then((bytes) => this.storage.put(keys.lastFrame, bytes, 'image/png')),
-      ]);
+      await storeStills(this.media, this.storage, finalFile, info, {
+        thumbnail: { key: keys.thumbnail, file: join(workDir, 'thumbnail.jpg') },
+        lastFrame: { key: keys.lastFrame, file: join(workDir, 'last-frame.png') },
+      });
     }
     return {
       s3Key: keys.video,

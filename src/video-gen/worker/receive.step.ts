@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { readFile, rename } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable } from '@nestjs/common';
@@ -17,6 +17,7 @@ import { SegmentPollRepository } from './segment-poll.repository.js';
 import { checkVideo } from './check-video.js';
 import { ResultIntake } from './result-intake.js';
 import { asJobError, GenerationGone } from './job-failure.js';
+import { storeLastFrame } from './work-files.js';
 
 /**
  * A segment the poller says the provider made: streams the provider's video to disk and into S3, checks it,
@@ -96,11 +97,7 @@ export class ReceiveStep {
       if (segment.trimToSeconds !== null) await this.media.trim(raw, Number(segment.trimToSeconds), local);
       else await rename(raw, local);
       await this.storage.uploadFile(s3Key, local, 'video/mp4');
-      if (lastFrameKey) {
-        const frame = join(workDir, `segment-${segment.index}-last.png`);
-        await this.media.extractLastFrame(local, frame);
-        await this.storage.put(lastFrameKey, await readFile(frame), 'image/png');
-      }
+      if (lastFrameKey) await storeLastFrame(this.media, this.storage, local, lastFrameKey);
     }
     const overall = overallProgress(segment.index, 100, segmentCount);
     const stored = await this.generations.segmentReceived(segment, {

@@ -1,10 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { MediaService } from '../../media/media.service.js';
 import type { VideoInfo } from '../../media/media.types.js';
 import { ObjectStorage } from '../../storage/object-storage.js';
 import { withGcPacing } from './gc-pacer.js';
+import { type StillTarget, storeLastFrame, storeStills } from './work-files.js';
+
+export type { StillTarget };
 
 export interface IntakeRequest {
   /** The provider's video as it arrives. */
@@ -22,11 +24,6 @@ export interface IntakeRequest {
    * last frame are made from the file and stored alongside, while it is checked and its upload finishes.
    */
   stills?: { thumbnail: StillTarget; lastFrame: StillTarget };
-}
-
-export interface StillTarget {
-  key: string;
-  file: string;
 }
 
 /**
@@ -56,7 +53,7 @@ export class ResultIntake {
       const results = await Promise.allSettled([
         request.check(request.file),
         upload.stored,
-        request.lastFrameKey && this.storeLastFrame(request.file, request.lastFrameKey),
+        request.lastFrameKey && storeLastFrame(this.media, this.storage, request.file, request.lastFrameKey),
         request.stills && this.storeStills(request.file, request.stills),
       ]);
       for (const result of results) if (result.status === 'rejected') throw result.reason;
@@ -70,24 +67,7 @@ export class ResultIntake {
   }
 
   private async storeStills(file: string, stills: { thumbnail: StillTarget; lastFrame: StillTarget }) {
-    const info = await this.media.probe(file);
-    await this.media.stills(file, info, {
-      thumbnail: stills.thumbnail.file,
-      lastFrame: stills.lastFrame.file,
-    });
-    await Promise.all([
-      readFile(stills.thumbnail.file).then((bytes) =>
-        this.storage.put(stills.thumbnail.key, bytes, 'image/jpeg'),
-      ),
-      readFile(stills.lastFrame.file).then((bytes) =>
-        this.storage.put(stills.lastFrame.key, bytes, 'image/png'),
-      ),
-    ]);
-  }
-
-  private async storeLastFrame(file: string, key: string): Promise<void> {
-    const frame = file.replace(/\.mp4$/, '-last.png');
-    await this.media.extractLastFrame(file, frame);
-    await this.storage.put(key, await readFile(frame), 'image/png');
+    // Its own probe: the stills start while the check (which probes too) is still running.
+    await storeStills(this.media, this.storage, file, await this.media.probe(file), stills);
   }
 }

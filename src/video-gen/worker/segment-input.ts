@@ -11,7 +11,7 @@ import { GenerationsRepository } from '../generations.repository.js';
 import { contentTypeOfFormat } from '../../media/image-types.js';
 import { StorageKeys } from '../../storage/storage-keys.js';
 import { GenerationFailure } from './job-failure.js';
-import { download } from './work-files.js';
+import { download, storeLastFrame } from './work-files.js';
 
 /**
  * What a segment is submitted with: the user's image for the first one, the previous segment's last frame for
@@ -137,11 +137,9 @@ export class SegmentInputs {
     if (segment.lastFrameKey) return segment.lastFrameKey;
     if (segment.status !== 'SUCCEEDED' || !segment.s3Key) return undefined;
     const video = join(workDir, `segment-${segment.index}.source.mp4`);
-    const frame = join(workDir, `segment-${segment.index}-last.png`);
     await download(this.storage, segment.s3Key, video);
-    await this.media.extractLastFrame(video, frame);
     const key = StorageKeys.lastFrameOf(StorageKeys.segment(generation.userId, generation.id, segment.index));
-    await this.storage.put(key, await readFile(frame), 'image/png');
+    await storeLastFrame(this.media, this.storage, video, key);
     await this.generations.setSegmentLastFrame(segment.id, key);
     return key;
   }
